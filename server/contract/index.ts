@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './projects.js';
+export * from './system.js';
+export * from './events.js';
+export * from './desktop-bridge.js';

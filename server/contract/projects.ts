@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/** Template types (api-reference "Create Project"). */
+export const ProjectType = z.enum(['empty', 'python-flask', 'nodejs-react', 'java-spring']);
+export type ProjectType = z.infer<typeof ProjectType>;
+
+/** Network proxy mode of a workspace (api-reference "Create Project", `proxyMode`). */
+export const ProxyMode = z.enum(['none', 'logging', 'security']);
+export type ProxyMode = z.infer<typeof ProxyMode>;
+
+/** Allowed memory limits (behaviour.md "Resource limits"); `2g` is the contract's default. */
+export const MemoryLimit = z.enum(['1g', '2g', '4g', '8g', '16g']);
+export type MemoryLimit = z.infer<typeof MemoryLimit>;
+
+/** Allowed CPU core counts as strings (behaviour.md); `2` is the contract's default. */
+export const CpuCores = z.enum(['1', '2', '4', '8']);
+export type CpuCores = z.infer<typeof CpuCores>;
+
+/** Workspace life-cycle status (api-reference "Status Values"). */
+export const ProjectStatus = z.enum(['creating', 'running', 'stopped', 'error']);
+export type ProjectStatus = z.infer<typeof ProjectStatus>;
+
+/** Project id: 12 lowercase letters/digits, so it is a valid DNS label inside `<id>.<baseDomain>`. */
+export const ProjectId = z.string().regex(/^[a-z0-9]{12}$/, 'Project id must be 12 lowercase letters or digits');
+export type ProjectId = z.infer<typeof ProjectId>;
+
+/** Megabytes of each memory limit choice (1024-based). */
+export const MEMORY_LIMIT_MB: Record<MemoryLimit, number> = { '1g': 1024, '2g': 2048, '4g': 4096, '8g': 8192, '16g': 16384 };
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Project name on create: 3–50 characters after trimming (api-reference "Validation Errors"), letters, digits,
+ * spaces, dots, hyphens and underscores, starting with a letter or digit. Spaces are allowed because clone
+ * names have the form `<source> <n>`.
+ */
+export const ProjectName = z
+  .string({ error: 'Project name is required' })
+  .trim()
+  .min(3, 'Project name must be 3-50 characters')
+  .max(50, 'Project name must be 3-50 characters')
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, 'Project name may contain letters, digits, spaces, dots, hyphens and underscores');
+
+/** Workspace password: 8–50 characters, no control characters (behaviour.md "Password"). */
+export const WorkspacePassword = z
+  .string({ error: 'Password must be a string' })
+  .min(8, 'Password must be at least 8 characters')
+  .max(50, 'Password must be at most 50 characters')
+  .refine((value) => !CONTROL_CHARS.test(value), 'Password must not contain control characters');
+
+/** Group name: 1–50 printable characters, trimmed; empty string means "no group". */
+export const GroupName = z
+  .string()
+  .trim()
+  .max(50, 'Group must be at most 50 characters')
+  .refine((value) => !CONTROL_CHARS.test(value), 'Group must not contain control characters');
+
+/** `POST /api/projects/create` body (api-reference "Create Project"). */
+export const CreateProjectRequest = z
+  .object({
+    projectName: ProjectName,
+    projectType: ProjectType,
+    passwordProtected: z.boolean().optional().default(false),
+    password: WorkspacePassword.optional(),
+    createGitRepo: z.boolean().optional().default(false),
+    proxyMode: ProxyMode.optional().default('none'),
+    memoryLimit: MemoryLimit.optional().default('2g'),
+    cpuCores: CpuCores.optional().default('2'),
+    group: GroupName.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.passwordProtected && value.password === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'Password is required when passwordProtected is true' });
+    }
+  });
+/** Parsed create request (defaults applied). */
+export type CreateProjectRequest = z.output<typeof CreateProjectRequest>;
+/** Create request as a client writes it (defaults optional). */
+export type CreateProjectInput = z.input<typeof CreateProjectRequest>;
+
+/** Body of `stop` and `DELETE` for protected workspaces (api-reference "Password-Protected Operations"). */
+export const WorkspacePasswordBody = z.object({ password: z.string().max(200).optional() }).default({});
+export type WorkspacePasswordBody = z.infer<typeof WorkspacePasswordBody>;
+
+/** One row of `GET /api/projects/` (api-reference "List All Projects"), plus our settings fields. */
+export const ProjectSummary = z.object({
+  id: ProjectId,
+  name: z.string(),
+  type: ProjectType,
+  status: ProjectStatus,
+  /** Why the workspace is in `error` (or what it is doing while `creating`); absent otherwise. */
+  statusReason: z.string().optional(),
+  createdAt: z.string(),
+  lastActivity: z.string().optional(),
+  workspaceUrl: z.string(),
+  passwordProtected: z.boolean(),
+  hasGitRepo: z.boolean(),
+  gitRepoUrl: z.string().optional(),
+  proxyMode: ProxyMode,
+  memoryLimit: MemoryLimit,
+  cpuCores: CpuCores,
+  group: z.string().nullable(),
+});
+export type ProjectSummary = z.infer<typeof ProjectSummary>;
+
+/** Container block of `GET /api/projects/:id` (api-reference "Get Project Details"). */
+export const ContainerInfo = z.object({
+  status: z.string(),
+  health: z.string(),
+  uptime: z.string(),
+  resources: z.object({ cpu: z.string(), memory: z.string() }),
+});
+export type ContainerInfo = z.infer<typeof ContainerInfo>;
+
+export const ProjectDetail = ProjectSummary.extend({ container: ContainerInfo.nullable() });
+export type ProjectDetail = z.infer<typeof ProjectDetail>;
+
+export const CreateProjectResponse = z.object({
+  success: z.literal(true),
+  project: ProjectSummary,
+  /** Echo of the password that was set, only in this response (api-reference "Create Project"). */
+  password: z.string().optional(),
+});
+export type CreateProjectResponse = z.infer<typeof CreateProjectResponse>;
+
+export const ListProjectsResponse = z.object({ success: z.literal(true), projects: z.array(ProjectSummary), count: z.number().int() });
+export type ListProjectsResponse = z.infer<typeof ListProjectsResponse>;
+
+export const GetProjectResponse = z.object({ success: z.literal(true), project: ProjectDetail });
+export type GetProjectResponse = z.infer<typeof GetProjectResponse>;
+
+export const DeleteProjectResponse = z.object({ success: z.literal(true), message: z.string(), projectId: ProjectId });
+export type DeleteProjectResponse = z.infer<typeof DeleteProjectResponse>;
+
+export const StartProjectResponse = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  project: z.object({ id: ProjectId, status: ProjectStatus, workspaceUrl: z.string() }),
+});
+export type StartProjectResponse = z.infer<typeof StartProjectResponse>;
+
+export const StopProjectResponse = z.object({ success: z.literal(true), message: z.string(), projectId: ProjectId });
+export type StopProjectResponse = z.infer<typeof StopProjectResponse>;

@@ -1,0 +1,95 @@
+import type { ProjectStatus } from '../contract/index.js';
+
+/** Labels that mark a container (or image, network) as ours; `xares.project-id` ties it to a record. */
+export const LABEL_MANAGED = 'xares.managed';
+export const LABEL_PROJECT_ID = 'xares.project-id';
+export const LABEL_INSTANCE = 'xares.instance';
+
+/** Container name of a project's workspace (behaviour.md "Workspaces"). */
+export function workspaceContainerName(projectId: string): string {
+  return `workspace-${projectId}`;
+}
+
+/** What the runtime needs to create a workspace container. */
+export interface WorkspaceSpec {
+  projectId: string;
+  image: string;
+  /** Environment variables (never secrets: `docker inspect` shows them). */
+  env: Record<string, string>;
+  /** Hard memory limit in bytes (Docker `HostConfig.Memory`), or null for none. */
+  memoryBytes: number | null;
+  /** Hard CPU limit in NanoCpus (1e9 = one core, Docker `HostConfig.NanoCpus`), or null for none. */
+  nanoCpus: number | null;
+  /** Max processes (Docker `HostConfig.PidsLimit`), or null for none. */
+  pidsLimit: number | null;
+  /** Extra labels beside ours. */
+  labels?: Record<string, string>;
+}
+
+/** A workspace container as the engine reports it. */
+export interface WorkspaceContainer {
+  id: string;
+  projectId: string;
+  name: string;
+  /** Docker state: created, running, paused, restarting, removing, exited, dead. */
+  state: string;
+  running: boolean;
+  /** Port on 127.0.0.1 that code-server (container port 8080) is published on, or null when not running. */
+  hostPort: number | null;
+  startedAt: string | null;
+  health: string | null;
+  exitCode: number | null;
+  error: string | null;
+}
+
+/** A life-cycle event of one of our workspace containers, from the engine's event stream. */
+export interface RuntimeEvent {
+  projectId: string;
+  containerId: string;
+  /** Docker action: start, die, stop, kill, destroy, pause, unpause, oom, health_status... */
+  action: string;
+}
+
+/** Live resource use of a running container. */
+export interface WorkspaceStats {
+  /** Percent of one core summed over cores, as `docker stats` shows it. */
+  cpuPercent: number;
+  memoryBytes: number;
+  memoryLimitBytes: number;
+}
+
+/** Error thrown by a runtime when the engine cannot be reached (maps to 503 SERVICE_UNAVAILABLE). */
+export class RuntimeUnavailableError extends Error {
+  override name = 'RuntimeUnavailableError';
+}
+
+/** Error thrown when a container does not exist. */
+export class ContainerNotFoundError extends Error {
+  override name = 'ContainerNotFoundError';
+}
+
+/**
+ * The engine in front of which workspaces run. The Docker implementation is `DockerRuntime`; tests may use
+ * fakes of the same interface for failure cases, and the real one for everything else.
+ * All methods throw `RuntimeUnavailableError` when the engine is unreachable.
+ */
+export interface WorkspaceRuntime {
+  /** Engine version string, or throws `RuntimeUnavailableError`. */
+  ping(): Promise<string>;
+  /** Creates (does not start) `workspace-<id>`; replaces a stale container of the same name. Returns its id. */
+  create(spec: WorkspaceSpec): Promise<string>;
+  start(projectId: string): Promise<WorkspaceContainer>;
+  /** Stops gracefully (timeout seconds before SIGKILL). No-op if already stopped. */
+  stop(projectId: string, timeoutSeconds?: number): Promise<void>;
+  /** Removes the container (forced). No-op if gone. */
+  remove(projectId: string): Promise<void>;
+  /** Null when the container does not exist. */
+  inspect(projectId: string): Promise<WorkspaceContainer | null>;
+  /** All containers labelled as ours (of this instance). */
+  list(): Promise<WorkspaceContainer[]>;
+  stats(projectId: string): Promise<WorkspaceStats | null>;
+  /** Follows the engine's event stream for our containers; reconnects on drops. Returns an unsubscribe/close. */
+  watch(onEvent: (event: RuntimeEvent) => void, onConnectionChange?: (connected: boolean, error?: string) => void): () => void;
+  /** True when an image with that tag exists locally. */
+  hasImage(tag: string): Promise<boolean>;
+}
