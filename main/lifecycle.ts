@@ -1,0 +1,159 @@
+/**
+ * Life-cycle decisions of the desktop app, without Electron: what to do when the last window closes, when a
+ * second instance starts, when the app is asked to quit, and how to word a start-up failure. `main/index.ts`
+ * calls these from Electron's events and carries out the answer.
+ */
+
+/** Answer to `window-all-closed`. */
+export type WindowAllClosedDecision = 'keep-running' | 'quit';
+
+/**
+ * When the last window closes: keep running while a tray icon is there to bring the window back (the app is
+ * kept in the tray for a whole workshop day, issue #6), and on macOS (apps stay active without windows, Dock
+ * reopens them). Without a tray elsewhere nothing could reopen the window, so quit.
+ * A quit already under way always wins.
+ */
+export function onWindowAllClosed(input: { platform: NodeJS.Platform; hasTray: boolean; quitting: boolean }): WindowAllClosedDecision {
+  if (input.quitting) return 'quit';
+  if (input.hasTray || input.platform === 'darwin') return 'keep-running';
+  return 'quit';
+}
+
+/** Answer to `second-instance` (someone launched the app again) and to macOS `activate` (Dock click). */
+export type ShowWindowDecision = 'focus-window' | 'create-window' | 'ignore';
+
+/**
+ * Bring the existing window forward (restoring it if minimised, showing it if hidden), or create one if it was
+ * closed into the tray. While the server is not running yet (or is stopping, or failed) there is nothing to
+ * show: ignore (the start-up dialog or the quit is already in progress).
+ */
+export function onShowWindowRequest(input: { serverRunning: boolean; windowOpen: boolean }): ShowWindowDecision {
+  if (!input.serverRunning) return 'ignore';
+  return input.windowOpen ? 'focus-window' : 'create-window';
+}
+
+/** Answer to `before-quit`. */
+export interface BeforeQuitDecision {
+  /** Call `event.preventDefault()`: the app must not exit yet. */
+  preventDefault: boolean;
+  /** Begin the shutdown (stop the server, then exit). */
+  startShutdown: boolean;
+}
+
+/** Where the shutdown is. */
+export type ShutdownPhase = 'idle' | 'in-progress' | 'done';
+
+/**
+ * Electron quits as soon as `before-quit` returns unless prevented, without waiting for promises. So the first
+ * quit request is held back while the server closes (HTTP, SQLite, engine streams); the shutdown then ends with
+ * `app.exit()`, which does not emit `before-quit` again. Further requests while closing are held back too.
+ */
+export function onBeforeQuit(phase: ShutdownPhase): BeforeQuitDecision {
+  switch (phase) {
+    case 'idle':
+      return { preventDefault: true, startShutdown: true };
+    case 'in-progress':
+      return { preventDefault: true, startShutdown: false };
+    case 'done':
+      return { preventDefault: false, startShutdown: false };
+  }
+}
+
+/** What the shutdown needs (injected: Electron's `app.exit` and the server's `close` in the app, fakes in tests). */
+export interface ShutdownSteps {
+  /** Stops the server; may be absent when it never started. */
+  stopServer: (() => Promise<void>) | null;
+  /** Ends the process with this exit code (Electron: `app.exit`). */
+  exit: (code: number) => void;
+  /** Reports a failure to stop (logged; the app still exits, with code 1). */
+  onError?: (error: unknown) => void;
+  /** Longest wait for the server to stop before exiting anyway, ms (default 10 s: a hung engine call must not keep a zombie app). */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs the shutdown at most once, however often quitting is requested: stop the server, then exit with the
+ * requested code (0 by default), or with 1 when stopping failed or timed out.
+ */
+export class ShutdownCoordinator {
+  private phaseValue: ShutdownPhase = 'idle';
+  private running: Promise<void> | null = null;
+
+  constructor(private readonly steps: ShutdownSteps) {}
+
+  get phase(): ShutdownPhase {
+    return this.phaseValue;
+  }
+
+  /**
+   * Starts the shutdown (or joins the one under way); resolves after `exit` was called.
+   * @param exitCode code when stopping succeeds (e.g. 1 after a failed start); the first request's code counts.
+   */
+  shutdown(exitCode = 0): Promise<void> {
+    this.running ??= this.run(exitCode);
+    return this.running;
+  }
+
+  private async run(exitCode: number): Promise<void> {
+    this.phaseValue = 'in-progress';
+    let code = exitCode;
+    if (this.steps.stopServer) {
+      const timeoutMs = this.steps.timeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`The server did not stop within ${timeoutMs} ms.`)), timeoutMs);
+      });
+      try {
+        await Promise.race([this.steps.stopServer(), timeout]);
+      } catch (error) {
+        code = 1;
+        this.steps.onError?.(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    this.phaseValue = 'done';
+    this.steps.exit(code);
+  }
+}
+
+/** Title and text of the dialog shown when the app cannot start. */
+export interface StartupErrorMessage {
+  title: string;
+  message: string;
+  detail: string;
+}
+
+/**
+ * Words a start-up failure for a dialog: the error's own message, plus a hint for the failures we know.
+ * - `ConfigError` (bad environment variable): the message already names every bad variable;
+ * - `EADDRINUSE` / `EACCES` on the port: say which setting changes it (`XARES_PORT`);
+ * - a native module built for another Node ABI (`NODE_MODULE_VERSION` in the message: better-sqlite3 or argon2
+ *   compiled for Node, loaded by Electron): say how to rebuild it for Electron.
+ */
+export function describeStartupError(error: unknown): StartupErrorMessage {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const code = (err as NodeJS.ErrnoException).code;
+  const title = 'Xares Desktop could not start';
+  if (err.name === 'ConfigError') {
+    return { title, message: 'The configuration is not valid.', detail: `${err.message}\n\nFix the environment variables named above and start again.` };
+  }
+  if (code === 'EADDRINUSE') {
+    return {
+      title,
+      message: 'The port for the dashboard is already in use.',
+      detail: `${err.message}\n\nClose the other program using it, or choose another port with the XARES_PORT environment variable.`,
+    };
+  }
+  if (code === 'EACCES') {
+    return { title, message: 'The app may not listen on its port.', detail: `${err.message}\n\nChoose a port above 1024 with XARES_PORT.` };
+  }
+  if (/NODE_MODULE_VERSION/.test(err.message)) {
+    return {
+      title,
+      message: 'A native module was built for Node.js, not for Electron.',
+      detail: `${err.message}\n\nInstalled packages have it rebuilt for Electron. From a source checkout, run \`npm run serve\` to use the app without Electron, or \`npx electron-builder install-app-deps\` to rebuild it for Electron (\`npm rebuild better-sqlite3 argon2\` goes back to Node for the tests).`,
+    };
+  }
+  return { title, message: err.message || 'Unknown error.', detail: err.stack ?? '' };
+}
