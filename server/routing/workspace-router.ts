@@ -1,0 +1,431 @@
+import http from 'node:http';
+import type stream from 'node:stream';
+import httpProxy from 'http-proxy';
+import type pino from 'pino';
+import type { RouteTable, RouteTarget } from './route-table.js';
+import { classifyHost, normalizeBaseDomain, type HostClass } from './workspace-host.js';
+import { sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
+
+export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
+
+/**
+ * Proxies every request whose Host names a workspace (`<id>.<baseDomain>`, `<id>-<appPort>.<baseDomain>`)
+ * to that workspace's code-server, and answers the rest of the base domain's subdomains with a page.
+ *
+ * Routing rules (issue #2 "Workspace router", issue #3 "App ports"):
+ * - IDE host `<id>.<base>` → `http://127.0.0.1:<code-server port>` with the request path unchanged.
+ * - App host `<id>-<port>.<base>` → the same code-server, path `/proxy/<port><path>`: code-server's own port
+ *   proxy strips `/proxy/<port>` before forwarding, so the app sees its real path and works at the root of
+ *   its own host (see docs in `README.md` of this folder for why not `/absproxy/`).
+ * - `Host` and `Origin` go through exactly as the browser sent them (code-server compares them for
+ *   WebSockets); `X-Forwarded-For/-Proto/-Host/-Port` are set by us (we are the edge: client-sent values are
+ *   replaced, never trusted); `Forwarded` from the client is dropped.
+ * - Bodies stream both ways; nothing is buffered or parsed.
+ * - `Set-Cookie` from a workspace loses every `Domain` attribute, so a workspace can only set host-only
+ *   cookies for its own host (not for the base domain the dashboard uses, nor for other workspaces).
+ */
+export interface WorkspaceRouter {
+  /**
+   * Handles the request when its Host lies under the base domain: proxied to the workspace, or answered
+   * with a page (404 unknown workspace or non-workspace subdomain, 503 not running, 502 unreachable).
+   * @returns true when handled (the caller must not touch `res` any more); false when the Host is not a
+   *   subdomain of the base domain (the dashboard and `/api` are the caller's).
+   */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  /** Same for WebSocket upgrades: proxied, or answered with an HTTP error response and closed. */
+  handleUpgrade(req: http.IncomingMessage, socket: stream.Duplex, head: Buffer): boolean;
+  /**
+   * Closes the proxy: destroys pooled and in-use upstream sockets and every proxied WebSocket (both ends).
+   * Later requests on workspace hosts get a 503 page. Idempotent.
+   */
+  close(): void;
+}
+
+/** Options of {@link createWorkspaceRouter}. */
+export interface WorkspaceRouterOptions {
+  /** Base domain of workspace hosts, e.g. `localhost` (case and one trailing dot are ignored). */
+  baseDomain: string;
+  /** Resolves a project id to its route, synchronously from memory, per request. */
+  routeTable: RouteTable;
+  logger: pino.Logger;
+}
+
+/**
+ * Upstream connection pool (one pool per code-server port; Node keys pools by host:port).
+ * - `maxSockets` 256 per workspace: far above what one browser opens (6 per host), bounded so a runaway
+ *   client cannot exhaust file descriptors through one workspace; requests beyond it queue.
+ * - `maxFreeSockets` 32: idle connections kept per workspace.
+ * - `timeout` 30 s closes idle pooled sockets; Node shortens it to the upstream's `Keep-Alive: timeout=N`
+ *   hint minus one second (code-server runs on Node, which announces 5 s), so we never reuse a socket the
+ *   upstream is about to close. In-use sockets are not affected (Node only destroys free sockets on it).
+ * - `scheduling: 'lifo'` reuses the most recently used socket, letting surplus ones expire.
+ */
+function createUpstreamAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, keepAliveMsecs: 15_000, maxSockets: 256, maxFreeSockets: 32, timeout: 30_000, scheduling: 'lifo' });
+}
+
+/** Most hosts we remember classifications of; the cache is cleared when full (Host is client-controlled). */
+const HOST_CACHE_LIMIT = 2048;
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The upstream connection is ours (pooled), whatever the client asked for its own connection. */
+const UPSTREAM_KEEP_ALIVE = Object.freeze({ connection: 'keep-alive' });
+
+/** Per-request facts the proxy event handlers need, kept on the request object under a symbol. */
+interface ProxyState {
+  projectId: string;
+  appPort: number | undefined;
+  workspaceName: string;
+  /** The current upstream request went out on a pooled (reused) socket. */
+  reusedSocket: boolean;
+  /** The request was already retried once after a stale pooled socket. */
+  retried: boolean;
+  /** WebSocket only: the upstream answered 101 and the two sockets are piped. */
+  upgraded: boolean;
+}
+const STATE = Symbol('xares.workspaceRouter.state');
+type StatefulRequest = http.IncomingMessage & { [STATE]?: ProxyState };
+
+interface ProxyCallOptions {
+  target: { protocol: 'http:'; host: string; hostname: string; port: number };
+  headers?: Readonly<Record<string, string>>;
+  agent?: false;
+}
+
+/** Builds the router. Creates one http-proxy instance and one keep-alive agent; no sockets until used. */
+export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRouter {
+  const baseDomain = normalizeBaseDomain(opts.baseDomain);
+  const routeTable = opts.routeTable;
+  const log = opts.logger.child({ component: 'workspace-router' });
+  const agent = createUpstreamAgent();
+  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true });
+  const hostCache = new Map<string, HostClass | null>();
+  const webOptionsByPort = new Map<number, ProxyCallOptions>();
+  const wsOptionsByPort = new Map<number, ProxyCallOptions>();
+  /** Both ends of every proxied WebSocket (and of upgrades in flight), for close(). */
+  const openSockets = new Set<stream.Duplex>();
+  let closed = false;
+
+  function classify(host: string | undefined): HostClass | null {
+    if (host === undefined) return null;
+    let result = hostCache.get(host);
+    if (result === undefined) {
+      result = classifyHost(host, baseDomain);
+      if (hostCache.size >= HOST_CACHE_LIMIT) hostCache.clear();
+      hostCache.set(host, result);
+    }
+    return result;
+  }
+
+  function target(port: number) {
+    return { protocol: 'http:' as const, host: '127.0.0.1', hostname: '127.0.0.1', port };
+  }
+  function webOptions(port: number): ProxyCallOptions {
+    let options = webOptionsByPort.get(port);
+    if (options === undefined) {
+      options = { target: target(port), headers: UPSTREAM_KEEP_ALIVE };
+      webOptionsByPort.set(port, options);
+    }
+    return options;
+  }
+  // Each WebSocket gets a fresh upstream connection (agent: false): an upgraded socket leaves the pool
+  // anyway, and a pooled socket the upstream has meanwhile closed would fail the first WebSocket.
+  function wsOptions(port: number): ProxyCallOptions {
+    let options = wsOptionsByPort.get(port);
+    if (options === undefined) {
+      options = { target: target(port), agent: false };
+      wsOptionsByPort.set(port, options);
+    }
+    return options;
+  }
+
+  // --- proxy events -------------------------------------------------------------------------------------
+
+  proxy.on('proxyReq', (proxyReq, req, res) => {
+    const state = (req as StatefulRequest)[STATE];
+    if (state !== undefined) state.reusedSocket = proxyReq.reusedSocket;
+    // The client went away before the response finished: release the upstream request too (http-proxy
+    // only does so while the request body is still arriving).
+    res.once('close', () => {
+      if (!res.writableFinished) proxyReq.destroy();
+    });
+  });
+
+  proxy.on('proxyRes', (proxyRes, req) => {
+    const headers = proxyRes.headers;
+    const cookies = headers['set-cookie'];
+    if (cookies !== undefined) headers['set-cookie'] = cookies.map(stripCookieDomain);
+    const appPort = (req as StatefulRequest)[STATE]?.appPort;
+    if (appPort !== undefined && headers.location !== undefined) headers.location = stripPortProxyPrefix(headers.location, appPort);
+  });
+
+  proxy.on('proxyReqWs', (proxyReq, req, socket) => {
+    const state = (req as StatefulRequest)[STATE];
+    // Client gone (before or after the upgrade): drop the upstream side.
+    socket.once('close', () => proxyReq.destroy());
+    proxyReq.on('upgrade', (_proxyRes, proxySocket) => {
+      if (state !== undefined) state.upgraded = true;
+      if (closed || socket.destroyed) {
+        proxySocket.destroy();
+        return;
+      }
+      openSockets.add(proxySocket);
+      proxySocket.once('close', () => {
+        openSockets.delete(proxySocket);
+        socket.destroy();
+      });
+    });
+  });
+
+  // Safety net: every proxy call passes its own callback, so this only fires on an http-proxy path we
+  // did not foresee; an 'error' event without listener would crash the process.
+  proxy.on('error', (err) => log.warn({ err: errorSummary(err) }, 'workspace proxy error'));
+
+  // --- error handling -----------------------------------------------------------------------------------
+
+  function onWebError(err: Error, req: http.IncomingMessage, res: http.ServerResponse | stream.Duplex): void {
+    const response = res as http.ServerResponse;
+    const state = (req as StatefulRequest)[STATE];
+    if (response.headersSent || response.destroyed || response.writableEnded) {
+      // Failed mid-response: cut the client connection so it sees a truncated response, not a complete one.
+      response.destroy();
+      return;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (state !== undefined && !state.retried && !closed && state.reusedSocket && code === 'ECONNRESET' && isBodyless(req)) {
+      // A pooled socket the upstream had closed just before we reused it: safe to send once more.
+      state.retried = true;
+      state.reusedSocket = false;
+      const route = routeTable.resolve(state.projectId);
+      if (route.kind === 'running') {
+        proxy.web(req, response, webOptions(route.port), onWebError);
+        return;
+      }
+    }
+    log.warn({ projectId: state?.projectId, appPort: state?.appPort, err: errorSummary(err) }, 'workspace did not answer');
+    sendStatusPage(req, response, upstreamFailedPage(state));
+  }
+
+  function onWsError(err: Error, req: http.IncomingMessage, socket: http.ServerResponse | stream.Duplex): void {
+    const state = (req as StatefulRequest)[STATE];
+    const duplex = socket as stream.Duplex;
+    if (state?.upgraded) {
+      duplex.destroy();
+      return;
+    }
+    log.warn({ projectId: state?.projectId, appPort: state?.appPort, err: errorSummary(err) }, 'workspace refused a WebSocket');
+    writeSocketStatus(duplex, upstreamFailedPage(state));
+  }
+
+  // --- routing --------------------------------------------------------------------------------------------
+
+  /** Resolves the route, or the page to answer with instead. */
+  function route(hostClass: HostClass): { target: Extract<RouteTarget, { kind: 'running' }>; state: ProxyState } | StatusPage {
+    if (closed) return SHUTTING_DOWN_PAGE;
+    if (hostClass.kind === 'foreign-subdomain') return NO_WORKSPACE_PAGE;
+    const { projectId, appPort } = hostClass.host;
+    let resolved: RouteTarget;
+    try {
+      resolved = routeTable.resolve(projectId);
+    } catch (err) {
+      log.error({ projectId, err: errorSummary(err) }, 'route table failed');
+      return ROUTE_FAILED_PAGE;
+    }
+    switch (resolved.kind) {
+      case 'running':
+        return {
+          target: resolved,
+          state: { projectId, appPort, workspaceName: resolved.name, reusedSocket: false, retried: false, upgraded: false },
+        };
+      case 'not-running':
+        return notRunningPage(resolved);
+      case 'unknown':
+        return unknownWorkspacePage(projectId);
+    }
+  }
+
+  /** Rewrites the request in place for the upstream: app-port path prefix and forwarding headers. */
+  function prepareRequest(req: http.IncomingMessage, state: ProxyState, websocket: boolean): boolean {
+    const url = req.url;
+    // Only origin-form targets (`/path?query`); absolute-form or `*` have no business on a workspace host.
+    if (url === undefined || url.charCodeAt(0) !== 47 /* / */) return false;
+    if (state.appPort !== undefined) req.url = `/proxy/${state.appPort}${url}`;
+    const headers = req.headers;
+    const socket = req.socket;
+    const encrypted = (socket as { encrypted?: boolean }).encrypted === true;
+    headers['x-forwarded-for'] = socket.remoteAddress ?? '';
+    headers['x-forwarded-proto'] = encrypted ? 'https' : 'http';
+    headers['x-forwarded-host'] = headers.host ?? '';
+    headers['x-forwarded-port'] = hostPort(headers.host) ?? String(socket.localPort ?? (encrypted ? 443 : 80));
+    if (headers.forwarded !== undefined) delete headers.forwarded;
+    if (!websocket) {
+      if (headers['proxy-connection'] !== undefined) delete headers['proxy-connection'];
+      if (headers['keep-alive'] !== undefined) delete headers['keep-alive'];
+    }
+    (req as StatefulRequest)[STATE] = state;
+    return true;
+  }
+
+  return {
+    handleRequest(req, res) {
+      const hostClass = classify(req.headers.host);
+      if (hostClass === null) return false;
+      const routed = route(hostClass);
+      if (!('target' in routed)) {
+        sendStatusPage(req, res, routed);
+        return true;
+      }
+      if (!prepareRequest(req, routed.state, false)) {
+        sendStatusPage(req, res, BAD_REQUEST_PAGE);
+        return true;
+      }
+      // Defend long responses (streams, long polls) against a server-wide socket timeout.
+      if (req.socket.timeout) req.socket.setTimeout(0);
+      proxy.web(req, res, webOptions(routed.target.port), onWebError);
+      return true;
+    },
+
+    handleUpgrade(req, socket, head) {
+      const hostClass = classify(req.headers.host);
+      if (hostClass === null) return false;
+      // Node's server removed its own error listener when it handed the socket over: without ours, a
+      // client reset would be an unhandled 'error' event.
+      socket.on('error', ignoreSocketError);
+      const routed = route(hostClass);
+      if (!('target' in routed)) {
+        writeSocketStatus(socket, routed);
+        return true;
+      }
+      if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET' || !prepareRequest(req, routed.state, true)) {
+        writeSocketStatus(socket, BAD_REQUEST_PAGE);
+        return true;
+      }
+      openSockets.add(socket);
+      socket.once('close', () => openSockets.delete(socket));
+      proxy.ws(req, socket, head, wsOptions(routed.target.port), onWsError);
+      return true;
+    },
+
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const socket of openSockets) socket.destroy();
+      openSockets.clear();
+      agent.destroy();
+      proxy.close();
+    },
+  };
+}
+
+// --- helpers --------------------------------------------------------------------------------------------
+
+function ignoreSocketError(): void {
+  // Client sockets fail for ordinary reasons (reset, tab closed); the 'close' that follows cleans up.
+}
+
+/** Port part of a Host header (`name:8080` → `8080`), or undefined. */
+function hostPort(host: string | undefined): string | undefined {
+  if (host === undefined) return undefined;
+  const colon = host.lastIndexOf(':');
+  if (colon === -1 || host.indexOf(']', colon) !== -1) return undefined;
+  return host.slice(colon + 1);
+}
+
+function isBodyless(req: http.IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return RETRYABLE_METHODS.has(req.method ?? '') && (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+}
+
+const COOKIE_DOMAIN_ATTRIBUTE = /;\s*domain\s*=[^;]*/gi;
+
+/**
+ * Removes every `Domain` attribute from one `Set-Cookie` value, making the cookie host-only. All of them,
+ * because browsers honour the last one (RFC 6265 §5.3 step 6 uses the last Domain attribute); http-proxy's
+ * `cookieDomainRewrite` only rewrites the first.
+ */
+export function stripCookieDomain(setCookie: string): string {
+  return setCookie.replace(COOKIE_DOMAIN_ATTRIBUTE, '');
+}
+
+/**
+ * code-server's `/proxy/<port>/` prefixes redirects from the app with `/proxy/<port>`; on the app's own
+ * host that prefix must go again (`/proxy/5000/login` → `/login`). Other locations are returned unchanged.
+ */
+export function stripPortProxyPrefix(location: string, appPort: number): string {
+  const prefix = `/proxy/${appPort}`;
+  if (!location.startsWith(prefix)) return location;
+  const rest = location.slice(prefix.length);
+  if (rest === '') return '/';
+  const next = rest.charCodeAt(0);
+  if (next === 47 /* / */) return rest;
+  if (next === 63 /* ? */ || next === 35 /* # */) return `/${rest}`;
+  return location;
+}
+
+function errorSummary(err: unknown): { code?: string; message: string } {
+  if (err instanceof Error) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === undefined ? { message: err.message } : { code, message: err.message };
+  }
+  return { message: String(err) };
+}
+
+// --- pages ----------------------------------------------------------------------------------------------
+
+const NO_WORKSPACE_PAGE: StatusPage = {
+  status: 404,
+  title: 'No workspace here',
+  message: 'This address does not name a workspace. Check the link you were given.',
+};
+const BAD_REQUEST_PAGE: StatusPage = { status: 400, title: 'Bad request', message: 'This request cannot be sent to a workspace.' };
+const SHUTTING_DOWN_PAGE: StatusPage = { status: 503, title: 'Server is stopping', message: 'The Xares server is shutting down. Try again when it is back.', refreshSeconds: 10 };
+const ROUTE_FAILED_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'The server could not look up this workspace. Try again in a moment.', refreshSeconds: 10 };
+
+function unknownWorkspacePage(projectId: string): StatusPage {
+  return {
+    status: 404,
+    title: 'Workspace not found',
+    message: `There is no workspace with the id "${projectId}". It may have been deleted; ask your workshop leader for the current link.`,
+  };
+}
+
+/** 503 pages for workspaces that exist but are not running (creating: reloads by itself until ready). */
+function notRunningPage(target: Extract<RouteTarget, { kind: 'not-running' }>): StatusPage {
+  switch (target.status) {
+    case 'creating':
+      return {
+        status: 503,
+        title: 'Workspace is starting',
+        message: `The workspace "${target.name}" is being prepared. This page opens it as soon as it is ready.`,
+        refreshSeconds: 3,
+      };
+    case 'stopped':
+      return {
+        status: 503,
+        title: 'Workspace is stopped',
+        message: `The workspace "${target.name}" is stopped. Start it from the dashboard, then reload this page.`,
+      };
+    case 'error':
+      return {
+        status: 503,
+        title: 'Workspace has a problem',
+        message: `The workspace "${target.name}" could not be started.`,
+        detail: target.reason ?? 'No reason was recorded.',
+      };
+  }
+}
+
+function upstreamFailedPage(state: ProxyState | undefined): StatusPage {
+  if (state?.appPort !== undefined) {
+    return {
+      status: 502,
+      title: 'App not reachable',
+      message: `Nothing answered for port ${state.appPort} in the workspace "${state.workspaceName}". Start the app, then reload.`,
+    };
+  }
+  return {
+    status: 502,
+    title: 'Workspace is not answering',
+    message: `The workspace "${state?.workspaceName ?? ''}" is running but its editor did not answer. It may still be starting; this page retries by itself.`,
+    refreshSeconds: 5,
+  };
+}
