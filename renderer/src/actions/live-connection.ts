@@ -1,0 +1,47 @@
+import { connectEventStream, type EventStreamHandle } from '../api/event-stream.js';
+import { api } from '../services.js';
+import { applyProjectList, dispatchServerEvent } from '../stores/live-dispatch.js';
+import { useProjectsStore } from '../stores/projects-store.js';
+import { useSystemStore } from '../stores/system-store.js';
+import { ApiError, describeError } from '../api/api-error.js';
+
+/**
+ * Starts everything a signed-in dashboard keeps up to date: the live event stream (with reconnection), the
+ * first workspace list (in case the stream is slow to connect) and the configured limits.
+ * @returns a function that stops the stream (on sign-out or unmount)
+ */
+export function startLiveData(): () => void {
+  const system = useSystemStore.getState();
+  const handle: EventStreamHandle = connectEventStream({
+    open: (signal) => api.openEventStream(signal),
+    onEvent: dispatchServerEvent,
+    onStateChange: system.setConnection,
+    onInvalidEvent: (data, reason) => console.warn('Ignored an invalid server event:', reason, data.slice(0, 200)),
+  });
+  void loadProjects();
+  void loadLimits();
+  return () => handle.close();
+}
+
+/** Loads `GET /api/projects/` (used until the stream's `hello` arrives); errors go to the page. */
+export async function loadProjects(): Promise<void> {
+  try {
+    applyProjectList(await api.listProjects());
+    useProjectsStore.getState().setLoadError(null);
+  } catch (error) {
+    if (error instanceof ApiError && error.isUnauthorized) return;
+    if (!useProjectsStore.getState().helloReceived) useProjectsStore.getState().setLoadError(describeError(error));
+  }
+}
+
+/** Loads `GET /api/limits` for the create dialog's choices. */
+export async function loadLimits(): Promise<string | null> {
+  try {
+    useSystemStore.getState().setLimits(await api.getLimits());
+    return null;
+  } catch (error) {
+    const message = `Could not load the resource limits: ${describeError(error)}`;
+    useSystemStore.getState().setLimitsError(message);
+    return message;
+  }
+}

@@ -1,0 +1,240 @@
+import type { z } from 'zod';
+import {
+  ApiErrorBody,
+  AuthExchangeResponse,
+  ConfigResponse,
+  CreateProjectResponse,
+  DeleteProjectResponse,
+  GetProjectResponse,
+  LimitsResponse,
+  ListProjectsResponse,
+  StartProjectResponse,
+  StatsResponse,
+  StopProjectResponse,
+  SystemStatusResponse,
+  type CreateProjectInput,
+  type ProjectSummary,
+} from '../../../server/contract/index.js';
+import { ApiError } from './api-error.js';
+
+/** Fetch as the browser provides it; injectable for tests. */
+export type FetchFunction = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** How the client is wired to its environment. */
+export interface ApiClientOptions {
+  /** Origin of the server, e.g. `http://localhost:8080`; `''` means the page's own origin (the usual case). */
+  baseUrl?: string;
+  /** The admin bearer token to send, or `null` when signed out. Read on every request. */
+  getToken: () => string | null;
+  /** Called once per request answered with 401 for the admin credential (token missing, wrong or revoked). */
+  onUnauthorized?: (error: ApiError) => void;
+  fetch?: FetchFunction;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  body?: unknown;
+  /** Send the bearer token (every `/api` route but health and the sign-in exchange needs it). */
+  authenticated?: boolean;
+  signal?: AbortSignal;
+  /** `Accept` header; JSON unless said otherwise. */
+  accept?: string;
+  /** Extra headers (e.g. a bearer token being checked before it is kept). */
+  headers?: Record<string, string>;
+}
+
+/** Plain-language fallback for an error status whose body is not the contract's error shape. */
+function messageForStatus(status: number): string {
+  if (status === 401) return 'You are not signed in, or your sign-in has expired. Please sign in again.';
+  if (status === 403) return 'The server refused this request.';
+  if (status === 404) return 'The server does not know this address. Is the dashboard newer than the server?';
+  if (status === 413) return 'The request is too large.';
+  if (status === 429) return 'Too many requests. Wait a moment and try again.';
+  if (status === 502 || status === 503 || status === 504) return 'The server is temporarily unavailable. Try again in a moment.';
+  if (status >= 500) return `The server failed to handle the request (HTTP ${status}).`;
+  return `The request failed (HTTP ${status}).`;
+}
+
+/**
+ * Builds the {@link ApiError} for a non-2xx answer. The contract's body (`{success:false, error, code, details?}`,
+ * api-reference "Error Response Format") gives message, code and per-field details; anything else (an HTML
+ * page from a proxy, the older `{error, message}` shape, an empty body) gets a message from the status.
+ */
+export function errorFromResponse(status: number, body: unknown): ApiError {
+  const parsed = ApiErrorBody.safeParse(body);
+  if (parsed.success) {
+    return new ApiError({ status, code: parsed.data.code, message: parsed.data.error, ...(parsed.data.details ? { details: parsed.data.details } : {}) });
+  }
+  if (body !== null && typeof body === 'object') {
+    const record = body as Record<string, unknown>;
+    const text = [record['message'], record['error']].find((value): value is string => typeof value === 'string' && value.trim() !== '');
+    if (text !== undefined) return new ApiError({ status, code: 'HTTP_ERROR', message: text });
+  }
+  return new ApiError({ status, code: 'HTTP_ERROR', message: messageForStatus(status) });
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException ? error.name === 'AbortError' : error instanceof Error && error.name === 'AbortError';
+}
+
+/**
+ * The one typed client of the admin API. Every response is checked against the contract's zod schema, so the
+ * rest of the dashboard only sees well-formed data; every failure is an {@link ApiError}.
+ */
+export class ApiClient {
+  private baseUrl: string;
+  private readonly fetchImpl: FetchFunction;
+
+  constructor(private readonly options: ApiClientOptions) {
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** Points the client at another server origin (the desktop app when the page is not served by the server). */
+  setBaseUrl(baseUrl: string): void {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Sends a request and returns the raw response (2xx or not); network failures become `NETWORK_ERROR`. */
+  async send(path: string, request: RequestOptions = {}): Promise<Response> {
+    const headers: Record<string, string> = { Accept: request.accept ?? 'application/json' };
+    if (request.authenticated !== false) {
+      const token = this.options.getToken();
+      if (token) headers['Authorization'] = `Bearer ${token}`;
+    }
+    Object.assign(headers, request.headers);
+    const init: RequestInit = { method: request.method ?? 'GET', headers, credentials: 'same-origin', cache: 'no-store' };
+    if (request.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(request.body);
+    }
+    if (request.signal) init.signal = request.signal;
+    try {
+      return await this.fetchImpl(this.baseUrl + path, init);
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      const where = this.baseUrl || 'this address';
+      throw new ApiError({
+        status: 0,
+        code: 'NETWORK_ERROR',
+        message: `Cannot reach the Xares server at ${where}. Check that it is still running and try again.`,
+      });
+    }
+  }
+
+  /** Sends a request and parses a 2xx body with `schema`; throws {@link ApiError} otherwise. */
+  async request<S extends z.ZodType>(path: string, schema: S, request: RequestOptions = {}): Promise<z.output<S>> {
+    const response = await this.send(path, request);
+    let body: unknown = undefined;
+    const text = await response.text().catch(() => '');
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+    }
+    if (!response.ok) {
+      const error = errorFromResponse(response.status, body);
+      if (error.isUnauthorized && request.authenticated !== false) this.options.onUnauthorized?.(error);
+      throw error;
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const where = parsed.error.issues[0]?.path.join('.') || 'body';
+      throw new ApiError({
+        status: response.status,
+        code: 'BAD_RESPONSE',
+        message: `The server sent an answer the dashboard does not understand (at ${where}). Are server and dashboard the same version?`,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** `GET /api/projects/` → the workspaces, as listed. */
+  async listProjects(): Promise<ProjectSummary[]> {
+    return (await this.request('/api/projects/', ListProjectsResponse)).projects;
+  }
+
+  /** `GET /api/projects/:id` → one workspace with its container block. */
+  async getProject(projectId: string) {
+    return (await this.request(`/api/projects/${encodeURIComponent(projectId)}`, GetProjectResponse)).project;
+  }
+
+  /** `POST /api/projects/create` (201) → the new workspace (status `creating` or later). */
+  async createProject(input: CreateProjectInput) {
+    return this.request('/api/projects/create', CreateProjectResponse, { method: 'POST', body: input });
+  }
+
+  /** `POST /api/projects/:id/start`. */
+  async startProject(projectId: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/start`, StartProjectResponse, { method: 'POST', body: {} });
+  }
+
+  /** `POST /api/projects/:id/stop`; `password` is required for protected workspaces (401 `INVALID_WORKSPACE_PASSWORD`). */
+  async stopProject(projectId: string, password?: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/stop`, StopProjectResponse, {
+      method: 'POST',
+      body: password === undefined ? {} : { password },
+    });
+  }
+
+  /** `DELETE /api/projects/:id`; `password` as for stop. */
+  async deleteProject(projectId: string, password?: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}`, DeleteProjectResponse, {
+      method: 'DELETE',
+      body: password === undefined ? {} : { password },
+    });
+  }
+
+  /** `GET /api/limits` → configured per-workspace maxima. */
+  async getLimits() {
+    return this.request('/api/limits', LimitsResponse);
+  }
+
+  /** `GET /api/config`. */
+  async getConfig() {
+    return (await this.request('/api/config', ConfigResponse)).config;
+  }
+
+  /** `GET /api/workspace/stats`. */
+  async getStats() {
+    return (await this.request('/api/workspace/stats', StatsResponse)).stats;
+  }
+
+  /** `GET /api/system/status` → Docker engine and workspace image state. */
+  async getSystemStatus() {
+    return this.request('/api/system/status', SystemStatusResponse);
+  }
+
+  /**
+   * `POST /api/auth/exchange` (public): trades the one-time code of a sign-in link for the admin token.
+   * A used or expired code is a 401 that does not trigger `onUnauthorized`.
+   */
+  async exchangeSignInCode(code: string): Promise<string> {
+    return (await this.request('/api/auth/exchange', AuthExchangeResponse, { method: 'POST', body: { code }, authenticated: false })).token;
+  }
+
+  /**
+   * Opens `GET /api/events` (Server-Sent Events) and returns the streaming response once headers arrived.
+   * @throws ApiError for an error status (401 also calls `onUnauthorized`) or no connection; AbortError on abort.
+   */
+  async openEventStream(signal: AbortSignal): Promise<Response> {
+    const response = await this.send('/api/events', { signal, accept: 'text/event-stream' });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const error = errorFromResponse(response.status, body);
+      if (error.isUnauthorized) this.options.onUnauthorized?.(error);
+      throw error;
+    }
+    if (!response.body) throw new ApiError({ status: response.status, code: 'BAD_RESPONSE', message: 'The event stream has no body.' });
+    return response;
+  }
+}

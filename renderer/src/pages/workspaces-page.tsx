@@ -1,0 +1,119 @@
+import { useMemo, useState } from 'react';
+import type { ProjectSummary } from '../../../server/contract/index.js';
+import { loadLimits, loadProjects } from '../actions/live-connection.js';
+import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
+import { getDesktopBridge } from '../desktop-bridge.js';
+import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
+import { useNotificationsStore } from '../stores/notifications-store.js';
+import { useProjectsStore } from '../stores/projects-store.js';
+import { useSystemStore } from '../stores/system-store.js';
+import { ConfirmActionDialog, type ConfirmableAction } from '../views/confirm-action-dialog.js';
+import { CreateWorkspaceDialog } from '../views/create-workspace-dialog.js';
+import { EmptyState } from '../views/empty-state.js';
+import { Icon } from '../views/icons.js';
+import { WorkspaceTable } from '../views/workspace-table.js';
+
+type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | null;
+
+/** Opens a workspace URL: in the desktop app through the system browser, in a browser as a normal link. */
+function openWorkspace(_project: ProjectSummary, url: string): boolean {
+  const bridge = getDesktopBridge();
+  if (!bridge) return false;
+  void bridge.invoke('shell:open-external', { url }).then((result) => {
+    if (!result.ok) useNotificationsStore.getState().notify({ kind: 'error', title: 'Could not open the browser', message: result.error.message });
+  });
+  return true;
+}
+
+/** Workspaces page: reads the stores, runs the actions, hosts the dialogs; rendering is done by the views. */
+export function WorkspacesPage() {
+  const projects = useProjectsStore((state) => state.projects);
+  const projectsLoaded = useProjectsStore((state) => state.projectsLoaded);
+  const pending = useProjectsStore((state) => state.pending);
+  const loadError = useProjectsStore((state) => state.loadError);
+  const docker = useSystemStore((state) => state.docker);
+  const limits = useSystemStore((state) => state.limits);
+  const limitsError = useSystemStore((state) => state.limitsError);
+  const [dialog, setDialog] = useState<OpenDialog>(null);
+
+  const sorted = useMemo(() => sortProjects(projects), [projects]);
+  const groups = useMemo(() => distinctGroups(projects), [projects]);
+  const counts = useMemo(() => {
+    const result = { running: 0, creating: 0, stopped: 0, error: 0 };
+    for (const project of sorted) result[project.status]++;
+    return result;
+  }, [sorted]);
+  const dockerAvailable = docker?.available ?? true;
+  const confirmProject = dialog?.kind === 'confirm' ? projects[dialog.projectId] : undefined;
+  const openCreate = () => {
+    if (!limits) void loadLimits();
+    setDialog({ kind: 'create' });
+  };
+
+  return (
+    <main className="page" aria-labelledby="page-title">
+      <div className="page__header">
+        <div>
+          <h1 id="page-title" className="page__title">
+            Workspaces
+          </h1>
+          {projectsLoaded && sorted.length > 0 ? (
+            <p className="page__summary" data-testid="workspace-summary">
+              {sorted.length} {sorted.length === 1 ? 'workspace' : 'workspaces'} · {counts.running} running
+              {counts.creating > 0 ? ` · ${counts.creating} starting` : ''} · {counts.stopped} stopped
+              {counts.error > 0 ? ` · ${counts.error} with errors` : ''}
+            </p>
+          ) : null}
+        </div>
+        <button type="button" className="button button--primary" onClick={openCreate} data-testid="new-workspace-button">
+          <Icon name="plus" /> New workspace
+        </button>
+      </div>
+
+      {!projectsLoaded && loadError ? (
+        <div className="form-alert" role="alert" data-testid="load-error">
+          <strong>The workspaces could not be loaded.</strong> {loadError}{' '}
+          <button type="button" className="link-button" onClick={() => void loadProjects()}>
+            Try again
+          </button>
+        </div>
+      ) : !projectsLoaded ? (
+        <div className="loading" role="status" data-testid="loading">
+          <span className="spinner" aria-hidden="true" /> Loading workspaces…
+        </div>
+      ) : sorted.length === 0 ? (
+        <EmptyState onCreate={openCreate} dockerAvailable={dockerAvailable} />
+      ) : (
+        <WorkspaceTable
+          projects={sorted}
+          pending={pending}
+          dockerAvailable={dockerAvailable}
+          onStart={(project) => void startWorkspace(project)}
+          onStop={(project) => setDialog({ kind: 'confirm', action: 'stop', projectId: project.id })}
+          onDelete={(project) => setDialog({ kind: 'confirm', action: 'delete', projectId: project.id })}
+          onOpen={openWorkspace}
+        />
+      )}
+
+      {dialog?.kind === 'create' ? (
+        <CreateWorkspaceDialog
+          limits={limits}
+          limitsError={limitsError}
+          onRetryLimits={() => void loadLimits()}
+          groups={groups}
+          dockerAvailable={dockerAvailable}
+          onCreate={createWorkspace}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+      {dialog?.kind === 'confirm' && confirmProject ? (
+        <ConfirmActionDialog
+          action={dialog.action}
+          project={confirmProject}
+          onConfirm={(password) => (dialog.action === 'stop' ? stopWorkspace(confirmProject, password) : deleteWorkspace(confirmProject, password))}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+    </main>
+  );
+}

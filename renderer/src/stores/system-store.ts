@@ -1,0 +1,39 @@
+import { create } from 'zustand';
+import type { DockerState, ImageState, LimitsResponse } from '../../../server/contract/index.js';
+import type { ConnectionState } from '../api/event-stream.js';
+
+export interface SystemState {
+  /** Docker engine reachability; `null` until the server reported it. */
+  docker: DockerState | null;
+  /** Workspace image state (building with progress on first start). */
+  image: ImageState | null;
+  /** `GET /api/limits`; `null` until loaded. */
+  limits: LimitsResponse | null;
+  /** Why loading the limits failed, if it did (the create dialog shows it and offers a retry). */
+  limitsError: string | null;
+  /** The live event stream. */
+  connection: ConnectionState;
+  setLimits(limits: LimitsResponse): void;
+  setLimitsError(message: string | null): void;
+  setConnection(connection: ConnectionState): void;
+  reset(): void;
+}
+
+const initial = { docker: null, image: null, limits: null, limitsError: null, connection: { phase: 'connecting' } as ConnectionState };
+
+/** Engine, image, limits and connection state. */
+export const useSystemStore = create<SystemState>()((set) => ({
+  ...initial,
+  setLimits(limits) {
+    set({ limits, limitsError: null });
+  },
+  setLimitsError(limitsError) {
+    set({ limitsError });
+  },
+  setConnection(connection) {
+    set({ connection });
+  },
+  reset() {
+    set(initial);
+  },
+}));
