@@ -1,0 +1,217 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import express from 'express';
+import type { Logger } from 'pino';
+import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
+import { EventBus } from './events/event-bus.js';
+import { EventStreamHub } from './events/sse.js';
+import { AdminAuth, RateLimiter, loadOrCreateAdminToken } from './http/auth.js';
+import { dashboardRouter, securityHeaders } from './http/dashboard.js';
+import { errorHandler, sendError } from './http/errors.js';
+import { HostGuard } from './http/host-guard.js';
+import { projectsRouter } from './http/projects-router.js';
+import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
+import type { XaresServer } from './index.js';
+import { createLogger } from './logger.js';
+import type { RouteTable } from './routing/route-table.js';
+import { DockerRuntime } from './runtime/docker-runtime.js';
+import { ImageService, resolveWorkspaceImageTag } from './services/image-service.js';
+import { ProjectsService } from './services/projects-service.js';
+import { SystemState } from './services/system-state.js';
+import { openStore } from './store/index.js';
+
+/** Max JSON body on `/api` (64 KiB; our rule: no API request needs more). */
+export const API_BODY_LIMIT = '64kb';
+
+/** The backend as `startServer` returns it: `XaresServer` plus handles for the CLI and tests. */
+export interface XaresAppServer extends XaresServer {
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly projects: ProjectsService;
+  readonly system: SystemState;
+}
+
+/** The parts of `routing/workspace-router.ts` we call (written alongside; loaded lazily). */
+interface WorkspaceRouter {
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close(): void;
+}
+interface WorkspaceRouterModule {
+  createWorkspaceRouter(options: { baseDomain: string; routeTable: RouteTable; logger: Logger }): WorkspaceRouter;
+}
+
+async function loadWorkspaceRouter(options: { baseDomain: string; routeTable: RouteTable; logger: Logger }): Promise<WorkspaceRouter | null> {
+  const specifier = './routing/workspace-router.js';
+  let module: WorkspaceRouterModule;
+  try {
+    module = (await import(specifier)) as WorkspaceRouterModule;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('workspace-router')) {
+      options.logger.warn('workspace router not available in this build: workspace URLs will not be served');
+      return null;
+    }
+    throw error;
+  }
+  return module.createWorkspaceRouter(options);
+}
+
+function readVersion(resourcesDir: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(path.dirname(resourcesDir), 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * Builds and starts the backend (see `createServer` in index.ts): one HTTP server where the workspace router
+ * sees every request first (workspace hosts), and Express serves `/api` and `/admin/` for our own hosts.
+ * @throws ConfigError for a bad configuration; the listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ */
+export async function startServer(input: ServerConfigInput | ServerConfig): Promise<XaresAppServer> {
+  const config = parseConfig(input);
+  const logger = createLogger(config.logLevel);
+  const startedAt = Date.now();
+  const version = readVersion(config.resourcesDir);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken);
+  const store = openStore(config.dataDir);
+
+  let boundPort = config.port;
+  const urlHost = !config.host || config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const baseUrl = () => `http://${urlHost}:${boundPort}`;
+  const dashboardUrl = () => `${baseUrl()}/admin/`;
+
+  const runtime = new DockerRuntime({ dockerHost: config.dockerHost, instanceId: config.instanceId });
+  const bus = new EventBus();
+  const imageTag = resolveWorkspaceImageTag(config.workspaceImage, config.resourcesDir);
+  const state = new SystemState(bus, imageTag);
+  const images = new ImageService({
+    tag: imageTag,
+    resourcesDir: config.resourcesDir,
+    buildIfMissing: config.buildImageIfMissing,
+    runtime,
+    docker: runtime.streamingDocker,
+    state,
+    logger,
+  });
+  const projects = new ProjectsService({ config, store, runtime, bus, state, images, logger, publicPort: () => boundPort });
+  const auth = new AdminAuth(adminToken);
+  const hostGuard = new HostGuard(config.baseDomain, () => boundPort);
+  const hub = new EventStreamHub(bus, () => ({ type: 'hello', projects: projects.list(), docker: state.docker, image: state.image }));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(hostGuard.checkHost);
+  app.use(securityHeaders);
+  app.get('/', (_req, res) => res.redirect(302, '/admin/'));
+  app.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
+
+  const api = express.Router();
+  const json = express.json({ limit: API_BODY_LIMIT });
+  api.use(hostGuard.checkOrigin);
+  api.use(healthRouter(version, startedAt));
+  api.use('/auth', json);
+  api.use(authRouter(auth, new RateLimiter(10, 60_000)));
+  api.use(auth.requireAdmin);
+  api.use(json);
+  api.get('/events', hub.handler);
+  api.use('/projects', projectsRouter(projects));
+  api.use(systemRouter({ config, version, startedAt, projects, state, imageTag, dashboardUrl }));
+  api.use((req, res) => sendError(res, 'NOT_FOUND', `No API route ${req.method} ${req.path}`));
+  api.use(errorHandler((error) => logger.error({ err: error }, 'unexpected API error')));
+  app.use('/api', api);
+  app.use('/admin', dashboardRouter(path.join(path.dirname(config.resourcesDir), 'dist', 'renderer')));
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('Not found');
+  });
+  app.use(errorHandler((error) => logger.error({ err: error }, 'unexpected error')));
+
+  let router: WorkspaceRouter | null = null;
+  try {
+    router = await loadWorkspaceRouter({ baseDomain: config.baseDomain, routeTable: projects, logger });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+
+  const sockets = new Set<Duplex>();
+  const server = http.createServer((req, res) => {
+    if (router?.handleRequest(req, res)) return;
+    app(req, res);
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (router?.handleUpgrade(req, socket, head)) return;
+    socket.destroy();
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  // Idle WebSockets and long uploads through the router must not be cut by Node's server timeouts.
+  server.requestTimeout = 0;
+  server.timeout = 0;
+  server.headersTimeout = 120_000;
+  server.keepAliveTimeout = 75_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      server.once('error', onError);
+      server.listen({ port: config.port, ...(config.host ? { host: config.host } : {}) }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+  } catch (error) {
+    router?.close();
+    store.close();
+    throw error;
+  }
+  boundPort = (server.address() as AddressInfo).port;
+  logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
+  projects.attachEngine();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      projects.close();
+      images.close();
+      hub.closeAll();
+      router?.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      store.close();
+      logger.info('Xares server stopped');
+    })();
+    return closing;
+  };
+
+  return {
+    config,
+    url: baseUrl(),
+    port: boundPort,
+    dashboardUrl: dashboardUrl(),
+    adminToken,
+    createSignInUrl: () => `http://localhost:${boundPort}/admin/#code=${auth.issueCode()}`,
+    close,
+    events: bus,
+    logger,
+    projects,
+    system: state,
+  };
+}

@@ -1,0 +1,371 @@
+import Docker from 'dockerode';
+import {
+  ContainerNotFoundError,
+  LABEL_INSTANCE,
+  LABEL_MANAGED,
+  LABEL_PROJECT_ID,
+  RuntimeUnavailableError,
+  workspaceContainerName,
+  type RuntimeEvent,
+  type WorkspaceContainer,
+  type WorkspaceRuntime,
+  type WorkspaceSpec,
+  type WorkspaceStats,
+} from './workspace-runtime.js';
+
+/** Port code-server listens on inside the workspace container (our image's CMD). */
+export const WORKSPACE_CONTAINER_PORT = 8080;
+const PORT_KEY = `${WORKSPACE_CONTAINER_PORT}/tcp`;
+
+/** Socket-level error codes that mean "the engine cannot be reached" (Node `net` errors). */
+const CONNECTION_ERROR_CODES = new Set([
+  'ENOENT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EACCES',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ESOCKETTIMEDOUT',
+]);
+
+/**
+ * Dockerode connection options for a `DOCKER_HOST`-style URL: `unix:///path`, `npipe:////./pipe/name`,
+ * `tcp://host:port` / `http://host:port` (plain HTTP), `https://host:port`. Undefined means dockerode's default
+ * (its own reading of `DOCKER_HOST`, else the local socket).
+ * @throws Error for an unsupported scheme.
+ */
+export function dockerOptionsFromHost(dockerHost: string | undefined): Docker.DockerOptions {
+  if (!dockerHost) return {};
+  const url = new URL(dockerHost);
+  switch (url.protocol) {
+    case 'unix:':
+      return { socketPath: decodeURIComponent(url.pathname) };
+    case 'npipe:':
+      return { socketPath: dockerHost.slice('npipe://'.length).replace(/\//g, '\\') };
+    case 'tcp:':
+    case 'http:':
+      return { protocol: 'http', host: url.hostname, port: Number(url.port || 2375) };
+    case 'https:':
+      return { protocol: 'https', host: url.hostname, port: Number(url.port || 2376) };
+    default:
+      throw new Error(`Unsupported DOCKER_HOST scheme: ${url.protocol}`);
+  }
+}
+
+/** True when an error from dockerode/docker-modem means the engine is unreachable (not an API error). */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && CONNECTION_ERROR_CODES.has(code)) return true;
+  if ((error as { statusCode?: number }).statusCode !== undefined) return false;
+  return /socket hang up|connect E|Timeout|timed out/i.test(error.message);
+}
+
+/**
+ * Maps an engine error: unreachable → `RuntimeUnavailableError`, HTTP 404 → `ContainerNotFoundError`
+ * (when `notFound` is given), anything else unchanged.
+ */
+export function mapEngineError(error: unknown, notFound?: string): Error {
+  if (error instanceof RuntimeUnavailableError || error instanceof ContainerNotFoundError) return error;
+  if (isConnectionError(error)) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return new RuntimeUnavailableError(`Docker engine is not reachable${code ? ` (${code})` : ''}`);
+  }
+  if (notFound && (error as { statusCode?: number }).statusCode === 404) return new ContainerNotFoundError(notFound);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function statusCodeOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number } | null)?.statusCode;
+}
+
+/** Options of `DockerRuntime`. */
+export interface DockerRuntimeOptions {
+  /** `DOCKER_HOST`-style URL (see `dockerOptionsFromHost`); undefined = dockerode default. */
+  dockerHost?: string | undefined;
+  /** Value of the `xares.instance` label: only containers with it are ours. */
+  instanceId: string;
+  /** Timeout of single API calls in ms (not of the event stream). Default 60 000. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * `WorkspaceRuntime` on a Docker engine through dockerode. Containers are `workspace-<id>`, labelled
+ * `xares.managed=true`, `xares.project-id=<id>`, `xares.instance=<instanceId>`, and publish code-server's port
+ * 8080 on 127.0.0.1 only, on a port the engine picks (read back with inspect).
+ */
+export class DockerRuntime implements WorkspaceRuntime {
+  /** Client for short API calls (with a request timeout). */
+  readonly docker: Docker;
+  /** Client for long-lived streams (events, image builds): no timeout. */
+  readonly streamingDocker: Docker;
+  private readonly instanceId: string;
+
+  constructor(options: DockerRuntimeOptions) {
+    const connection = dockerOptionsFromHost(options.dockerHost);
+    this.docker = new Docker({ ...connection, timeout: options.requestTimeoutMs ?? 60_000 });
+    this.streamingDocker = new Docker(connection);
+    this.instanceId = options.instanceId;
+  }
+
+  private labelFilters(): string[] {
+    return [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instanceId}`];
+  }
+
+  async ping(): Promise<string> {
+    try {
+      const version = await this.docker.version();
+      return version.Version;
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  async create(spec: WorkspaceSpec): Promise<string> {
+    const name = workspaceContainerName(spec.projectId);
+    try {
+      await this.docker.getContainer(name).remove({ force: true });
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw mapEngineError(error);
+    }
+    const hostConfig: Docker.HostConfig = {
+      PortBindings: { [PORT_KEY]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
+      CapDrop: ['NET_RAW'],
+      RestartPolicy: { Name: 'no' },
+      Init: false,
+    };
+    if (spec.memoryBytes !== null) {
+      hostConfig.Memory = spec.memoryBytes;
+      hostConfig.MemorySwap = spec.memoryBytes;
+    }
+    if (spec.nanoCpus !== null) hostConfig.NanoCpus = spec.nanoCpus;
+    if (spec.pidsLimit !== null) hostConfig.PidsLimit = spec.pidsLimit;
+    try {
+      const container = await this.docker.createContainer({
+        name,
+        Image: spec.image,
+        Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
+        Labels: {
+          ...spec.labels,
+          [LABEL_MANAGED]: 'true',
+          [LABEL_PROJECT_ID]: spec.projectId,
+          [LABEL_INSTANCE]: this.instanceId,
+        },
+        ExposedPorts: { [PORT_KEY]: {} },
+        HostConfig: hostConfig,
+      });
+      return container.id;
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  async start(projectId: string): Promise<WorkspaceContainer> {
+    const name = workspaceContainerName(projectId);
+    try {
+      await this.docker.getContainer(name).start();
+    } catch (error) {
+      if (statusCodeOf(error) !== 304) throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+    const info = await this.inspect(projectId);
+    if (!info) throw new ContainerNotFoundError(`Container ${name} vanished after start`);
+    return info;
+  }
+
+  async stop(projectId: string, timeoutSeconds = 10): Promise<void> {
+    const name = workspaceContainerName(projectId);
+    try {
+      await this.docker.getContainer(name).stop({ t: timeoutSeconds });
+    } catch (error) {
+      if (statusCodeOf(error) !== 304) throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+  }
+
+  async remove(projectId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(workspaceContainerName(projectId)).remove({ force: true, v: true });
+    } catch (error) {
+      const status = statusCodeOf(error);
+      // 404: already gone; 409: removal already in progress.
+      if (status !== 404 && status !== 409) throw mapEngineError(error);
+    }
+  }
+
+  async inspect(projectId: string): Promise<WorkspaceContainer | null> {
+    try {
+      const info = await this.docker.getContainer(workspaceContainerName(projectId)).inspect();
+      return fromInspect(info, projectId);
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return null;
+      throw mapEngineError(error);
+    }
+  }
+
+  async list(): Promise<WorkspaceContainer[]> {
+    try {
+      const containers = await this.docker.listContainers({ all: true, filters: { label: this.labelFilters() } });
+      return containers.map((c) => {
+        const binding = c.Ports.find((p) => p.PrivatePort === WORKSPACE_CONTAINER_PORT && p.IP === '127.0.0.1' && p.PublicPort);
+        return {
+          id: c.Id,
+          projectId: c.Labels[LABEL_PROJECT_ID] ?? '',
+          name: (c.Names[0] ?? '').replace(/^\//, ''),
+          state: c.State,
+          running: c.State === 'running',
+          hostPort: c.State === 'running' && binding ? binding.PublicPort : null,
+          startedAt: null,
+          health: null,
+          exitCode: null,
+          error: null,
+        };
+      });
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  async stats(projectId: string): Promise<WorkspaceStats | null> {
+    try {
+      const stats = (await this.docker.getContainer(workspaceContainerName(projectId)).stats({ stream: false })) as Docker.ContainerStats;
+      return statsFromDocker(stats);
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return null;
+      throw mapEngineError(error);
+    }
+  }
+
+  async hasImage(tag: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(tag).inspect();
+      return true;
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return false;
+      throw mapEngineError(error);
+    }
+  }
+
+  watch(onEvent: (event: RuntimeEvent) => void, onConnectionChange?: (connected: boolean, error?: string) => void): () => void {
+    let closed = false;
+    let current: NodeJS.ReadableStream | null = null;
+    let retryTimer: NodeJS.Timeout | null = null;
+    let delayMs = 500;
+    const MAX_DELAY_MS = 15_000;
+
+    const scheduleReconnect = (reason: string) => {
+      if (closed) return;
+      onConnectionChange?.(false, reason);
+      retryTimer = setTimeout(connect, delayMs);
+      delayMs = Math.min(delayMs * 2, MAX_DELAY_MS);
+    };
+
+    const connect = async () => {
+      retryTimer = null;
+      if (closed) return;
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = (await this.streamingDocker.getEvents({
+          filters: { type: ['container'], label: this.labelFilters() },
+        })) as NodeJS.ReadableStream;
+      } catch (error) {
+        scheduleReconnect(mapEngineError(error).message);
+        return;
+      }
+      if (closed) {
+        (stream as unknown as { destroy(): void }).destroy();
+        return;
+      }
+      current = stream;
+      delayMs = 500;
+      onConnectionChange?.(true);
+      let buffer = '';
+      let ended = false;
+      const end = (reason: string) => {
+        if (ended) return;
+        ended = true;
+        current = null;
+        scheduleReconnect(reason);
+      };
+      stream.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let newline: number;
+        while ((newline = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, newline).trim();
+          buffer = buffer.slice(newline + 1);
+          if (!line) continue;
+          const event = parseEngineEvent(line);
+          if (event) {
+            try {
+              onEvent(event);
+            } catch {
+              // A listener's failure must not kill the stream.
+            }
+          }
+        }
+      });
+      stream.on('error', (error: Error) => end(mapEngineError(error).message));
+      stream.on('end', () => end('Docker event stream ended'));
+      stream.on('close', () => end('Docker event stream closed'));
+    };
+
+    void connect();
+    return () => {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const stream = current as unknown as { destroy?: () => void } | null;
+      current = null;
+      stream?.destroy?.();
+    };
+  }
+}
+
+/** Parses one line of `GET /events` into our event, or null when it is not a container event of ours. */
+export function parseEngineEvent(line: string): RuntimeEvent | null {
+  let raw: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (raw.Type && raw.Type !== 'container') return null;
+  const projectId = raw.Actor?.Attributes?.[LABEL_PROJECT_ID];
+  const action = (raw.Action ?? raw.status ?? '').split(':')[0]?.trim() ?? '';
+  if (!projectId || !action) return null;
+  return { projectId, containerId: raw.Actor?.ID ?? raw.id ?? '', action };
+}
+
+function fromInspect(info: Docker.ContainerInspectInfo, projectId: string): WorkspaceContainer {
+  const bindings = info.NetworkSettings?.Ports?.[PORT_KEY] ?? [];
+  const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings[0];
+  const running = info.State.Running === true;
+  return {
+    id: info.Id,
+    projectId: info.Config.Labels?.[LABEL_PROJECT_ID] ?? projectId,
+    name: info.Name.replace(/^\//, ''),
+    state: info.State.Status,
+    running,
+    hostPort: running && binding?.HostPort ? Number(binding.HostPort) : null,
+    startedAt: running ? info.State.StartedAt : null,
+    health: info.State.Health?.Status ?? null,
+    exitCode: running ? null : info.State.ExitCode,
+    error: info.State.Error || (info.State.OOMKilled ? 'killed: out of memory' : null),
+  };
+}
+
+/**
+ * CPU and memory as `docker stats` computes them: CPU% = Δcontainer / Δsystem × online CPUs × 100; memory =
+ * usage minus page cache (`inactive_file` on cgroup v2, `cache` on v1).
+ */
+export function statsFromDocker(stats: Docker.ContainerStats): WorkspaceStats {
+  const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - (stats.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats?.system_cpu_usage ?? 0);
+  const online = stats.cpu_stats.online_cpus || stats.cpu_stats.cpu_usage.percpu_usage?.length || 1;
+  const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * online * 100 : 0;
+  const memStats = (stats.memory_stats?.stats ?? {}) as Record<string, number | undefined>;
+  const cache = memStats['inactive_file'] ?? memStats['total_inactive_file'] ?? memStats['cache'] ?? 0;
+  const usage = Math.max(0, (stats.memory_stats?.usage ?? 0) - cache);
+  return { cpuPercent, memoryBytes: usage, memoryLimitBytes: stats.memory_stats?.limit ?? 0 };
+}

@@ -1,0 +1,612 @@
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import {
+  MEMORY_LIMIT_MB,
+  ProjectId,
+  type ContainerInfo,
+  type CreateProjectRequest,
+  type ProjectDetail,
+  type ProjectStatus,
+  type ProjectSummary,
+} from '../contract/index.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { RouteTable, RouteTarget } from '../routing/route-table.js';
+import {
+  ContainerNotFoundError,
+  RuntimeUnavailableError,
+  type RuntimeEvent,
+  type WorkspaceContainer,
+  type WorkspaceRuntime,
+  type WorkspaceSpec,
+} from '../runtime/workspace-runtime.js';
+import { DuplicateProjectNameError, type ProjectRecord, type Store } from '../store/index.js';
+import { formatBytes, formatPercent, formatUptime } from './format.js';
+import type { ImageService } from './image-service.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { newProjectId } from './project-id.js';
+import { ServiceError } from './service-error.js';
+import { statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
+import type { SystemState } from './system-state.js';
+
+/** Max processes per workspace when limits are on (fork-bomb guard; code-server plus tools stay far below). */
+export const WORKSPACE_PIDS_LIMIT = 1024;
+/** How long code-server may take to answer `/healthz` after a start before the workspace is `error` (ms). */
+export const READINESS_TIMEOUT_MS = 120_000;
+/** Interval between readiness probes (ms). */
+const READINESS_POLL_MS = 250;
+
+/** A project as kept in memory: the record plus what the engine last told us. */
+interface LiveProject {
+  record: ProjectRecord;
+  /** 127.0.0.1 port of code-server while the container runs. */
+  hostPort: number | null;
+  startedAt: string | null;
+  /** Bumped on every (re)start so a stale readiness probe stops. */
+  generation: number;
+  /** Set while we stop or delete it ourselves, so the engine's events are not read as outside changes. */
+  stopping: boolean;
+  deleting: boolean;
+  starting: boolean;
+}
+
+export interface ProjectsServiceOptions {
+  config: ServerConfig;
+  store: Store;
+  runtime: WorkspaceRuntime;
+  bus: EventBus;
+  state: SystemState;
+  images: ImageService;
+  logger: Logger;
+  /** Port the HTTP server actually listens on (for workspace URLs). */
+  publicPort(): number;
+}
+
+/**
+ * The rules of workspaces (api-reference "Project Management", "Container Control"; behaviour.md
+ * "Workspaces"). Keeps every project in memory, in sync with SQLite (source of truth for records) and with the
+ * engine (through its event stream and a readiness probe), so that listing and routing never call the engine.
+ * Errors: `ServiceError` with the contract's codes.
+ */
+export class ProjectsService implements RouteTable {
+  private readonly projects = new Map<string, LiveProject>();
+  /** Names (lower-case) of creations in flight, so two concurrent creates cannot take the same name. */
+  private readonly pendingNames = new Set<string>();
+  private pendingCreates = 0;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private stopWatching: (() => void) | null = null;
+  private closed = false;
+  private reconciling: Promise<void> | null = null;
+  /** Labelled containers of this instance that have no record (reported, never destroyed). */
+  orphanContainers: string[] = [];
+
+  constructor(private readonly options: ProjectsServiceOptions) {
+    for (const record of options.store.projects.list()) {
+      this.projects.set(record.id, { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false });
+    }
+  }
+
+  // ---------------------------------------------------------------- engine connection
+
+  /**
+   * Starts following the engine: on every (re)connection the engine version is read, the database reconciled
+   * with the containers, and the image checked; on loss, the docker state says so. Never throws.
+   */
+  attachEngine(): void {
+    if (this.stopWatching || this.closed) return;
+    const { runtime, state, logger } = this.options;
+    this.stopWatching = runtime.watch(
+      (event) => this.onEngineEvent(event),
+      (connected, error) => {
+        if (this.closed) return;
+        if (!connected) {
+          if (state.docker.available) logger.warn({ error }, 'Docker engine connection lost');
+          state.setDocker({ available: false, version: null, error: error ?? 'Docker is not reachable' });
+          return;
+        }
+        void this.onEngineConnected();
+      },
+    );
+  }
+
+  private async onEngineConnected(): Promise<void> {
+    const { runtime, state, logger, images } = this.options;
+    try {
+      const version = await runtime.ping();
+      if (this.closed) return;
+      if (!state.docker.available) logger.info({ version }, 'Docker engine available');
+      state.setDocker({ available: true, version, error: null });
+      await this.reconcile();
+      await images.check();
+    } catch (error) {
+      state.setDocker({ available: false, version: null, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  /**
+   * Brings records in line with the engine (behaviour.md "Workspaces"): a record whose container vanished
+   * becomes `error` (never deleted); a stopped container makes it `stopped`; a running one is probed until
+   * code-server answers. Containers without a record are logged and listed in `orphanContainers`.
+   * @throws RuntimeUnavailableError when the engine cannot be listed.
+   */
+  async reconcile(): Promise<void> {
+    if (this.reconciling) return this.reconciling;
+    this.reconciling = (async () => {
+      const containers = await this.options.runtime.list();
+      const byProject = new Map<string, WorkspaceContainer>();
+      for (const container of containers) byProject.set(container.projectId, container);
+      for (const live of this.projects.values()) {
+        if (this.locks.has(live.record.id) || live.deleting) continue;
+        const container = byProject.get(live.record.id) ?? null;
+        if (container?.running && live.record.status === 'running' && live.hostPort === container.hostPort) continue;
+        const next = statusFromContainer(live.record.status, container);
+        live.hostPort = container?.running ? container.hostPort : null;
+        if (container?.running) {
+          const details = await this.options.runtime.inspect(live.record.id).catch(() => null);
+          live.startedAt = details?.startedAt ?? null;
+          live.hostPort = details?.hostPort ?? live.hostPort;
+        }
+        if (next.status === 'error' && live.record.status === 'error') continue;
+        this.setStatus(live, next.status, next.reason);
+        if (next.status === 'creating') void this.probeUntilReady(live, ++live.generation);
+      }
+      this.orphanContainers = containers.filter((c) => !this.projects.has(c.projectId)).map((c) => c.name);
+      if (this.orphanContainers.length > 0) {
+        this.options.logger.warn({ containers: this.orphanContainers }, 'workspace containers without a record (left untouched)');
+      }
+    })().finally(() => {
+      this.reconciling = null;
+    });
+    return this.reconciling;
+  }
+
+  private onEngineEvent(event: RuntimeEvent): void {
+    const live = this.projects.get(event.projectId);
+    if (!live || this.closed || live.deleting) return;
+    if (live.stopping && ['die', 'stop', 'kill'].includes(event.action)) return;
+    if (live.starting && ['start', 'restart'].includes(event.action)) return;
+    if (event.action === 'die' && live.record.status === 'creating' && !live.stopping) {
+      // Died while starting: that is a failed start, with the exit code as reason.
+      void this.options.runtime
+        .inspect(live.record.id)
+        .then((info) => {
+          if (live.deleting || live.stopping) return;
+          live.hostPort = null;
+          this.setStatus(live, 'error', `code-server stopped during start-up (exit code ${info?.exitCode ?? 'unknown'}${info?.error ? `: ${info.error}` : ''})`);
+        })
+        .catch(() => undefined);
+      return;
+    }
+    const next = statusAfterEngineEvent(live.record.status, event.action);
+    if (!next) return;
+    if (next.status !== 'running' && next.status !== 'creating') live.hostPort = null;
+    this.setStatus(live, next.status, next.reason);
+    if (next.status === 'creating') {
+      // Started outside the app: learn the new port, then probe.
+      const generation = ++live.generation;
+      void this.options.runtime
+        .inspect(live.record.id)
+        .then((info) => {
+          if (generation !== live.generation) return;
+          live.hostPort = info?.hostPort ?? null;
+          live.startedAt = info?.startedAt ?? null;
+          void this.probeUntilReady(live, generation);
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  // ---------------------------------------------------------------- queries (memory only)
+
+  /** Every project, oldest first, from memory (no engine call). */
+  list(): ProjectSummary[] {
+    return [...this.projects.values()].map((live) => this.toSummary(live.record));
+  }
+
+  /** Counts by status, from memory. */
+  counts(): Record<ProjectStatus, number> & { total: number } {
+    const counts = { creating: 0, running: 0, stopped: 0, error: 0, total: 0 };
+    for (const live of this.projects.values()) {
+      counts[live.record.status] += 1;
+      counts.total += 1;
+    }
+    return counts;
+  }
+
+  /** RouteTable: where a request for `<projectId>.<baseDomain>` goes, from memory. */
+  resolve(projectId: string): RouteTarget {
+    const live = this.projects.get(projectId);
+    if (!live) return { kind: 'unknown', projectId };
+    const { record } = live;
+    if (record.status === 'running' && live.hostPort) {
+      return { kind: 'running', projectId, name: record.name, port: live.hostPort };
+    }
+    const status = record.status === 'running' ? 'creating' : record.status;
+    return { kind: 'not-running', projectId, name: record.name, status, ...(record.statusReason ? { reason: record.statusReason } : {}) };
+  }
+
+  /**
+   * One project with its container block from the engine (`null` when there is no container or the engine
+   * cannot be reached). @throws ServiceError PROJECT_NOT_FOUND.
+   */
+  async get(projectId: string): Promise<ProjectDetail> {
+    const live = this.require(projectId);
+    let container: ContainerInfo | null = null;
+    try {
+      const info = await this.options.runtime.inspect(projectId);
+      if (info) {
+        const stats = info.running ? await this.options.runtime.stats(projectId).catch(() => null) : null;
+        container = {
+          status: info.state,
+          health: info.health ?? (info.running ? (live.record.status === 'running' ? 'healthy' : 'starting') : 'none'),
+          uptime: info.running && info.startedAt ? formatUptime(Date.now() - Date.parse(info.startedAt)) : '0m',
+          resources: { cpu: formatPercent(stats?.cpuPercent ?? 0), memory: formatBytes(stats?.memoryBytes ?? 0) },
+        };
+      }
+    } catch (error) {
+      if (!(error instanceof RuntimeUnavailableError)) throw error;
+    }
+    return { ...this.toSummary(live.record), container };
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * Creates a workspace: checks limits, name, engine and image; creates the container; only then writes the
+   * record (`creating`) and starts it in the background (→ `running` once code-server answers).
+   * @returns the summary and, when one was set, the password (echoed once, api-reference "Create Project").
+   * @throws ServiceError PROJECT_EXISTS, WORKSPACE_LIMIT_EXCEEDED, CONCURRENT_LIMIT_REACHED,
+   *   VALIDATION_ERROR (limits above the configured maxima, features not available), SERVICE_UNAVAILABLE
+   *   (engine down, image missing/building), CONTAINER_CREATE_FAILED. Nothing is left behind on failure.
+   */
+  async create(request: CreateProjectRequest): Promise<{ project: ProjectSummary; password?: string }> {
+    const { config, runtime, store, images, logger } = this.options;
+    this.checkRequestAgainstConfig(request);
+    const nameKey = request.projectName.toLowerCase();
+    if (this.pendingNames.has(nameKey) || [...this.projects.values()].some((p) => p.record.name.toLowerCase() === nameKey)) {
+      throw new ServiceError('PROJECT_EXISTS', `A project named "${request.projectName}" already exists`, { projectName: 'Project name already exists' });
+    }
+    if (this.projects.size + this.pendingCreates >= config.maxWorkspaces) {
+      throw new ServiceError('WORKSPACE_LIMIT_EXCEEDED', `The maximum of ${config.maxWorkspaces} workspaces is reached`);
+    }
+    if (this.activeCount() + this.pendingCreates >= config.maxConcurrentWorkspaces) {
+      throw new ServiceError('CONCURRENT_LIMIT_REACHED', `The maximum of ${config.maxConcurrentWorkspaces} running workspaces is reached`);
+    }
+    this.pendingNames.add(nameKey);
+    this.pendingCreates += 1;
+    try {
+      await this.requireEngine();
+      await images.requireReady();
+      let id = newProjectId();
+      while (this.projects.has(id)) id = newProjectId();
+      const passwordHash = request.passwordProtected && request.password ? await hashPassword(request.password) : null;
+      const record: ProjectRecord = {
+        id,
+        name: request.projectName,
+        type: request.projectType,
+        status: 'creating',
+        statusReason: 'Starting the container',
+        createdAt: new Date().toISOString(),
+        lastActivity: null,
+        passwordHash,
+        proxyMode: request.proxyMode,
+        memoryLimit: request.memoryLimit,
+        cpuCores: request.cpuCores,
+        group: request.group ? request.group : null,
+        createGitRepo: request.createGitRepo,
+        gitRepoUrl: null,
+        containerId: null,
+        image: images.tag,
+      };
+      let containerId: string;
+      try {
+        containerId = await runtime.create(this.specFor(record));
+      } catch (error) {
+        throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the workspace container');
+      }
+      record.containerId = containerId;
+      try {
+        store.projects.insert(record);
+      } catch (error) {
+        await runtime.remove(id).catch(() => undefined);
+        if (error instanceof DuplicateProjectNameError) {
+          throw new ServiceError('PROJECT_EXISTS', error.message, { projectName: 'Project name already exists' });
+        }
+        throw error;
+      }
+      const live: LiveProject = { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false };
+      this.projects.set(id, live);
+      this.publish(live);
+      logger.info({ projectId: id, name: record.name, type: record.type }, 'workspace created');
+      void this.withLock(id, () => this.startContainer(live, false)).catch((error) => {
+        logger.warn({ projectId: id, err: errorMessage(error) }, 'workspace failed to start');
+      });
+      return { project: this.toSummary(record), ...(request.passwordProtected && request.password ? { password: request.password } : {}) };
+    } finally {
+      this.pendingNames.delete(nameKey);
+      this.pendingCreates -= 1;
+    }
+  }
+
+  /**
+   * Starts a workspace and waits until code-server answers (or the readiness timeout); re-creates the
+   * container from the record when it vanished.
+   * @throws ServiceError PROJECT_NOT_FOUND, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE.
+   */
+  async start(projectId: string): Promise<ProjectSummary> {
+    const live = this.require(projectId);
+    return this.withLock(projectId, async () => {
+      if (live.record.status === 'running' && live.hostPort) return this.toSummary(live.record);
+      const active = this.activeCount() - (live.record.status === 'creating' ? 1 : 0);
+      if (active + this.pendingCreates >= this.options.config.maxConcurrentWorkspaces) {
+        throw new ServiceError('CONCURRENT_LIMIT_REACHED', `The maximum of ${this.options.config.maxConcurrentWorkspaces} running workspaces is reached`);
+      }
+      await this.requireEngine();
+      await this.startContainer(live, true);
+      return this.toSummary(live.record);
+    });
+  }
+
+  /**
+   * Stops a workspace gracefully. @throws ServiceError PROJECT_NOT_FOUND, INVALID_WORKSPACE_PASSWORD (protected
+   * workspace, wrong or missing password), SERVICE_UNAVAILABLE.
+   */
+  async stop(projectId: string, password: unknown): Promise<void> {
+    const live = this.require(projectId);
+    await this.checkPassword(live, password);
+    await this.withLock(projectId, async () => {
+      await this.requireEngine();
+      live.stopping = true;
+      live.generation += 1;
+      try {
+        await this.options.runtime.stop(projectId);
+        live.hostPort = null;
+        live.startedAt = null;
+        this.setStatus(live, 'stopped', null);
+      } catch (error) {
+        if (error instanceof ContainerNotFoundError) {
+          live.hostPort = null;
+          this.setStatus(live, 'error', 'The container is missing');
+          return;
+        }
+        throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not stop the workspace');
+      } finally {
+        live.stopping = false;
+      }
+    });
+  }
+
+  /**
+   * Deletes a workspace: its container (forced) and then its record.
+   * @throws ServiceError PROJECT_NOT_FOUND, INVALID_WORKSPACE_PASSWORD, SERVICE_UNAVAILABLE (record kept).
+   */
+  async delete(projectId: string, password: unknown): Promise<void> {
+    const live = this.require(projectId);
+    await this.checkPassword(live, password);
+    await this.withLock(projectId, async () => {
+      if (!this.projects.has(projectId)) throw notFound();
+      live.deleting = true;
+      live.generation += 1;
+      try {
+        await this.options.runtime.remove(projectId);
+      } catch (error) {
+        live.deleting = false;
+        throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not remove the workspace container');
+      }
+      this.options.store.projects.remove(projectId);
+      this.projects.delete(projectId);
+      this.options.bus.publish({ type: 'project.removed', projectId });
+      this.options.logger.info({ projectId }, 'workspace deleted');
+    });
+  }
+
+  /** Stops following the engine and cancels probes. Idempotent. Containers keep running. */
+  close(): void {
+    this.closed = true;
+    this.stopWatching?.();
+    this.stopWatching = null;
+    for (const live of this.projects.values()) live.generation += 1;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private async startContainer(live: LiveProject, waitUntilReady: boolean): Promise<void> {
+    const { runtime } = this.options;
+    const id = live.record.id;
+    const generation = ++live.generation;
+    live.starting = true;
+    try {
+      this.setStatus(live, 'creating', 'Starting the container');
+      let info: WorkspaceContainer;
+      try {
+        info = await runtime.start(id);
+      } catch (error) {
+        if (!(error instanceof ContainerNotFoundError)) throw error;
+        // The container vanished (e.g. removed outside the app): create it again from the record.
+        await this.options.images.requireReady();
+        live.record.containerId = await runtime.create(this.specFor(live.record));
+        this.options.store.projects.setContainerId(id, live.record.containerId);
+        info = await runtime.start(id);
+      }
+      live.hostPort = info.hostPort;
+      live.startedAt = info.startedAt;
+      this.setStatus(live, 'creating', 'Waiting for code-server to answer');
+    } catch (error) {
+      live.hostPort = null;
+      const failure = this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not start the workspace container');
+      if (failure.code !== 'SERVICE_UNAVAILABLE') this.setStatus(live, 'error', failure.message);
+      else this.setStatus(live, 'stopped', null);
+      throw failure;
+    } finally {
+      live.starting = false;
+    }
+    const probe = this.probeUntilReady(live, generation);
+    if (waitUntilReady) await probe;
+  }
+
+  /** Polls `http://127.0.0.1:<port>/healthz` until 200 → `running`, or the deadline → `error`. */
+  private async probeUntilReady(live: LiveProject, generation: number): Promise<void> {
+    const deadline = Date.now() + READINESS_TIMEOUT_MS;
+    while (!this.closed && generation === live.generation && live.record.status === 'creating') {
+      if (live.hostPort && (await answersHealthz(live.hostPort))) {
+        if (generation !== live.generation || live.record.status !== 'creating') return;
+        this.setStatus(live, 'running', null);
+        return;
+      }
+      if (Date.now() > deadline) {
+        this.setStatus(live, 'error', `code-server did not answer within ${READINESS_TIMEOUT_MS / 1000} s`);
+        return;
+      }
+      await delay(READINESS_POLL_MS);
+    }
+  }
+
+  private setStatus(live: LiveProject, status: ProjectStatus, reason: string | null): void {
+    if (live.record.status === status && live.record.statusReason === reason) return;
+    if (this.projects.get(live.record.id) !== live) return;
+    this.options.store.projects.setStatus(live.record.id, status, reason);
+    live.record = { ...live.record, status, statusReason: reason };
+    this.publish(live);
+  }
+
+  private publish(live: LiveProject): void {
+    this.options.bus.publish({ type: 'project.updated', project: this.toSummary(live.record) });
+  }
+
+  private activeCount(): number {
+    let active = 0;
+    for (const live of this.projects.values()) if (live.record.status === 'running' || live.record.status === 'creating') active += 1;
+    return active;
+  }
+
+  private require(projectId: string): LiveProject {
+    const live = ProjectId.safeParse(projectId).success ? this.projects.get(projectId) : undefined;
+    if (!live || live.deleting) throw notFound();
+    return live;
+  }
+
+  private async checkPassword(live: LiveProject, password: unknown): Promise<void> {
+    if (!live.record.passwordHash) return;
+    if (!(await verifyPassword(live.record.passwordHash, password))) {
+      throw new ServiceError('INVALID_WORKSPACE_PASSWORD', 'Invalid password for password-protected workspace');
+    }
+  }
+
+  private async requireEngine(): Promise<void> {
+    try {
+      const version = await this.options.runtime.ping();
+      if (!this.options.state.docker.available) this.options.state.setDocker({ available: true, version, error: null });
+    } catch (error) {
+      if (error instanceof RuntimeUnavailableError) {
+        this.options.state.setDocker({ available: false, version: null, error: error.message });
+        throw new ServiceError('SERVICE_UNAVAILABLE', 'Docker is not available. Start Docker and try again.');
+      }
+      throw error;
+    }
+  }
+
+  /** Limits above the configured maxima and features this build does not have are input errors. */
+  private checkRequestAgainstConfig(request: CreateProjectRequest): void {
+    const { config } = this.options;
+    const details: Record<string, string> = {};
+    if (config.enableResourceLimits) {
+      if (MEMORY_LIMIT_MB[request.memoryLimit] > config.memoryPerWorkspaceMB) {
+        details['memoryLimit'] = `Memory limit must be at most ${config.memoryPerWorkspaceMB} MB`;
+      }
+      if (Number(request.cpuCores) > config.cpuPerWorkspace) {
+        details['cpuCores'] = `CPU cores must be at most ${config.cpuPerWorkspace}`;
+      }
+    }
+    if (request.proxyMode !== 'none') details['proxyMode'] = 'Network proxy modes are not available yet';
+    if (request.createGitRepo) details['createGitRepo'] = 'No Git server is configured';
+    if (Object.keys(details).length > 0) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', details);
+  }
+
+  private specFor(record: ProjectRecord): WorkspaceSpec {
+    const { config } = this.options;
+    const limits = config.enableResourceLimits;
+    return {
+      projectId: record.id,
+      image: record.image,
+      env: {
+        PROJECT_ID: record.id,
+        PROJECT_TYPE: record.type,
+        VSCODE_PROXY_URI: `http://${record.id}-{{port}}.${config.baseDomain}${this.portSuffix()}/`,
+        PROXY_DOMAIN: config.baseDomain,
+      },
+      memoryBytes: limits ? MEMORY_LIMIT_MB[record.memoryLimit] * 1024 * 1024 : null,
+      nanoCpus: limits ? Math.round(Number(record.cpuCores) * 1e9) : null,
+      pidsLimit: limits ? WORKSPACE_PIDS_LIMIT : null,
+    };
+  }
+
+  private portSuffix(): string {
+    const port = this.options.publicPort();
+    return port === 80 ? '' : `:${port}`;
+  }
+
+  /** Public view of a record (never the password hash). */
+  toSummary(record: ProjectRecord): ProjectSummary {
+    return {
+      id: record.id,
+      name: record.name,
+      type: record.type,
+      status: record.status,
+      ...(record.statusReason ? { statusReason: record.statusReason } : {}),
+      createdAt: record.createdAt,
+      ...(record.lastActivity ? { lastActivity: record.lastActivity } : {}),
+      workspaceUrl: `http://${record.id}.${this.options.config.baseDomain}${this.portSuffix()}/`,
+      passwordProtected: record.passwordHash !== null,
+      hasGitRepo: record.gitRepoUrl !== null,
+      ...(record.gitRepoUrl ? { gitRepoUrl: record.gitRepoUrl } : {}),
+      proxyMode: record.proxyMode,
+      memoryLimit: record.memoryLimit,
+      cpuCores: record.cpuCores,
+      group: record.group,
+    };
+  }
+
+  private engineFailure(error: unknown, code: 'CONTAINER_CREATE_FAILED' | 'INTERNAL_ERROR', message: string): ServiceError {
+    if (error instanceof ServiceError) return error;
+    if (error instanceof RuntimeUnavailableError) {
+      this.options.state.setDocker({ available: false, version: null, error: error.message });
+      return new ServiceError('SERVICE_UNAVAILABLE', 'Docker is not available. Start Docker and try again.');
+    }
+    this.options.logger.error({ err: errorMessage(error) }, message);
+    return new ServiceError(code, `${message}: ${errorMessage(error)}`);
+  }
+
+  private async withLock<T>(projectId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(projectId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(projectId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(projectId) === tail) this.locks.delete(projectId);
+    }
+  }
+}
+
+function notFound(): ServiceError {
+  return new ServiceError('PROJECT_NOT_FOUND', 'Project not found');
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** True when code-server answers 200 on `/healthz` at 127.0.0.1:port within 2 s. */
+async function answersHealthz(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}

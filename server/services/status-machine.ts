@@ -1,0 +1,57 @@
+import type { ProjectStatus } from '../contract/index.js';
+
+/**
+ * The workspace status machine (api-reference "Status Values", behaviour.md "Workspaces"):
+ *   creating → running (code-server answered `/healthz`) | stopped | error (with reason)
+ *   running  → stopped (stopped by us or outside) | error (container removed or failed) | creating (restart)
+ *   stopped  → creating (start) | error (container removed) | stopped
+ *   error    → creating (start/recreate) | stopped | error
+ * Anything may go to `error`; `running` is reached only through `creating` except when an already running
+ * container is found at reconcile time.
+ */
+const ALLOWED: Record<ProjectStatus, readonly ProjectStatus[]> = {
+  creating: ['creating', 'running', 'stopped', 'error'],
+  running: ['running', 'stopped', 'error', 'creating'],
+  stopped: ['stopped', 'creating', 'error'],
+  error: ['error', 'creating', 'stopped'],
+};
+
+/** True when a project may move from `from` to `to`. */
+export function canTransition(from: ProjectStatus, to: ProjectStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** What an engine event means for a project's status, given its current status; null = no change. */
+export function statusAfterEngineEvent(current: ProjectStatus, action: string): { status: ProjectStatus; reason: string | null } | null {
+  switch (action) {
+    case 'start':
+    case 'restart':
+    case 'unpause':
+      // The readiness probe decides when it becomes `running`.
+      return current === 'running' ? null : { status: 'creating', reason: 'Waiting for code-server to answer' };
+    case 'die':
+    case 'stop':
+    case 'kill':
+      return current === 'stopped' || current === 'error' ? null : { status: 'stopped', reason: null };
+    case 'oom':
+      return { status: 'error', reason: 'The workspace ran out of memory' };
+    case 'destroy':
+      return { status: 'error', reason: 'The container was removed outside the app' };
+    case 'pause':
+      return current === 'running' ? { status: 'stopped', reason: 'The container was paused outside the app' } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Status a record gets at start-up reconciliation from what the engine reports (behaviour.md: a record whose
+ * container vanished becomes `error`, never deleted). `containerState` null = no container.
+ */
+export function statusFromContainer(current: ProjectStatus, containerState: { running: boolean } | null): { status: ProjectStatus; reason: string | null } {
+  if (containerState === null) {
+    return { status: 'error', reason: 'The container is missing (it was removed while the app was not watching)' };
+  }
+  if (containerState.running) return { status: 'creating', reason: 'Waiting for code-server to answer' };
+  return { status: 'stopped', reason: null };
+}

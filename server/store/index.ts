@@ -1,0 +1,28 @@
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { ProjectsRepository } from './projects-repository.js';
+
+export { openDatabase, applyMigrations, schemaVersion, DATABASE_FILE_NAME, type SqliteDatabase } from './database.js';
+export { MIGRATIONS, type Migration } from './migrations.js';
+export { ProjectsRepository, DuplicateProjectNameError, type ProjectRecord } from './projects-repository.js';
+
+/** The store: the open database and one repository per table group. `close()` is idempotent. */
+export interface Store {
+  readonly db: SqliteDatabase;
+  readonly projects: ProjectsRepository;
+  close(): void;
+}
+
+/** Opens the store in `dataDir` (see `openDatabase`). */
+export function openStore(dataDir: string): Store {
+  const db = openDatabase(dataDir);
+  let closed = false;
+  return {
+    db,
+    projects: new ProjectsRepository(db),
+    close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import type { CpuCores, MemoryLimit, ProjectStatus, ProjectType, ProxyMode } from '../contract/index.js';
+import type { SqliteDatabase } from './database.js';
+
+/** A project as stored. Times are ISO-8601 strings (UTC). `passwordHash` is an argon2id PHC string or null. */
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  type: ProjectType;
+  status: ProjectStatus;
+  statusReason: string | null;
+  createdAt: string;
+  lastActivity: string | null;
+  passwordHash: string | null;
+  proxyMode: ProxyMode;
+  memoryLimit: MemoryLimit;
+  cpuCores: CpuCores;
+  group: string | null;
+  createGitRepo: boolean;
+  gitRepoUrl: string | null;
+  containerId: string | null;
+  /** Image tag the container was created from. */
+  image: string;
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  type: string;
+  status: string;
+  status_reason: string | null;
+  created_at: string;
+  last_activity: string | null;
+  password_hash: string | null;
+  proxy_mode: string;
+  memory_limit: string;
+  cpu_cores: string;
+  group_name: string | null;
+  create_git_repo: number;
+  git_repo_url: string | null;
+  container_id: string | null;
+  image: string;
+}
+
+/** Thrown by `insert` when another project already has the same name (case-insensitive). */
+export class DuplicateProjectNameError extends Error {
+  override name = 'DuplicateProjectNameError';
+}
+
+function fromRow(row: ProjectRow): ProjectRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type as ProjectType,
+    status: row.status as ProjectStatus,
+    statusReason: row.status_reason,
+    createdAt: row.created_at,
+    lastActivity: row.last_activity,
+    passwordHash: row.password_hash,
+    proxyMode: row.proxy_mode as ProxyMode,
+    memoryLimit: row.memory_limit as MemoryLimit,
+    cpuCores: row.cpu_cores as CpuCores,
+    group: row.group_name,
+    createGitRepo: row.create_git_repo === 1,
+    gitRepoUrl: row.git_repo_url,
+    containerId: row.container_id,
+    image: row.image,
+  };
+}
+
+/** All SQL about projects. Every write is a single statement (atomic in SQLite). */
+export class ProjectsRepository {
+  private readonly statements;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.statements = {
+      all: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at, id'),
+      byId: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?'),
+      insert: db.prepare(
+        `INSERT INTO projects (id, name, type, status, status_reason, created_at, last_activity, password_hash, proxy_mode,
+           memory_limit, cpu_cores, group_name, create_git_repo, git_repo_url, container_id, image)
+         VALUES (@id, @name, @type, @status, @statusReason, @createdAt, @lastActivity, @passwordHash, @proxyMode,
+           @memoryLimit, @cpuCores, @group, @createGitRepo, @gitRepoUrl, @containerId, @image)`,
+      ),
+      setStatus: db.prepare('UPDATE projects SET status = ?, status_reason = ? WHERE id = ?'),
+      setContainer: db.prepare('UPDATE projects SET container_id = ? WHERE id = ?'),
+      setActivity: db.prepare('UPDATE projects SET last_activity = ? WHERE id = ?'),
+      remove: db.prepare('DELETE FROM projects WHERE id = ?'),
+    };
+  }
+
+  /** Every project, oldest first. */
+  list(): ProjectRecord[] {
+    return this.statements.all.all().map(fromRow);
+  }
+
+  get(id: string): ProjectRecord | null {
+    const row = this.statements.byId.get(id);
+    return row ? fromRow(row) : null;
+  }
+
+  /** @throws DuplicateProjectNameError when the name (case-insensitive) is taken. */
+  insert(record: ProjectRecord): void {
+    try {
+      this.statements.insert.run({ ...record, createGitRepo: record.createGitRepo ? 1 : 0 });
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && /name/.test(error.message)) {
+        throw new DuplicateProjectNameError(`A project named "${record.name}" already exists`);
+      }
+      throw error;
+    }
+  }
+
+  /** @returns false when no such project. */
+  setStatus(id: string, status: ProjectStatus, reason: string | null): boolean {
+    return this.statements.setStatus.run(status, reason, id).changes > 0;
+  }
+
+  setContainerId(id: string, containerId: string | null): boolean {
+    return this.statements.setContainer.run(containerId, id).changes > 0;
+  }
+
+  setLastActivity(id: string, isoTime: string): boolean {
+    return this.statements.setActivity.run(isoTime, id).changes > 0;
+  }
+
+  /** @returns false when no such project. */
+  remove(id: string): boolean {
+    return this.statements.remove.run(id).changes > 0;
+  }
+}
