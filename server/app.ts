@@ -16,7 +16,7 @@ import { projectsRouter } from './http/projects-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
-import type { RouteTable } from './routing/route-table.js';
+import { createWorkspaceRouter, type WorkspaceRouter } from './routing/workspace-router.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { ImageService, resolveWorkspaceImageTag } from './services/image-service.js';
 import { ProjectsService } from './services/projects-service.js';
@@ -32,31 +32,6 @@ export interface XaresAppServer extends XaresServer {
   readonly logger: Logger;
   readonly projects: ProjectsService;
   readonly system: SystemState;
-}
-
-/** The parts of `routing/workspace-router.ts` we call (written alongside; loaded lazily). */
-interface WorkspaceRouter {
-  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
-  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  close(): void;
-}
-interface WorkspaceRouterModule {
-  createWorkspaceRouter(options: { baseDomain: string; routeTable: RouteTable; logger: Logger }): WorkspaceRouter;
-}
-
-async function loadWorkspaceRouter(options: { baseDomain: string; routeTable: RouteTable; logger: Logger }): Promise<WorkspaceRouter | null> {
-  const specifier = './routing/workspace-router.js';
-  let module: WorkspaceRouterModule;
-  try {
-    module = (await import(specifier)) as WorkspaceRouterModule;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('workspace-router')) {
-      options.logger.warn('workspace router not available in this build: workspace URLs will not be served');
-      return null;
-    }
-    throw error;
-  }
-  return module.createWorkspaceRouter(options);
 }
 
 function readVersion(resourcesDir: string): string {
@@ -133,17 +108,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   });
   app.use(errorHandler((error) => logger.error({ err: error }, 'unexpected error')));
 
-  let router: WorkspaceRouter | null = null;
-  try {
-    router = await loadWorkspaceRouter({ baseDomain: config.baseDomain, routeTable: projects, logger });
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+  const router: WorkspaceRouter = createWorkspaceRouter({ baseDomain: config.baseDomain, routeTable: projects, logger });
 
   const sockets = new Set<Duplex>();
   const server = http.createServer((req, res) => {
-    if (router?.handleRequest(req, res)) return;
+    if (router.handleRequest(req, res)) return;
     app(req, res);
   });
   server.on('connection', (socket: Socket) => {
@@ -153,7 +122,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    if (router?.handleUpgrade(req, socket, head)) return;
+    if (router.handleUpgrade(req, socket, head)) return;
     socket.destroy();
   });
   server.on('clientError', (_error, socket) => {
@@ -176,7 +145,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
       });
     });
   } catch (error) {
-    router?.close();
+    router.close();
     store.close();
     throw error;
   }
@@ -190,7 +159,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
       projects.close();
       images.close();
       hub.closeAll();
-      router?.close();
+      router.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
