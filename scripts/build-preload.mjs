@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const OUT_FILE = path.join(ROOT, 'dist', 'node', 'preload', 'index.cjs');
+// `--out <file>` writes elsewhere (the unit test bundles into a temporary folder).
+const outIndex = process.argv.indexOf('--out');
+const OUT_FILE = outIndex > 0 && process.argv[outIndex + 1] ? path.resolve(process.argv[outIndex + 1]) : path.join(ROOT, 'dist', 'node', 'preload', 'index.cjs');
 /** Modules a sandboxed preload may require (Electron docs, "Process Sandboxing"). */
 const SANDBOX_MODULES = new Set(['electron', 'events', 'timers', 'url']);
 
@@ -34,4 +36,4 @@ if (forbidden.length > 0) {
   console.error(`[build-preload] the preload requires ${forbidden.join(', ')}, which a sandboxed preload cannot load. Use \`import type\` for the contract.`);
   process.exit(1);
 }
-console.log(`[build-preload] wrote ${path.relative(ROOT, OUT_FILE)} (${bundle.length} bytes)`);
+console.log(`[build-preload] wrote ${path.relative(ROOT, OUT_FILE) || OUT_FILE} (${bundle.length} bytes)`);

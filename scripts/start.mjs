@@ -1,0 +1,83 @@
+// `npm start` (desktop app when possible) and `npm run serve` (`--headless`: always the plain server).
+// 1. Builds the app first when dist/ is incomplete (`npm run build`).
+// 2. Opens the Electron app when not `--headless`, a display is there and an Electron binary runs; otherwise
+//    prints one line saying why and runs the same server headless (dist/node/server/cli.js) in this terminal.
+// Either way the child inherits the terminal, gets SIGINT/SIGTERM forwarded, and its exit code becomes ours.
+// Other arguments are passed on to the child.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const headlessFlag = args.includes('--headless');
+const passOn = args.filter((arg) => arg !== '--headless');
+
+/** Files a complete build has (Node code, preload bundle, dashboard). */
+const BUILD_OUTPUTS = [
+  'dist/node/server/cli.js',
+  'dist/node/main/index.js',
+  'dist/node/main/launch-mode.js',
+  'dist/node/preload/index.cjs',
+  'dist/renderer/index.html',
+];
+
+const missing = BUILD_OUTPUTS.filter((file) => !existsSync(path.join(ROOT, file)));
+if (missing.length > 0) {
+  console.log(`[xares] building the app first (missing ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''})...`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const build = spawnSync(npm, ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (build.status !== 0) {
+    console.error('[xares] the build failed; see the messages above.');
+    process.exit(build.status ?? 1);
+  }
+}
+
+const { decideLaunchMode, hasDisplay, probeElectron } = await import(pathToFileURL(path.join(ROOT, 'dist/node/main/launch-mode.js')).href);
+const launch = decideLaunchMode({
+  headlessFlag,
+  display: hasDisplay(process.platform, process.env),
+  probe: () => probeElectron(process.env),
+});
+
+let command;
+let commandArgs;
+const env = { ...process.env };
+if (launch.mode === 'desktop') {
+  delete env.ELECTRON_RUN_AS_NODE; // would make Electron behave as plain Node
+  command = launch.electron;
+  commandArgs = [ROOT, ...passOn];
+  // Chromium refuses to start as root unless its own sandbox is off (containers, CI); say so instead of failing.
+  if (process.platform === 'linux' && process.getuid?.() === 0 && !passOn.includes('--no-sandbox')) {
+    console.log('[xares] running as root: starting Electron with --no-sandbox.');
+    commandArgs.push('--no-sandbox');
+  }
+} else {
+  if (!headlessFlag) console.log(`[xares] ${launch.reason}; running headless.`);
+  command = process.execPath;
+  commandArgs = [path.join(ROOT, 'dist/node/server/cli.js'), ...passOn];
+}
+
+const child = spawn(command, commandArgs, { cwd: ROOT, env, stdio: 'inherit' });
+child.on('error', (error) => {
+  console.error(`[xares] could not start ${command}: ${error.message}`);
+  process.exit(1);
+});
+
+// Forward each signal once: on Ctrl+C the terminal already signals the child too, and both the server and the
+// Electron app treat a repeated stop request as the same stop.
+const forwarded = new Set();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (forwarded.has(signal) || child.exitCode !== null) return;
+    forwarded.add(signal);
+    child.kill(signal);
+  });
+}
+
+child.on('exit', (code, signal) => {
+  // A child killed by a signal: exit as a shell would report it (128 + signal number).
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0));
+});
