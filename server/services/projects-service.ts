@@ -47,6 +47,8 @@ interface LiveProject {
   stopping: boolean;
   deleting: boolean;
   starting: boolean;
+  /** Number of readiness probes running (a start event does not begin another one). */
+  probing: number;
 }
 
 export interface ProjectsServiceOptions {
@@ -81,7 +83,7 @@ export class ProjectsService implements RouteTable {
 
   constructor(private readonly options: ProjectsServiceOptions) {
     for (const record of options.store.projects.list()) {
-      this.projects.set(record.id, { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false });
+      this.projects.set(record.id, { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0 });
     }
   }
 
@@ -163,7 +165,6 @@ export class ProjectsService implements RouteTable {
     const live = this.projects.get(event.projectId);
     if (!live || this.closed || live.deleting) return;
     if (live.stopping && ['die', 'stop', 'kill'].includes(event.action)) return;
-    if (live.starting && ['start', 'restart'].includes(event.action)) return;
     if (event.action === 'die' && live.record.status === 'creating' && !live.stopping) {
       // Died while starting: that is a failed start, with the exit code as reason.
       void this.options.runtime
@@ -176,23 +177,26 @@ export class ProjectsService implements RouteTable {
         .catch(() => undefined);
       return;
     }
+    if (['start', 'restart', 'unpause'].includes(event.action)) {
+      // Started (by us or outside the app): learn the port the engine picked, probe unless a probe runs.
+      void this.options.runtime
+        .inspect(live.record.id)
+        .then((info) => {
+          if (this.closed || live.deleting || live.stopping || !info?.running) return;
+          live.hostPort = info.hostPort;
+          live.startedAt = info.startedAt;
+          if ((live.probing > 0 || live.starting) && live.record.status === 'creating') return;
+          if (live.record.status === 'running') return;
+          this.setStatus(live, 'creating', 'Waiting for code-server to answer');
+          void this.probeUntilReady(live, ++live.generation);
+        })
+        .catch(() => undefined);
+      return;
+    }
     const next = statusAfterEngineEvent(live.record.status, event.action);
     if (!next) return;
     if (next.status !== 'running' && next.status !== 'creating') live.hostPort = null;
     this.setStatus(live, next.status, next.reason);
-    if (next.status === 'creating') {
-      // Started outside the app: learn the new port, then probe.
-      const generation = ++live.generation;
-      void this.options.runtime
-        .inspect(live.record.id)
-        .then((info) => {
-          if (generation !== live.generation) return;
-          live.hostPort = info?.hostPort ?? null;
-          live.startedAt = info?.startedAt ?? null;
-          void this.probeUntilReady(live, generation);
-        })
-        .catch(() => undefined);
-    }
   }
 
   // ---------------------------------------------------------------- queries (memory only)
@@ -313,7 +317,7 @@ export class ProjectsService implements RouteTable {
         }
         throw error;
       }
-      const live: LiveProject = { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false };
+      const live: LiveProject = { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0 };
       this.projects.set(id, live);
       this.publish(live);
       logger.info({ projectId: id, name: record.name, type: record.type }, 'workspace created');
@@ -446,17 +450,22 @@ export class ProjectsService implements RouteTable {
   /** Polls `http://127.0.0.1:<port>/healthz` until 200 → `running`, or the deadline → `error`. */
   private async probeUntilReady(live: LiveProject, generation: number): Promise<void> {
     const deadline = Date.now() + READINESS_TIMEOUT_MS;
-    while (!this.closed && generation === live.generation && live.record.status === 'creating') {
-      if (live.hostPort && (await answersHealthz(live.hostPort))) {
-        if (generation !== live.generation || live.record.status !== 'creating') return;
-        this.setStatus(live, 'running', null);
-        return;
+    live.probing += 1;
+    try {
+      while (!this.closed && generation === live.generation && live.record.status === 'creating') {
+        if (live.hostPort && (await answersHealthz(live.hostPort))) {
+          if (generation !== live.generation || live.record.status !== 'creating') return;
+          this.setStatus(live, 'running', null);
+          return;
+        }
+        if (Date.now() > deadline) {
+          this.setStatus(live, 'error', `code-server did not answer within ${READINESS_TIMEOUT_MS / 1000} s`);
+          return;
+        }
+        await delay(READINESS_POLL_MS);
       }
-      if (Date.now() > deadline) {
-        this.setStatus(live, 'error', `code-server did not answer within ${READINESS_TIMEOUT_MS / 1000} s`);
-        return;
-      }
-      await delay(READINESS_POLL_MS);
+    } finally {
+      live.probing -= 1;
     }
   }
 

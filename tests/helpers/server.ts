@@ -1,0 +1,172 @@
+/**
+ * Test harness for the real backend: starts `startServer` on a fresh temporary data directory, port 0 and a
+ * unique `instanceId` (so its containers are told apart from anyone else's on the shared engine), gives a
+ * small typed API caller, and removes the containers of that instance and the data directory afterwards.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { startServer, type XaresAppServer } from '../../server/app.js';
+import { DEFAULT_RESOURCES_DIR, type ServerConfigInput } from '../../server/config.js';
+import type { ProjectStatus, ProjectSummary } from '../../server/contract/index.js';
+import { LABEL_INSTANCE } from '../../server/runtime/workspace-runtime.js';
+import { resolveWorkspaceImageTag } from '../../server/services/image-service.js';
+
+/** File the image builder writes the ready workspace image tag into (shared by the helpers of this session). */
+export const IMAGE_READY_FILE = '/tmp/xares/IMAGE_READY';
+
+/**
+ * Tag of the real workspace image the tests run: `XARES_TEST_IMAGE`, else the tag in `/tmp/xares/IMAGE_READY`,
+ * else the project's own tag (resources/images/workspace/image.json).
+ */
+export function testWorkspaceImage(): string {
+  const fromEnv = process.env['XARES_TEST_IMAGE'];
+  if (fromEnv) return fromEnv;
+  if (existsSync(IMAGE_READY_FILE)) {
+    const tag = readFileSync(IMAGE_READY_FILE, 'utf8').trim();
+    if (tag) return tag;
+  }
+  return resolveWorkspaceImageTag(undefined, DEFAULT_RESOURCES_DIR);
+}
+
+/** A new instance id for one test server: `test-<12 hex>`. */
+export function newInstanceId(): string {
+  return `test-${randomBytes(6).toString('hex')}`;
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs`. */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  { timeoutMs = 60_000, intervalMs = 100, description = 'condition' }: { timeoutMs?: number; intervalMs?: number; description?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Options of one API call. `token: null` sends no Authorization header; `rawBody` is sent as is. */
+export interface ApiCallOptions {
+  token?: string | null;
+  headers?: Record<string, string>;
+  rawBody?: string;
+}
+
+/** What `api()` resolves to: status, parsed JSON body (or text when not JSON) and headers. */
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestServer {
+  readonly server: XaresAppServer;
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  readonly dataDir: string;
+  readonly instanceId: string;
+  readonly config: ServerConfigInput;
+  /** Calls the API with the admin token (unless overridden); `body` is sent as JSON. */
+  api<T = any>(method: string, apiPath: string, body?: unknown, options?: ApiCallOptions): Promise<ApiResult<T>>;
+  /** Polls `GET /api/projects/` until the project has `status` (throws on timeout, default 120 s). */
+  waitForStatus(projectId: string, status: ProjectStatus, timeoutMs?: number): Promise<ProjectSummary>;
+  /** Closes this server and starts a new one on the same data directory and instance id. */
+  restart(overrides?: Partial<ServerConfigInput>): Promise<TestServer>;
+  /** Closes the server only (containers and data stay). Idempotent. */
+  close(): Promise<void>;
+  /** Closes the server, removes every container of this instance and the data directory. */
+  dispose(): Promise<void>;
+}
+
+/** Docker client for test assertions and clean-up (same engine as the server's default). */
+export function testDocker(): Docker {
+  return new Docker();
+}
+
+/** Force-removes every container labelled `xares.instance=<instanceId>`. */
+export async function removeInstanceContainers(instanceId: string, docker: Docker = testDocker()): Promise<number> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instanceId}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  return containers.length;
+}
+
+/**
+ * Starts a server for a test. Defaults: port 0, fresh temp data dir, unique instance id, the real workspace
+ * image (`testWorkspaceImage()`), no image build, log level `warn` (`XARES_TEST_LOG_LEVEL` overrides).
+ */
+export async function startTestServer(overrides: Partial<ServerConfigInput> = {}): Promise<TestServer> {
+  const config: ServerConfigInput = {
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: overrides.dataDir ?? mkdtempSync(path.join(tmpdir(), 'xares-test-data-')),
+    instanceId: overrides.instanceId ?? newInstanceId(),
+    workspaceImage: testWorkspaceImage(),
+    buildImageIfMissing: false,
+    logLevel: (process.env['XARES_TEST_LOG_LEVEL'] as ServerConfigInput['logLevel']) ?? 'warn',
+    ...overrides,
+  };
+  const server = await startServer(config);
+  let closed = false;
+  const harness: TestServer = {
+    server,
+    url: server.url,
+    port: server.port,
+    token: server.adminToken,
+    dataDir: config.dataDir as string,
+    instanceId: config.instanceId as string,
+    config,
+    async api<T = any>(method: string, apiPath: string, body?: unknown, options: ApiCallOptions = {}): Promise<ApiResult<T>> {
+      const headers: Record<string, string> = { ...options.headers };
+      const token = options.token === undefined ? server.adminToken : options.token;
+      if (token !== null) headers['authorization'] = `Bearer ${token}`;
+      let payload: string | undefined = options.rawBody;
+      if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
+      if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      const response = await fetch(`${server.url}${apiPath}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}) });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return { status: response.status, body: parsed as T, headers: response.headers };
+    },
+    async waitForStatus(projectId, status, timeoutMs = 120_000) {
+      return pollUntil(
+        async () => {
+          const list = await harness.api<{ projects: ProjectSummary[] }>('GET', '/api/projects/');
+          const project = list.body.projects.find((p) => p.id === projectId);
+          return project?.status === status ? project : undefined;
+        },
+        { timeoutMs, intervalMs: 150, description: `project ${projectId} to be ${status}` },
+      );
+    },
+    async restart(next = {}) {
+      await harness.close();
+      return startTestServer({ ...config, ...next, dataDir: config.dataDir as string, instanceId: config.instanceId as string });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+    },
+    async dispose() {
+      await harness.close();
+      await removeInstanceContainers(config.instanceId as string).catch(() => undefined);
+      rmSync(config.dataDir as string, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}

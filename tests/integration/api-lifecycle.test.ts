@@ -1,0 +1,240 @@
+// Full workspace life cycle through the HTTP API on the real Docker engine with the real workspace image:
+// create → creating → running → code-server through the router → stop → start → delete; container settings;
+// password-protected stop/delete; changes made outside the app (docker stop/start/rm); the SSE stream.
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectSummary, ServerEvent } from '../../server/contract/index.js';
+import { openStore } from '../../server/store/index.js';
+import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+
+const docker = testDocker();
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer();
+});
+
+afterAll(async () => {
+  await t?.dispose();
+});
+
+/** GET through the single HTTP server with an explicit Host header (fetch cannot set Host). */
+function getWithHost(port: number, host: string, path: string): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'GET', headers: { host } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function containerOf(projectId: string) {
+  try {
+    return await docker.getContainer(`workspace-${projectId}`).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+}
+
+describe('workspace life cycle on the real engine', () => {
+  it('creates, serves through the router, stops, starts and deletes a workspace', async () => {
+    const created = await t.api('POST', '/api/projects/create', { projectName: 'Life Cycle 1', projectType: 'python-flask' });
+    expect(created.status).toBe(201);
+    expect(created.body.success).toBe(true);
+    const project: ProjectSummary = created.body.project;
+    expect(project.status).toBe('creating');
+    expect(project.id).toMatch(/^[a-z0-9]{12}$/);
+    expect(project.workspaceUrl).toBe(`http://${project.id}.localhost:${t.port}/`);
+    expect(created.body.password).toBeUndefined();
+
+    const running = await t.waitForStatus(project.id, 'running');
+    expect(running.name).toBe('Life Cycle 1');
+
+    // The container: our name, labels, loopback-only port, limits, no secrets in env.
+    const info = await containerOf(project.id);
+    expect(info).not.toBeNull();
+    expect(info!.State.Running).toBe(true);
+    expect(info!.Config.Labels).toMatchObject({ 'xares.managed': 'true', 'xares.project-id': project.id, 'xares.instance': t.instanceId });
+    const bindings = info!.HostConfig.PortBindings?.['8080/tcp'] ?? [];
+    expect(bindings.length).toBe(1);
+    expect(bindings[0]!.HostIp).toBe('127.0.0.1');
+    expect(info!.NetworkSettings.Ports['8080/tcp']?.every((b) => b.HostIp === '127.0.0.1')).toBe(true);
+    expect(info!.HostConfig.Memory).toBe(2 * 1024 ** 3);
+    expect(info!.HostConfig.NanoCpus).toBe(2e9);
+    expect(info!.HostConfig.PidsLimit).toBeGreaterThan(0);
+    expect(info!.HostConfig.CapDrop).toContain('NET_RAW');
+    const env = info!.Config.Env;
+    expect(env).toContain(`PROJECT_ID=${project.id}`);
+    expect(env).toContain('PROJECT_TYPE=python-flask');
+    expect(env).toContain(`VSCODE_PROXY_URI=http://${project.id}-{{port}}.localhost:${t.port}/`);
+    expect(env).toContain('PROXY_DOMAIN=localhost');
+    expect(env.some((e) => /^(HASHED_)?PASSWORD=/.test(e))).toBe(false);
+
+    // Details with the container block.
+    const detail = await t.api('GET', `/api/projects/${project.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.project.container.status).toBe('running');
+    expect(detail.body.project.container.uptime).toMatch(/^(\d+d )?(\d+h )?\d+m$/);
+    expect(detail.body.project.container.resources.cpu).toMatch(/^\d+\.\d%$/);
+    expect(detail.body.project.container.resources.memory).toMatch(/^\d+(\.\d)?(B|KB|MB|GB)$/);
+
+    // code-server's page through the router on the same port.
+    const page = await pollUntil(
+      async () => {
+        const r = await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/healthz');
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 30_000, description: 'code-server /healthz through the router' },
+    );
+    expect(page.body).toMatch(/alive|expired/);
+    const root = await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/');
+    expect([200, 302]).toContain(root.status);
+
+    // Stop: the container is stopped per docker inspect, the record says stopped.
+    const stopped = await t.api('POST', `/api/projects/${project.id}/stop`, {});
+    expect(stopped.status).toBe(200);
+    expect(stopped.body).toEqual({ success: true, message: 'Workspace stopped successfully', projectId: project.id });
+    expect((await containerOf(project.id))!.State.Running).toBe(false);
+    const list = await t.api('GET', '/api/projects/');
+    expect(list.body.projects.find((p: ProjectSummary) => p.id === project.id).status).toBe('stopped');
+    expect((await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/')).status).toBe(503);
+
+    // Start: running again, served again.
+    const started = await t.api('POST', `/api/projects/${project.id}/start`);
+    expect(started.status).toBe(200);
+    expect(started.body.project).toEqual({ id: project.id, status: 'running', workspaceUrl: project.workspaceUrl });
+    expect((await containerOf(project.id))!.State.Running).toBe(true);
+    expect((await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/healthz')).status).toBe(200);
+
+    // Delete: container gone, record gone (API and database).
+    const deleted = await t.api('DELETE', `/api/projects/${project.id}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ success: true, message: 'Project deleted successfully', projectId: project.id });
+    expect(await containerOf(project.id)).toBeNull();
+    expect((await t.api('GET', `/api/projects/${project.id}`)).status).toBe(404);
+    expect((await t.api('GET', '/api/projects/')).body.projects.some((p: ProjectSummary) => p.id === project.id)).toBe(false);
+    const store = openStore(t.dataDir);
+    try {
+      expect(store.projects.get(project.id)).toBeNull();
+    } finally {
+      store.close();
+    }
+    expect((await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/')).status).toBe(404);
+  });
+
+  it('protects stop and delete of a password-protected workspace and stores only a hash', async () => {
+    const password = 'correct horse 42';
+    const created = await t.api('POST', '/api/projects/create', { projectName: 'Protected 1', projectType: 'empty', passwordProtected: true, password });
+    expect(created.status).toBe(201);
+    expect(created.body.password).toBe(password);
+    expect(created.body.project.passwordProtected).toBe(true);
+    const id: string = created.body.project.id;
+    await t.waitForStatus(id, 'running');
+
+    // Never again in a response, never in the container's env, only an argon2id hash in the database.
+    const detail = await t.api('GET', `/api/projects/${id}`);
+    expect(JSON.stringify(detail.body)).not.toContain(password);
+    expect(JSON.stringify((await t.api('GET', '/api/projects/')).body)).not.toContain(password);
+    expect(JSON.stringify(await containerOf(id))).not.toContain(password);
+    const store = openStore(t.dataDir);
+    try {
+      expect(store.projects.get(id)!.passwordHash).toMatch(/^\$argon2id\$/);
+    } finally {
+      store.close();
+    }
+
+    for (const body of [{}, { password: 'wrong password' }, { password: 42 }]) {
+      const r = await t.api('POST', `/api/projects/${id}/stop`, body);
+      if (typeof body.password === 'number') {
+        expect(r.status).toBe(400);
+      } else {
+        expect(r.status).toBe(401);
+        expect(r.body).toMatchObject({ success: false, code: 'INVALID_WORKSPACE_PASSWORD' });
+      }
+    }
+    expect((await containerOf(id))!.State.Running).toBe(true);
+    expect((await t.api('POST', `/api/projects/${id}/stop`, { password })).status).toBe(200);
+
+    const refused = await t.api('DELETE', `/api/projects/${id}`, { password: 'nope nope nope' });
+    expect(refused.status).toBe(401);
+    expect(refused.body.code).toBe('INVALID_WORKSPACE_PASSWORD');
+    expect(await containerOf(id)).not.toBeNull();
+    expect((await t.api('DELETE', `/api/projects/${id}`, { password })).status).toBe(200);
+    expect(await containerOf(id)).toBeNull();
+  });
+
+  it('follows changes made outside the app through the engine event stream', async () => {
+    const created = await t.api('POST', '/api/projects/create', { projectName: 'Outside Changes', projectType: 'empty' });
+    const id: string = created.body.project.id;
+    await t.waitForStatus(id, 'running');
+    const container = docker.getContainer(`workspace-${id}`);
+
+    await container.stop({ t: 1 });
+    await t.waitForStatus(id, 'stopped', 5_000);
+
+    await container.start();
+    await t.waitForStatus(id, 'running', 30_000);
+    expect((await getWithHost(t.port, `${id}.localhost:${t.port}`, '/healthz')).status).toBe(200);
+
+    await container.remove({ force: true });
+    const errored = await t.waitForStatus(id, 'error', 5_000);
+    expect(errored.statusReason).toMatch(/removed/i);
+
+    // Start re-creates the vanished container from the record.
+    const restarted = await t.api('POST', `/api/projects/${id}/start`);
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.project.status).toBe('running');
+    expect((await containerOf(id))!.State.Running).toBe(true);
+    expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
+  });
+
+  it('streams a hello with the full state, then updates, over GET /api/events', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${t.url}/api/events`, { headers: { authorization: `Bearer ${t.token}` }, signal: controller.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const events: ServerEvent[] = [];
+    let buffer = '';
+    const pump = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          if (data) events.push(JSON.parse(data) as ServerEvent);
+        }
+      }
+    })().catch(() => undefined);
+    try {
+      await pollUntil(() => events.length > 0, { timeoutMs: 5_000, description: 'hello event' });
+      expect(events[0]!.type).toBe('hello');
+      const hello = events[0] as Extract<ServerEvent, { type: 'hello' }>;
+      expect(hello.docker.available).toBe(true);
+      expect(hello.image.state).toBe('present');
+
+      const created = await t.api('POST', '/api/projects/create', { projectName: 'Event Stream', projectType: 'empty' });
+      const id: string = created.body.project.id;
+      await pollUntil(
+        () => events.some((e) => e.type === 'project.updated' && e.project.id === id && e.project.status === 'running'),
+        { timeoutMs: 60_000, description: 'project.updated running' },
+      );
+      const statuses = events.filter((e) => e.type === 'project.updated' && e.project.id === id).map((e) => (e as { project: ProjectSummary }).project.status);
+      expect(statuses[0]).toBe('creating');
+      expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
+      await pollUntil(() => events.some((e) => e.type === 'project.removed' && e.projectId === id), { timeoutMs: 5_000, description: 'project.removed' });
+    } finally {
+      controller.abort();
+      await pump;
+    }
+  });
+});
