@@ -92,7 +92,11 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
     } catch (error) {
       setBusy(false);
       setServerError(describeCreateError(error));
-      if (error instanceof ApiError) setServerFieldErrors({ ...error.details });
+      if (error instanceof ApiError) {
+        const fieldErrors: Partial<Record<string, string>> = { ...error.details };
+        if (error.code === 'PROJECT_EXISTS') fieldErrors['projectName'] ??= 'A workspace with this name already exists';
+        setServerFieldErrors(fieldErrors);
+      }
     }
   };
 
@@ -325,7 +329,7 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
           </button>
         </p>
       ) : limits ? (
-        <p className="field__hint">
+        <p className="field__hint limits-hint" data-testid="create-limits-hint">
           This server allows up to {limits.memoryPerWorkspaceMB >= 1024 ? `${Math.round((limits.memoryPerWorkspaceMB / 1024) * 10) / 10} GB` : `${limits.memoryPerWorkspaceMB} MB`} and{' '}
           {limits.cpuPerWorkspace} {limits.cpuPerWorkspace === 1 ? 'core' : 'cores'} per workspace
           {limits.enableResourceLimits ? '' : ' (limits are not enforced)'}.

@@ -1,0 +1,82 @@
+// Development aid: drives the built dashboard against the fake API in Chromium and saves screenshots.
+// Usage: node renderer/dev/screenshots.mjs [outDir]   (run `npm run build:renderer` first)
+import { chromium } from 'playwright-core';
+import { startFakeApiServer } from './fake-api-server.mjs';
+
+const outDir = process.argv[2] ?? '/tmp/xares/screenshots';
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+async function page(fake, size) {
+  const context = await browser.newContext({ viewport: size });
+  const p = await context.newPage();
+  p.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+  p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await p.goto(`${fake.url}/admin/#code=${fake.signInCode}`);
+  return p;
+}
+const sizes = { '1280': { width: 1280, height: 800 }, '1920': { width: 1920, height: 1080 } };
+try {
+  for (const [label, size] of Object.entries(sizes)) {
+    const fake = await startFakeApiServer({ scenario: 'populated' });
+    const p = await page(fake, size);
+    await p.getByTestId('workspace-table').waitFor();
+    await p.getByTestId('connection-status').and(p.locator('[data-phase=live]')).waitFor();
+    if (p.url().includes('code=')) problems.push('sign-in code still in the URL');
+    await p.screenshot({ path: `${outDir}/list-${label}.png` });
+    await p.getByTestId('new-workspace-button').click();
+    await p.getByTestId('create-dialog').waitFor();
+    await p.getByTestId('create-name').fill('a');
+    await p.getByTestId('create-password-protected').check({ force: true });
+    await p.getByTestId('create-password').fill('short');
+    await p.screenshot({ path: `${outDir}/create-invalid-${label}.png` });
+    await p.getByTestId('create-name').fill('Seat 1');
+    await p.getByTestId('create-password').fill('long-enough-1');
+    await p.getByTestId('create-submit').click();
+    await p.getByTestId('create-error').waitFor();
+    await p.screenshot({ path: `${outDir}/create-server-error-${label}.png` });
+    await p.keyboard.press('Escape');
+    await p.getByTestId('create-dialog').waitFor({ state: 'detached' });
+    await fake.close();
+  }
+  for (const scenario of ['empty', 'docker-down', 'building']) {
+    const fake = await startFakeApiServer({ scenario });
+    const p = await page(fake, sizes['1280']);
+    await p.getByTestId('connection-status').and(p.locator('[data-phase=live]')).waitFor();
+    await p.screenshot({ path: `${outDir}/${scenario}-1280.png` });
+    await fake.close();
+  }
+  {
+    const fake = await startFakeApiServer({ scenario: 'populated' });
+    const p = await page(fake, sizes['1280']);
+    await p.getByTestId('workspace-table').waitFor();
+    const protectedRow = [...fake.state.projects.values()].find((x) => x.passwordProtected);
+    await p.getByTestId(`workspace-stop-${protectedRow.id}`).click();
+    await p.getByTestId('confirm-password').fill('wrong-password');
+    await p.getByTestId('confirm-submit').click();
+    await p.getByTestId('confirm-error').waitFor();
+    await p.screenshot({ path: `${outDir}/confirm-stop-error-1280.png` });
+    await p.keyboard.press('Escape');
+    fake.dropStreams();
+    await p.getByTestId('connection-status').and(p.locator('[data-phase=reconnecting]')).waitFor();
+    await p.screenshot({ path: `${outDir}/reconnecting-1280.png` });
+    await p.getByTestId('connection-status').and(p.locator('[data-phase=live]')).waitFor({ timeout: 10_000 });
+    await fake.close();
+    const p2 = await browser.newPage({ viewport: sizes['1280'] });
+    await p2.goto(`${fake.url.replace(/:\d+$/, ':1')}/admin/`).catch(() => {});
+  }
+  {
+    const fake = await startFakeApiServer({ scenario: 'populated' });
+    const context = await browser.newContext({ viewport: sizes['1280'] });
+    const p = await context.newPage();
+    await p.goto(`${fake.url}/admin/#code=already-used`);
+    await p.getByTestId('signin-screen').waitFor();
+    await p.screenshot({ path: `${outDir}/signin-1280.png` });
+    await fake.close();
+  }
+} finally {
+  await browser.close();
+}
+console.log(problems.length ? `Problems:\n${problems.join('\n')}` : 'No console errors.');
