@@ -150,7 +150,12 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     });
   });
 
-  proxy.on('proxyRes', (proxyRes, req) => {
+  proxy.on('proxyRes', (proxyRes, req, res) => {
+    // The upstream died mid-response: http-proxy's pipe would leave the client waiting forever; cut the
+    // client connection so it sees a truncated response.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
     const headers = proxyRes.headers;
     const cookies = headers['set-cookie'];
     if (cookies !== undefined) headers['set-cookie'] = cookies.map(stripCookieDomain);
