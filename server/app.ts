@@ -86,7 +86,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   app.use(hostGuard.checkHost);
   app.use(securityHeaders);
   app.get('/', (_req, res) => res.redirect(302, '/admin/'));
-  app.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
+  app.use((req, res, next) => (req.path === '/admin' ? res.redirect(301, '/admin/') : next()));
 
   const api = express.Router();
   const json = express.json({ limit: API_BODY_LIMIT });
@@ -156,13 +156,14 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      projects.close();
       images.close();
       hub.closeAll();
       router.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
+      // Operations already running (a create, a stop) finish before the store closes.
+      await projects.close();
       await closed;
       store.close();
       logger.info('Xares server stopped');

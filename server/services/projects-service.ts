@@ -403,12 +403,26 @@ export class ProjectsService implements RouteTable {
     });
   }
 
-  /** Stops following the engine and cancels probes. Idempotent. Containers keep running. */
-  close(): void {
+  /**
+   * Stops following the engine, cancels probes and waits (at most `waitMs`, default 15 s) for operations in
+   * flight, so nothing writes to the store after it. Idempotent. Containers keep running.
+   */
+  async close(waitMs = 15_000): Promise<void> {
     this.closed = true;
     this.stopWatching?.();
     this.stopWatching = null;
     for (const live of this.projects.values()) live.generation += 1;
+    const pending = [...this.locks.values()];
+    if (this.reconciling) pending.push(this.reconciling.catch(() => undefined));
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(pending),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   // ---------------------------------------------------------------- internals
@@ -470,6 +484,7 @@ export class ProjectsService implements RouteTable {
   }
 
   private setStatus(live: LiveProject, status: ProjectStatus, reason: string | null): void {
+    if (this.closed) return;
     if (live.record.status === status && live.record.statusReason === reason) return;
     if (this.projects.get(live.record.id) !== live) return;
     this.options.store.projects.setStatus(live.record.id, status, reason);
