@@ -360,8 +360,10 @@ function fromInspect(info: Docker.ContainerInspectInfo, projectId: string): Work
  * usage minus page cache (`inactive_file` on cgroup v2, `cache` on v1).
  */
 export function statsFromDocker(stats: Docker.ContainerStats): WorkspaceStats {
+  // Without a previous sample (first read) there is no interval to measure: report 0.
+  const previousSystem = stats.precpu_stats?.system_cpu_usage ?? 0;
   const cpuDelta = stats.cpu_stats.cpu_usage.total_usage - (stats.precpu_stats?.cpu_usage?.total_usage ?? 0);
-  const systemDelta = (stats.cpu_stats.system_cpu_usage ?? 0) - (stats.precpu_stats?.system_cpu_usage ?? 0);
+  const systemDelta = previousSystem > 0 ? (stats.cpu_stats.system_cpu_usage ?? 0) - previousSystem : 0;
   const online = stats.cpu_stats.online_cpus || stats.cpu_stats.cpu_usage.percpu_usage?.length || 1;
   const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * online * 100 : 0;
   const memStats = (stats.memory_stats?.stats ?? {}) as Record<string, number | undefined>;
