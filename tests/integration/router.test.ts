@@ -614,7 +614,8 @@ describe('workspace router with a real code-server container', () => {
   beforeAll(async () => {
     const tag = workspaceImageTag();
     if (tag === undefined || !(await imageExists(tag))) throw new Error(`workspace image not available (tag ${tag ?? 'unknown'}); build it first`);
-    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${testId}`, '-p', '127.0.0.1::8080', '-e', 'PASSWORD=', tag, '--auth', 'none', '--bind-addr', '0.0.0.0:8080', '/workspace');
+    // The image's default command runs code-server on 0.0.0.0:8080 without a password (--auth none).
+    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${testId}`, '-p', '127.0.0.1::8080', tag);
     const mapping = await docker('port', containerId, '8080/tcp');
     const codeServerPort = Number(/:(\d+)\s*$/m.exec(mapping)?.[1]);
     await waitFor(

@@ -1,0 +1,252 @@
+// Router benchmark (issue #2 "Benchmark"): requests/s and p99 latency against a real code-server container,
+// once directly on its published loopback port and once through the workspace router, with the same
+// autocannon settings, on `/healthz` and on one static asset. Prints both, the ratios and the goals
+// (router ≥ 0.8× direct throughput, p99 < 2× direct), and writes bench/router/last-result.json.
+//
+// Run: npx tsx bench/router/run.ts   (options: --duration <s> --connections <n> --image <tag>)
+// Needs a Docker engine and the workspace image (tag from /tmp/xares/IMAGE_READY, XARES_WORKSPACE_IMAGE or
+// resources/images/workspace/image.json). Loopback only; the container is labelled and removed at the end.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import autocannon, { type Result } from 'autocannon';
+
+const execFileAsync = promisify(execFile);
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+
+interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  image: string;
+}
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+}
+
+function positiveInt(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`expected a whole number 1–${max}, got ${text}`);
+  return value;
+}
+
+/** Workspace image tag: --image, XARES_WORKSPACE_IMAGE, /tmp/xares/IMAGE_READY, then resources/…/image.json. */
+function imageTag(): string {
+  const explicit = argument('image') ?? process.env.XARES_WORKSPACE_IMAGE;
+  if (explicit) return explicit;
+  if (existsSync('/tmp/xares/IMAGE_READY')) {
+    const tag = readFileSync('/tmp/xares/IMAGE_READY', 'utf8').trim();
+    if (tag) return tag;
+  }
+  const manifest = path.join(ROOT, 'resources', 'images', 'workspace', 'image.json');
+  if (existsSync(manifest)) {
+    const tag = (JSON.parse(readFileSync(manifest, 'utf8')) as { tag?: unknown }).tag;
+    if (typeof tag === 'string' && tag) return tag;
+  }
+  throw new Error('no workspace image tag: pass --image <tag> or build the image first');
+}
+
+async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+function get(port: number, urlPath: string, host?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: urlPath, agent: false, headers: host ? { host } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      })
+      .on('error', reject);
+  });
+}
+
+async function waitForHealthz(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await get(port, '/healthz').then(
+      (reply) => reply.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error('code-server did not answer /healthz in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * A small static file code-server serves from the workbench page: the first stylesheet or icon it links
+ * (code-server puts a commit-specific prefix in these URLs, so it is read from the page, not hard-coded).
+ */
+async function findStaticAsset(port: number): Promise<string> {
+  const page = await get(port, '/');
+  const html = page.status === 200 ? page.body : (await get(port, '/?folder=/workspace')).body;
+  const links = [...html.matchAll(/(?:href|src)="([^"]+\.(?:css|svg|png|ico|json))"/g)].map((match) => match[1] ?? '');
+  for (const link of links) {
+    const resolved = new URL(link.replaceAll('&amp;', '&'), 'http://x/').pathname;
+    const reply = await get(port, resolved);
+    if (reply.status === 200) return resolved;
+  }
+  throw new Error('no static asset found on the workbench page');
+}
+
+function startRouterServer(projectId: string, upstreamPort: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'router-server.ts'), projectId, String(upstreamPort)], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = /LISTENING (\d+)/.exec(output);
+      if (match) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', (code) => reject(new Error(`router server exited early (code ${code})`)));
+  });
+}
+
+interface Measurement {
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyAverageMs: number;
+  totalRequests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+async function measure(url: string, host: string | undefined, settings: Settings, seconds: number): Promise<Measurement> {
+  const result: Result = await autocannon({
+    url,
+    connections: settings.connections,
+    duration: seconds,
+    pipelining: 1,
+    timeout: 10,
+    ...(host ? { headers: { host } } : {}),
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    latencyAverageMs: result.latency.average,
+    totalRequests: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+interface Comparison {
+  path: string;
+  direct: Measurement;
+  router: Measurement;
+  throughputRatio: number;
+  p99Ratio: number;
+  throughputGoalMet: boolean;
+  p99GoalMet: boolean;
+}
+
+const THROUGHPUT_GOAL = 0.8;
+const P99_GOAL = 2;
+
+async function main(): Promise<void> {
+  const settings: Settings = {
+    durationSeconds: positiveInt(argument('duration'), 10, 120),
+    warmupSeconds: 2,
+    connections: positiveInt(argument('connections'), 16, 1000),
+    image: imageTag(),
+  };
+  const instance = `bench-router-${randomBytes(4).toString('hex')}`;
+  const projectId = randomBytes(6).toString('hex');
+  let containerId = '';
+  let routerChild: ChildProcess | undefined;
+
+  const cleanUp = async (): Promise<void> => {
+    routerChild?.kill('SIGTERM');
+    if (containerId) await docker('rm', '-f', containerId).catch(() => undefined);
+    containerId = '';
+  };
+  process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
+
+  try {
+    console.log(`image ${settings.image}; ${settings.connections} connections, ${settings.durationSeconds} s per run (+${settings.warmupSeconds} s warm-up)`);
+    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${instance}`, '--label', 'xares.bench=router', '-p', '127.0.0.1::8080', settings.image);
+    const mapping = await docker('port', containerId, '8080/tcp');
+    const directPort = Number(/127\.0\.0\.1:(\d+)/.exec(mapping)?.[1]);
+    if (!Number.isInteger(directPort)) throw new Error(`unexpected port mapping: ${mapping}`);
+    await waitForHealthz(directPort, 60_000);
+    const asset = await findStaticAsset(directPort);
+
+    const started = await startRouterServer(projectId, directPort);
+    routerChild = started.child;
+    const routerHost = `${projectId}.localhost:${started.port}`;
+    const check = await get(started.port, '/healthz', routerHost);
+    if (check.status !== 200) throw new Error(`router answered ${check.status} for /healthz`);
+
+    const comparisons: Comparison[] = [];
+    for (const urlPath of ['/healthz', asset]) {
+      const directUrl = `http://127.0.0.1:${directPort}${urlPath}`;
+      const routerUrl = `http://127.0.0.1:${started.port}${urlPath}`;
+      await measure(directUrl, undefined, settings, settings.warmupSeconds);
+      await measure(routerUrl, routerHost, settings, settings.warmupSeconds);
+      const direct = await measure(directUrl, undefined, settings, settings.durationSeconds);
+      const router = await measure(routerUrl, routerHost, settings, settings.durationSeconds);
+      const throughputRatio = router.requestsPerSecond / direct.requestsPerSecond;
+      const p99Ratio = router.latencyP99Ms / Math.max(direct.latencyP99Ms, 1);
+      comparisons.push({
+        path: urlPath,
+        direct,
+        router,
+        throughputRatio,
+        p99Ratio,
+        throughputGoalMet: throughputRatio >= THROUGHPUT_GOAL,
+        p99GoalMet: p99Ratio < P99_GOAL,
+      });
+    }
+
+    const report = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` },
+      image: settings.image,
+      settings: { connections: settings.connections, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, pipelining: 1 },
+      goals: { throughputRatioAtLeast: THROUGHPUT_GOAL, p99RatioBelow: P99_GOAL },
+      results: comparisons,
+    };
+    writeFileSync(path.join(HERE, 'last-result.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+    console.log('');
+    console.log('path                                       |  direct req/s  p99 ms |  router req/s  p99 ms | throughput ×  p99 ×');
+    for (const c of comparisons) {
+      const name = c.path.length > 42 ? `…${c.path.slice(-41)}` : c.path.padEnd(42);
+      console.log(
+        `${name} | ${c.direct.requestsPerSecond.toFixed(0).padStart(13)} ${c.direct.latencyP99Ms.toFixed(0).padStart(7)} | ` +
+          `${c.router.requestsPerSecond.toFixed(0).padStart(13)} ${c.router.latencyP99Ms.toFixed(0).padStart(7)} | ` +
+          `${c.throughputRatio.toFixed(2).padStart(11)} ${c.p99Ratio.toFixed(2).padStart(5)}  ` +
+          `${c.throughputGoalMet && c.p99GoalMet ? 'goals met' : 'GOAL MISSED'}`,
+      );
+      const failures = c.direct.errors + c.direct.non2xx + c.router.errors + c.router.non2xx + c.direct.timeouts + c.router.timeouts;
+      if (failures > 0) console.log(`  ! errors/timeouts/non-2xx: direct ${c.direct.errors}/${c.direct.timeouts}/${c.direct.non2xx}, router ${c.router.errors}/${c.router.timeouts}/${c.router.non2xx}`);
+    }
+    console.log(`\nwritten ${path.relative(ROOT, path.join(HERE, 'last-result.json'))}`);
+  } finally {
+    await cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
