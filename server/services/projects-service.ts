@@ -334,7 +334,8 @@ export class ProjectsService implements RouteTable {
   /**
    * Starts a workspace and waits until code-server answers (or the readiness timeout); re-creates the
    * container from the record when it vanished.
-   * @throws ServiceError PROJECT_NOT_FOUND, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE.
+   * @throws ServiceError PROJECT_NOT_FOUND, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE, CONTAINER_CREATE_FAILED
+   *   (the container could not be started or code-server never answered; the record is `error` with the reason).
    */
   async start(projectId: string): Promise<ProjectSummary> {
     const live = this.require(projectId);
@@ -346,6 +347,9 @@ export class ProjectsService implements RouteTable {
       }
       await this.requireEngine();
       await this.startContainer(live, true);
+      if (live.record.status === 'error') {
+        throw new ServiceError('CONTAINER_CREATE_FAILED', `The workspace did not start: ${live.record.statusReason ?? 'unknown reason'}`);
+      }
       return this.toSummary(live.record);
     });
   }

@@ -238,3 +238,29 @@ describe('workspace life cycle on the real engine', () => {
     }
   });
 });
+
+describe('a workspace whose code-server cannot start', () => {
+  it('ends in error with the reason kept, and start reports the failure', async () => {
+    // An image derived from the real one whose command exits at once (tini → /bin/false, exit code 1).
+    const base = await docker.createContainer({ Image: t.config.workspaceImage as string, Labels: { 'xares.instance': t.instanceId } });
+    const tag = `xares-test-exiting:${t.instanceId}`;
+    await base.commit({ repo: 'xares-test-exiting', tag: t.instanceId, changes: 'CMD ["/bin/false"]' });
+    await base.remove({ force: true });
+    const s = await startTestServer({ workspaceImage: tag });
+    try {
+      const created = await s.api('POST', '/api/projects/create', { projectName: 'Never Starts', projectType: 'empty' });
+      expect(created.status).toBe(201);
+      const id: string = created.body.project.id;
+      const failed = await s.waitForStatus(id, 'error', 30_000);
+      expect(failed.statusReason).toMatch(/exit code 1/);
+      const start = await s.api('POST', `/api/projects/${id}/start`);
+      expect(start.status).toBe(500);
+      expect(start.body).toMatchObject({ success: false, code: 'CONTAINER_CREATE_FAILED' });
+      expect(start.body.error).toMatch(/did not start/);
+      expect((await s.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
+    } finally {
+      await s.dispose();
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
+  });
+});
