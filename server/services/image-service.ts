@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
+import { chooseBaseImage, ensureWorkspaceImage, readWorkspaceImageSpec } from '../images/image-builder.js';
 import type { WorkspaceRuntime } from '../runtime/workspace-runtime.js';
 import { RuntimeUnavailableError } from '../runtime/workspace-runtime.js';
 import { ServiceError } from './service-error.js';
@@ -10,31 +9,6 @@ import type { SystemState } from './system-state.js';
 /** Tag used when neither the config nor `resources/images/workspace/image.json` names one. */
 export const FALLBACK_WORKSPACE_IMAGE = 'xares/workspace:latest';
 
-/** The parts of `server/images/image-builder.ts` we call (written alongside; loaded lazily). */
-interface ImageBuilderModule {
-  readWorkspaceImageSpec(resourcesDir: string): { tag: string; buildArgs?: Record<string, string> } & Record<string, unknown>;
-  chooseBaseImage(docker: Docker): Promise<string | null | undefined> | string | null | undefined;
-  ensureWorkspaceImage(
-    docker: Docker,
-    options: {
-      resourcesDir: string;
-      tag: string;
-      baseImage?: string;
-      buildArgs?: Record<string, string>;
-      onProgress?: (update: { progress: number; message: string }) => void;
-    },
-  ): Promise<unknown>;
-}
-
-async function loadBuilder(): Promise<ImageBuilderModule | null> {
-  const specifier = '../images/image-builder.js';
-  try {
-    return (await import(specifier)) as ImageBuilderModule;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Tag of the workspace image: `config.workspaceImage`, else the `tag` field of
  * `<resourcesDir>/images/workspace/image.json`, else `FALLBACK_WORKSPACE_IMAGE`.
@@ -42,12 +16,11 @@ async function loadBuilder(): Promise<ImageBuilderModule | null> {
 export function resolveWorkspaceImageTag(configured: string | undefined, resourcesDir: string): string {
   if (configured) return configured;
   try {
-    const spec = JSON.parse(readFileSync(path.join(resourcesDir, 'images', 'workspace', 'image.json'), 'utf8')) as { tag?: unknown };
-    if (typeof spec.tag === 'string' && spec.tag.length > 0) return spec.tag;
+    return readWorkspaceImageSpec(resourcesDir).tag;
   } catch {
-    // No spec file: use the fallback.
+    // No (valid) spec file: use the fallback.
+    return FALLBACK_WORKSPACE_IMAGE;
   }
-  return FALLBACK_WORKSPACE_IMAGE;
 }
 
 export interface ImageServiceOptions {
@@ -68,6 +41,7 @@ export interface ImageServiceOptions {
 export class ImageService {
   private building: Promise<void> | null = null;
   private closed = false;
+  private readonly abort = new AbortController();
 
   constructor(private readonly options: ImageServiceOptions) {}
 
@@ -103,25 +77,14 @@ export class ImageService {
     const { state, tag, logger, docker, resourcesDir } = this.options;
     state.setImage({ state: 'building', progress: 0, message: `Building image ${tag}` });
     logger.info({ tag }, 'workspace image missing: building it');
-    const builder = await loadBuilder();
-    if (!builder) {
-      state.setImage({ state: 'error', progress: 0, message: 'The image builder is not available in this build' });
-      return;
-    }
     try {
-      let buildArgs: Record<string, string> | undefined;
-      try {
-        buildArgs = builder.readWorkspaceImageSpec(resourcesDir).buildArgs;
-      } catch {
-        buildArgs = undefined;
-      }
-      const baseImage = (await builder.chooseBaseImage(docker)) ?? undefined;
+      const baseImage = await chooseBaseImage(docker);
       let lastLogged = -1;
-      await builder.ensureWorkspaceImage(docker, {
+      await ensureWorkspaceImage(docker, {
         resourcesDir,
         tag,
-        ...(baseImage ? { baseImage } : {}),
-        ...(buildArgs ? { buildArgs } : {}),
+        baseImage,
+        signal: this.abort.signal,
         onProgress: ({ progress, message }) => {
           if (this.closed) return;
           state.setImage({ state: 'building', progress, message });
@@ -140,6 +103,7 @@ export class ImageService {
           : { state: 'error', progress: 0, message: `The build finished but image ${tag} is not there` },
       );
     } catch (error) {
+      if (this.closed) return;
       const message = error instanceof Error ? error.message : String(error);
       logger.error({ tag, err: message }, 'workspace image build failed');
       state.setImage({ state: 'error', progress: 0, message: `Image build failed: ${message}` });
@@ -168,11 +132,17 @@ export class ImageService {
       state.setImage({ state: 'present', progress: 1, message: `Image ${tag} is ready` });
       return;
     }
+    if (this.options.buildIfMissing && !this.closed) {
+      // A failed or never-started build gets another attempt when someone actually needs the image.
+      void this.check();
+      throw new ServiceError('SERVICE_UNAVAILABLE', `The workspace image ${tag} is missing; building it now (0%). Try again when it is ready.`);
+    }
     throw new ServiceError('SERVICE_UNAVAILABLE', `The workspace image ${tag} is missing${image.state === 'error' ? `: ${image.message}` : ''}`);
   }
 
-  /** Stops reporting build progress (a running build is left to finish in the engine). */
+  /** Aborts a build in progress (the engine stops it; its cached layers make the next attempt quick). Idempotent. */
   close(): void {
     this.closed = true;
+    this.abort.abort(new Error('The server is shutting down'));
   }
 }
