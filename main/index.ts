@@ -15,7 +15,7 @@ import { StatsResponse } from '../server/contract/system.js';
 import { createServer, type XaresServer } from '../server/index.js';
 import { BRIDGE_CHANNEL_NAMES, createBridgeHandlers, dispatchBridgeCall, type BridgeHandlers } from './bridge-handlers.js';
 import { desktopServerConfig, iconsDir, preloadPath, trayIconFile, type DesktopEnvironment } from './desktop-config.js';
-import { describeStartupError, onBeforeQuit, onShowWindowRequest, onWindowAllClosed, ShutdownCoordinator } from './lifecycle.js';
+import { describeStartupError, onBeforeQuit, onShowWindowRequest, onWindowAllClosed, ShutdownCoordinator, type ShutdownPhase } from './lifecycle.js';
 import { dashboardOrigin, decideNavigation, isPermissionAllowed, isTrustedSender } from './navigation-policy.js';
 import { buildTrayModel, type TrayAction, type TrayModel, type TrayState } from './tray-menu-model.js';
 
@@ -228,7 +228,7 @@ async function start(): Promise<void> {
     server = await starting;
   } catch (error) {
     const text = describeStartupError(error);
-    console.error(`[xares] ${text.message}\n${text.detail}`);
+    console.error(`[xares] could not start: ${text.message}\n${text.detail}`);
     setTrayState({ phase: 'failed', error: text.message });
     if (shutdown.phase === 'idle') {
       await dialog.showMessageBox({ type: 'error', title: text.title, message: text.message, detail: text.detail, buttons: ['Quit'] });
@@ -253,7 +253,21 @@ async function start(): Promise<void> {
   trayTimer = setInterval(() => void refreshTrayCounts(running), TRAY_REFRESH_MS);
 }
 
+/**
+ * A read-only view of the main process for the Electron e2e test (`electronApp.evaluate`). It lives on the main
+ * process's global object, which no page can reach (context isolation, sandbox).
+ */
+export interface DesktopProbe {
+  trayModel(): TrayModel | null;
+  windowUrl(): string | null;
+  shutdownPhase(): ShutdownPhase;
+}
+
 function main(): void {
+  // `--user-data-dir=<folder>` moves Electron's per-user folder (and the single-instance lock with it): a second
+  // profile side by side, and isolated test runs.
+  const userDataSwitch = app.commandLine.getSwitchValue('user-data-dir');
+  if (userDataSwitch) app.setPath('userData', path.resolve(userDataSwitch));
   // The lock lives in the user-data folder; make sure it exists on a machine that never ran the app (issue #6).
   mkdirSync(app.getPath('userData'), { recursive: true });
   if (!app.requestSingleInstanceLock()) {
@@ -277,6 +291,12 @@ function main(): void {
       void shutdown.shutdown();
     }
   });
+  const probe: DesktopProbe = {
+    trayModel: () => (tray && !tray.isDestroyed() ? buildTrayModel(trayState) : null),
+    windowUrl: () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents.getURL() : null),
+    shutdownPhase: () => shutdown.phase,
+  };
+  (globalThis as { xaresDesktop?: DesktopProbe }).xaresDesktop = probe;
   // Ctrl+C in the terminal that ran `npm start`, or a service manager stopping us: same clean quit.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
 
@@ -284,9 +304,10 @@ function main(): void {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
+      // A failure after the server started (window, tray): show it, then stop the server like any quit.
       console.error('[xares] start-up failed:', error);
       dialog.showErrorBox('Xares Desktop could not start', error instanceof Error ? error.message : String(error));
-      app.exit(1);
+      void shutdown.shutdown(1);
     });
 }
 

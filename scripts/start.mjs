@@ -2,7 +2,8 @@
 // 1. Builds the app first when dist/ is incomplete (`npm run build`).
 // 2. Opens the Electron app when not `--headless`, a display is there and an Electron binary runs; otherwise
 //    prints one line saying why and runs the same server headless (dist/node/server/cli.js) in this terminal.
-// Either way the child inherits the terminal, gets SIGINT/SIGTERM forwarded, and its exit code becomes ours.
+// Either way the child inherits the terminal, gets a stop request (SIGINT/SIGTERM) passed on, and its exit code
+// becomes ours.
 // Other arguments are passed on to the child.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -66,14 +67,17 @@ child.on('error', (error) => {
   process.exit(1);
 });
 
-// Forward each signal once: on Ctrl+C the terminal already signals the child too, and both the server and the
-// Electron app treat a repeated stop request as the same stop.
-const forwarded = new Set();
+// Pass a stop request on once, as SIGTERM. On Ctrl+C the terminal has already sent SIGINT to the child too (same
+// process group); the server CLI handles each signal once and a second SIGINT would kill it mid-shutdown, while its
+// SIGTERM handler treats a repeat as the same stop. When only this process is signalled (`kill <pid>`), the
+// SIGTERM starts the child's clean stop. Further signals are not passed on: a second Ctrl+C reaches the child
+// directly and ends it at once, the usual escape from a stop that hangs.
+let forwarded = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (forwarded.has(signal) || child.exitCode !== null) return;
-    forwarded.add(signal);
-    child.kill(signal);
+    if (forwarded || child.exitCode !== null) return;
+    forwarded = true;
+    child.kill('SIGTERM');
   });
 }
 

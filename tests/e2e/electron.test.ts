@@ -1,0 +1,153 @@
+/**
+ * The desktop app in a real Electron (Playwright `_electron.launch`): window on the dashboard, sandboxed page with
+ * `window.xares` only, the bridge answering, external navigation kept out, tray menu, single instance, clean quit.
+ *
+ * Skips, saying why, where it cannot run: no Electron binary installed (`npx install-electron` downloads it; it is
+ * not part of `npm install`), no display on Linux (run under `xvfb-run`), or no build (`npm run build`).
+ * Note: better-sqlite3 and argon2 must be built for Electron's Node ABI in the checkout for the server to start
+ * inside Electron (`npx electron-builder install-app-deps`); the test reports the app's own start-up error if not.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BridgeResult, DesktopBridge } from '../../server/contract/desktop-bridge.js';
+import type { DesktopProbe } from '../../main/index.js';
+import { hasDisplay, probeElectron } from '../../main/launch-mode.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUILT = ['dist/node/main/index.js', 'dist/node/preload/index.cjs', 'dist/renderer/index.html'].every((file) => existsSync(path.join(ROOT, file)));
+const probe = probeElectron(process.env);
+
+function skipReason(): string | null {
+  if (!probe.found) return probe.reason;
+  if (!hasDisplay(process.platform, process.env)) return 'no display (set DISPLAY, e.g. run the suite under xvfb-run)';
+  if (!BUILT) return 'the app is not built (run `npm run build`)';
+  return null;
+}
+const reason = skipReason();
+if (reason) console.warn(`[electron e2e] skipped: ${reason}`);
+
+/** Chromium refuses to run as root with its sandbox on (containers, CI). */
+const rootArgs = process.platform === 'linux' && process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // poll interval, not a synchronisation delay
+  }
+}
+
+describe.skipIf(reason !== null)(`Electron desktop app${reason ? ` (skipped: ${reason})` : ''}`, () => {
+  let work = '';
+  let env: Record<string, string> = {};
+  let args: string[] = [];
+  let electronApp: ElectronApplication;
+  let page: Page;
+  let stderr = '';
+
+  beforeAll(async () => {
+    if (!probe.found) return;
+    work = mkdtempSync(path.join(tmpdir(), 'xares-electron-'));
+    env = {
+      ...(process.env as Record<string, string>),
+      XARES_PORT: '0',
+      XARES_DATA_DIR: path.join(work, 'data'),
+      XARES_LOG_LEVEL: 'warn',
+      ELECTRON_RUN_AS_NODE: '',
+    };
+    args = [ROOT, `--user-data-dir=${path.join(work, 'user-data')}`, ...rootArgs];
+    electronApp = await _electron.launch({ executablePath: probe.executable, args, env, timeout: 60_000 });
+    // A failed start shows a dialog and never opens the window: report the app's own message instead of a timeout.
+    const startFailed = new Promise<never>((_, reject) => {
+      electronApp.process().stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/could not start|start-up failed/i.test(stderr)) reject(new Error(`the app did not start:\n${stderr}`));
+      });
+    });
+    startFailed.catch(() => {}); // only matters while racing the window below
+    page = await Promise.race([electronApp.firstWindow({ timeout: 120_000 }), startFailed]);
+    await page.waitForLoadState('domcontentloaded');
+  }, 180_000);
+
+  afterAll(async () => {
+    if (electronApp && electronApp.process().exitCode === null) await electronApp.close().catch(() => {});
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('shows the dashboard in a sandboxed, context-isolated window', async () => {
+    expect(new URL(page.url()).pathname).toBe('/admin/');
+    const globals = await page.evaluate(() => ({
+      require: typeof (globalThis as { require?: unknown }).require,
+      process: typeof (globalThis as { process?: unknown }).process,
+      xares: typeof (globalThis as { xares?: unknown }).xares,
+    }));
+    expect(globals).toEqual({ require: 'undefined', process: 'undefined', xares: 'object' });
+    const prefs = await electronApp.evaluate(({ BrowserWindow }) => {
+      const contents = BrowserWindow.getAllWindows()[0]!.webContents;
+      const web = (contents as unknown as { getLastWebPreferences(): Record<string, unknown> }).getLastWebPreferences();
+      return { contextIsolation: web.contextIsolation, nodeIntegration: web.nodeIntegration, sandbox: web.sandbox };
+    });
+    expect(prefs).toEqual({ contextIsolation: true, nodeIntegration: false, sandbox: true });
+  });
+
+  it('answers the bridge: session with the admin token that the API accepts, app info, refused links', async () => {
+    type Invoke = DesktopBridge['invoke'];
+    const session = await page.evaluate(() => (window as unknown as { xares: { invoke: Invoke } }).xares.invoke('session:get', undefined));
+    expect(session.ok).toBe(true);
+    if (!session.ok) return;
+    expect(new URL(session.value.dashboardUrl).origin).toBe(new URL(page.url()).origin);
+    const health = await fetch(new URL('/api/projects/', session.value.serverUrl), { headers: { authorization: `Bearer ${session.value.adminToken}` } });
+    expect(health.status).toBe(200);
+    const info = await page.evaluate(() => (window as unknown as { xares: { invoke: Invoke } }).xares.invoke('app:info', undefined));
+    expect(info).toMatchObject({ ok: true, value: { platform: process.platform } });
+    const unsafe = (await page.evaluate(() =>
+      (window as unknown as { xares: { invoke: Invoke } }).xares.invoke('shell:open-external', { url: 'file:///etc/passwd' }),
+    )) as BridgeResult<void>;
+    expect(unsafe).toEqual({ ok: false, error: { name: 'UnsafeUrl', message: 'Only http and https links can be opened in the browser.' } });
+  });
+
+  it('keeps the window on the dashboard when a page tries to leave it', async () => {
+    const before = page.url();
+    await page.evaluate(() => {
+      window.location.href = 'file:///etc/passwd';
+    });
+    await page.evaluate(() => window.open('javascript:alert(1)'));
+    expect(electronApp.windows()).toHaveLength(1);
+    expect(await electronApp.evaluate(() => (globalThis as { xaresDesktop?: DesktopProbe }).xaresDesktop!.windowUrl())).toBe(before);
+  });
+
+  it('has a tray with Open dashboard and Quit', async () => {
+    const model = await waitFor('the tray to show the running server', async () => {
+      const current = await electronApp.evaluate(() => (globalThis as { xaresDesktop?: DesktopProbe }).xaresDesktop!.trayModel());
+      return current && current.items.some((item) => item.kind === 'info' && item.label.startsWith('Running at')) ? current : undefined;
+    });
+    const labels = model.items.flatMap((item) => (item.kind === 'action' && item.enabled ? [item.label] : []));
+    expect(labels).toEqual(expect.arrayContaining(['Open dashboard', 'Quit']));
+  });
+
+  it('lets a second launch hand over to the first and exit', async () => {
+    const second = spawn(probe.found ? probe.executable : 'false', args, { env, stdio: 'ignore' });
+    const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(electronApp.process().exitCode).toBeNull();
+  }, 60_000);
+
+  it('quits cleanly: the server stops and the app exits with 0', async () => {
+    const session = await page.evaluate(() =>
+      (window as unknown as { xares: { invoke: DesktopBridge['invoke'] } }).xares.invoke('session:get', undefined),
+    );
+    if (!session.ok) throw new Error(session.error.message);
+    const exited = new Promise<number | null>((resolve) => electronApp.process().on('exit', (code) => resolve(code)));
+    await electronApp.evaluate(({ app }) => app.quit());
+    expect(await exited).toBe(0);
+    await expect(fetch(new URL('/api/health', session.value.serverUrl))).rejects.toThrow();
+  }, 60_000);
+});

@@ -1,0 +1,270 @@
+/**
+ * The Electron glue (main/index.ts) wired to the real server, with Electron replaced by a recording stand-in
+ * (fakeElectron below): Electron's binary cannot run here, so this checks what the glue asks of Electron — window
+ * options, IPC registration, navigation guards, tray menu, quit sequence — while the server, the bridge
+ * handlers and the HTTP checks are real. tests/e2e/electron.test.ts covers the same in a real Electron where
+ * one is installed.
+ * Docker is pointed at a socket that does not exist, so no container or image is touched.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BridgeChannels } from '../../server/contract/desktop-bridge.js';
+
+/** Records what the glue does with Electron's API. */
+const fakeElectron = vi.hoisted(() => {
+  // vi.hoisted runs before imports, so the event emitter class is required here.
+  const { EventEmitter: Emitter } = require('node:events') as typeof import('node:events');
+  type Listener = (...args: unknown[]) => unknown;
+  const state = {
+    userData: '',
+    exitCodes: [] as number[],
+    handlers: new Map<string, Listener>(),
+    windows: [] as FakeWindow[],
+    trays: [] as FakeTray[],
+    opened: [] as string[],
+    dialogs: [] as unknown[],
+    menus: [] as Array<Array<{ label?: string; type?: string; enabled?: boolean; click?: () => void }>>,
+    lockRequested: 0,
+    exited: null as null | (() => void),
+  };
+  const exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
+
+  class FakeWebContents extends Emitter {
+    url = '';
+    openHandler: ((details: { url: string }) => { action: string }) | null = null;
+    setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+      this.openHandler = handler;
+    }
+    async loadURL(url: string) {
+      this.url = url;
+    }
+    getURL() {
+      return this.url;
+    }
+  }
+  class FakeWindow extends Emitter {
+    webContents = new FakeWebContents();
+    focused = 0;
+    shown = 0;
+    destroyed = false;
+    constructor(readonly options: Record<string, unknown>) {
+      super();
+      state.windows.push(this);
+    }
+    loadURL(url: string) {
+      return this.webContents.loadURL(url);
+    }
+    isMinimized() {
+      return false;
+    }
+    restore() {}
+    show() {
+      this.shown += 1;
+    }
+    focus() {
+      this.focused += 1;
+    }
+    isDestroyed() {
+      return this.destroyed;
+    }
+  }
+  class FakeTray extends Emitter {
+    tooltip = '';
+    destroyed = false;
+    constructor(readonly image: unknown) {
+      super();
+      state.trays.push(this);
+    }
+    setToolTip(text: string) {
+      this.tooltip = text;
+    }
+    setContextMenu(menu: { items: Array<{ label?: string; type?: string; enabled?: boolean; click?: () => void }> }) {
+      state.menus.push(menu.items);
+    }
+    isDestroyed() {
+      return this.destroyed;
+    }
+    destroy() {
+      this.destroyed = true;
+    }
+  }
+  const app = Object.assign(new Emitter(), {
+    isPackaged: false,
+    commandLine: { getSwitchValue: () => '' },
+    getPath: (name: string) => (name === 'userData' ? state.userData : '/tmp'),
+    setPath: (_name: string, value: string) => (state.userData = value),
+    getVersion: () => '0.1.0-test',
+    requestSingleInstanceLock: () => {
+      state.lockRequested += 1;
+      return true;
+    },
+    setAppUserModelId: () => {},
+    whenReady: () => Promise.resolve(),
+    quit: () => {
+      let prevented = false;
+      app.emit('before-quit', { preventDefault: () => (prevented = true) });
+      if (!prevented) state.exitCodes.push(0);
+    },
+    exit: (code: number) => {
+      state.exitCodes.push(code);
+      state.exited?.();
+    },
+  });
+  const module = {
+    app,
+    BrowserWindow: FakeWindow,
+    Tray: FakeTray,
+    Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
+    nativeImage: { createFromPath: (file: string) => ({ file, setTemplateImage: () => {} }) },
+    ipcMain: { handle: (channel: string, listener: Listener) => state.handlers.set(channel, listener) },
+    shell: {
+      openExternal: async (url: string) => {
+        state.opened.push(url);
+      },
+    },
+    dialog: {
+      showMessageBox: async (options: unknown) => {
+        state.dialogs.push(options);
+        return { response: 0 };
+      },
+      showErrorBox: (title: string, content: string) => state.dialogs.push({ title, content }),
+    },
+    session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
+  };
+  return { state, module, exitedPromise };
+});
+
+vi.mock('electron', () => ({ ...fakeElectron.module, default: fakeElectron.module }));
+
+const { state } = fakeElectron;
+const work = mkdtempSync(path.join(tmpdir(), 'xares-glue-'));
+const savedEnv = { ...process.env };
+let signalListenersBefore: Record<string, Function[]> = {};
+
+/** Calls a registered bridge handler the way ipcMain would, from a frame at `senderUrl`. */
+async function callBridge(channel: string, request: unknown, senderUrl: string): Promise<unknown> {
+  const handler = state.handlers.get(channel);
+  if (!handler) throw new Error(`no handler for ${channel}`);
+  return handler({ senderFrame: { url: senderUrl } }, request);
+}
+
+async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // poll interval
+  }
+}
+
+beforeAll(async () => {
+  state.userData = path.join(work, 'user-data');
+  Object.assign(process.env, {
+    XARES_PORT: '0',
+    XARES_DATA_DIR: path.join(work, 'data'),
+    XARES_LOG_LEVEL: 'silent',
+    DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+  });
+  signalListenersBefore = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  await import('../../main/index.js');
+  await waitFor('the window', () => state.windows[0]);
+}, 60_000);
+
+afterAll(async () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) if (!signalListenersBefore[signal]!.includes(listener)) process.off(signal, listener);
+  }
+  process.env = savedEnv;
+  rmSync(work, { recursive: true, force: true });
+});
+
+const window = () => state.windows[0]!;
+const dashboardUrl = () => window().webContents.getURL();
+
+describe('main process glue (fake Electron, real server)', () => {
+  it('takes the single-instance lock in an existing user-data folder', () => {
+    expect(state.lockRequested).toBe(1);
+  });
+
+  it('opens a sandboxed, isolated window with the preload on the dashboard, which the server serves', async () => {
+    const prefs = window().options.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({ contextIsolation: true, nodeIntegration: false, sandbox: true });
+    expect(String(prefs.preload)).toMatch(/preload[/\\]index\.cjs$/);
+    expect(new URL(dashboardUrl()).pathname).toBe('/admin/');
+    const page = await fetch(dashboardUrl());
+    expect(page.status).toBe(200);
+  });
+
+  it('registers one IPC handler per bridge channel', () => {
+    expect([...state.handlers.keys()].sort()).toEqual(Object.keys(BridgeChannels).sort());
+  });
+
+  it('gives the dashboard a token the API accepts, and nobody else anything', async () => {
+    const session = (await callBridge('session:get', undefined, dashboardUrl())) as {
+      ok: true;
+      value: { serverUrl: string; adminToken: string; dashboardUrl: string };
+    };
+    expect(session.ok).toBe(true);
+    expect(session.value.dashboardUrl).toBe(dashboardUrl());
+    const api = await fetch(new URL('/api/projects/', session.value.serverUrl), { headers: { authorization: `Bearer ${session.value.adminToken}` } });
+    expect(api.status).toBe(200);
+    const workspaceOrigin = new URL(dashboardUrl());
+    workspaceOrigin.hostname = `abc.${workspaceOrigin.hostname}`;
+    expect(await callBridge('session:get', undefined, workspaceOrigin.href)).toEqual({
+      ok: false,
+      error: { name: 'Forbidden', message: 'This page may not use the desktop bridge.' },
+    });
+  });
+
+  it('keeps navigation on the dashboard and sends other links to the browser', () => {
+    const contents = window().webContents;
+    const navigate = (url: string) => {
+      let prevented = false;
+      contents.emit('will-navigate', { url, preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    const before = state.opened.length;
+    expect(navigate(new URL('/admin/settings', dashboardUrl()).href)).toBe(false);
+    expect(navigate('https://example.org/docs')).toBe(true);
+    expect(navigate('file:///etc/passwd')).toBe(true);
+    expect(contents.openHandler?.({ url: 'https://example.org/new' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
+    expect(state.opened.slice(before)).toEqual(['https://example.org/docs', 'https://example.org/new']);
+  });
+
+  it('shows a tray with the running server, Open dashboard and Quit', async () => {
+    const tray = state.trays[0]!;
+    const menu = await waitFor('the running menu', () => {
+      const last = state.menus.at(-1);
+      return last?.some((item) => item.label?.startsWith('Running at')) ? last : undefined;
+    });
+    const enabled = menu.filter((item) => item.click && item.enabled).map((item) => item.label);
+    expect(enabled).toEqual(expect.arrayContaining(['Open dashboard', 'Quit']));
+    expect(tray.tooltip).toMatch(/^Xares Desktop – /);
+    const focusedBefore = window().focused;
+    menu.find((item) => item.label === 'Open dashboard')!.click!();
+    expect(window().focused).toBe(focusedBefore + 1);
+  });
+
+  it('focuses the window on a second launch and stays in the tray when the window closes', () => {
+    const focusedBefore = window().focused;
+    fakeElectron.module.app.emit('second-instance');
+    expect(window().focused).toBe(focusedBefore + 1);
+    fakeElectron.module.app.emit('window-all-closed');
+    expect(state.exitCodes).toEqual([]);
+  });
+
+  it('quits from the tray: stops the server, then exits with 0', async () => {
+    const url = dashboardUrl();
+    const menu = state.menus.at(-1)!;
+    menu.find((item) => item.label === 'Quit')!.click!();
+    await fakeElectron.exitedPromise;
+    expect(state.exitCodes).toEqual([0]);
+    expect(state.trays[0]!.destroyed).toBe(true);
+    await expect(fetch(url)).rejects.toThrow(); // the HTTP server is closed
+    expect(state.dialogs).toEqual([]);
+  });
+});
