@@ -7,6 +7,7 @@
  * Docker is pointed at a socket that does not exist, so no container or image is touched.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -28,8 +29,9 @@ const fakeElectron = vi.hoisted(() => {
     menus: [] as Array<Array<{ label?: string; type?: string; enabled?: boolean; click?: () => void }>>,
     lockRequested: 0,
     exited: null as null | (() => void),
+    exitedPromise: Promise.resolve(),
   };
-  const exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
+  state.exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
 
   class FakeWebContents extends Emitter {
     url = '';
@@ -133,7 +135,14 @@ const fakeElectron = vi.hoisted(() => {
     },
     session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
   };
-  return { state, module, exitedPromise };
+  /** Forgets everything recorded, for a second start of main/index.ts in the same file. */
+  function reset(): void {
+    app.removeAllListeners();
+    Object.assign(state, { exitCodes: [], windows: [], trays: [], opened: [], dialogs: [], menus: [], lockRequested: 0 });
+    state.handlers.clear();
+    state.exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
+  }
+  return { state, module, reset };
 });
 
 vi.mock('electron', () => ({ ...fakeElectron.module, default: fakeElectron.module }));
@@ -261,10 +270,36 @@ describe('main process glue (fake Electron, real server)', () => {
     const url = dashboardUrl();
     const menu = state.menus.at(-1)!;
     menu.find((item) => item.label === 'Quit')!.click!();
-    await fakeElectron.exitedPromise;
+    await state.exitedPromise;
     expect(state.exitCodes).toEqual([0]);
     expect(state.trays[0]!.destroyed).toBe(true);
     await expect(fetch(url)).rejects.toThrow(); // the HTTP server is closed
     expect(state.dialogs).toEqual([]);
   });
+});
+
+describe('main process glue: a failed start', () => {
+  it('shows the reason in a dialog, marks the tray failed and exits with 1', async () => {
+    // Take a port, then start the app on it.
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      fakeElectron.reset();
+      process.env.XARES_PORT = String(port);
+      vi.resetModules();
+      await import('../../main/index.js');
+      await state.exitedPromise;
+      expect(state.exitCodes).toEqual([1]);
+      expect(state.windows).toEqual([]);
+      expect(state.dialogs).toEqual([
+        expect.objectContaining({ type: 'error', title: 'Xares Desktop could not start', message: 'The port for the dashboard is already in use.' }),
+      ]);
+      expect((state.dialogs[0] as { detail: string }).detail).toContain('XARES_PORT');
+      const statuses = state.menus.flatMap((menu) => menu.filter((item) => item.label?.startsWith('Could not start')));
+      expect(statuses.length).toBeGreaterThan(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  }, 60_000);
 });
