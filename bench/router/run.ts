@@ -3,7 +3,7 @@
 // autocannon settings, on `/healthz` and on one static asset. Prints both, the ratios and the goals
 // (router ≥ 0.8× direct throughput, p99 < 2× direct), and writes bench/router/last-result.json.
 //
-// Run: npx tsx bench/router/run.ts   (options: --duration <s> --connections <n> --image <tag>)
+// Run: npx tsx bench/router/run.ts   (options: --duration <s> --connections <n> --rounds <n> --image <tag>)
 // Needs a Docker engine and the workspace image (tag from /tmp/xares/IMAGE_READY, XARES_WORKSPACE_IMAGE or
 // resources/images/workspace/image.json). Loopback only; the container is labelled and removed at the end.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,8 @@ interface Settings {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
+  /** Direct/router pairs per path. */
+  rounds: number;
   image: string;
 }
 
@@ -157,6 +159,24 @@ interface Comparison {
   p99Ratio: number;
   throughputGoalMet: boolean;
   p99GoalMet: boolean;
+  /** Every single run, in the order measured within its side. */
+  rounds: { direct: Measurement[]; router: Measurement[] };
+}
+
+/** Means of several runs of one side (requests/s and latencies averaged, counts summed). */
+function combine(runs: Measurement[]): Measurement {
+  const mean = (pick: (m: Measurement) => number): number => runs.reduce((sum, m) => sum + pick(m), 0) / runs.length;
+  const sum = (pick: (m: Measurement) => number): number => runs.reduce((total, m) => total + pick(m), 0);
+  return {
+    requestsPerSecond: mean((m) => m.requestsPerSecond),
+    latencyP50Ms: mean((m) => m.latencyP50Ms),
+    latencyP99Ms: mean((m) => m.latencyP99Ms),
+    latencyAverageMs: mean((m) => m.latencyAverageMs),
+    totalRequests: sum((m) => m.totalRequests),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+    non2xx: sum((m) => m.non2xx),
+  };
 }
 
 const THROUGHPUT_GOAL = 0.8;
@@ -167,6 +187,7 @@ async function main(): Promise<void> {
     durationSeconds: positiveInt(argument('duration'), 10, 120),
     warmupSeconds: 2,
     connections: positiveInt(argument('connections'), 16, 1000),
+    rounds: positiveInt(argument('rounds'), 2, 10),
     image: imageTag(),
   };
   const instance = `bench-router-${randomBytes(4).toString('hex')}`;
@@ -182,7 +203,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));
 
   try {
-    console.log(`image ${settings.image}; ${settings.connections} connections, ${settings.durationSeconds} s per run (+${settings.warmupSeconds} s warm-up)`);
+    console.log(
+      `image ${settings.image}; ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationSeconds} s per side and path (+${settings.warmupSeconds} s warm-up); load average ${os.loadavg()[0]?.toFixed(2)}`,
+    );
+    const loadBefore = os.loadavg();
     containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${instance}`, '--label', 'xares.bench=router', '-p', '127.0.0.1::8080', settings.image);
     const mapping = await docker('port', containerId, '8080/tcp');
     const directPort = Number(/127\.0\.0\.1:(\d+)/.exec(mapping)?.[1]);
@@ -202,8 +226,18 @@ async function main(): Promise<void> {
       const routerUrl = `http://127.0.0.1:${started.port}${urlPath}`;
       await measure(directUrl, undefined, settings, settings.warmupSeconds);
       await measure(routerUrl, routerHost, settings, settings.warmupSeconds);
-      const direct = await measure(directUrl, undefined, settings, settings.durationSeconds);
-      const router = await measure(routerUrl, routerHost, settings, settings.durationSeconds);
+      // Rounds in A-B-B-A order, so that drift of a shared machine's load hits both sides alike.
+      const directRuns: Measurement[] = [];
+      const routerRuns: Measurement[] = [];
+      for (let round = 0; round < settings.rounds; round += 1) {
+        const order = round % 2 === 0 ? (['direct', 'router'] as const) : (['router', 'direct'] as const);
+        for (const side of order) {
+          if (side === 'direct') directRuns.push(await measure(directUrl, undefined, settings, settings.durationSeconds));
+          else routerRuns.push(await measure(routerUrl, routerHost, settings, settings.durationSeconds));
+        }
+      }
+      const direct = combine(directRuns);
+      const router = combine(routerRuns);
       const throughputRatio = router.requestsPerSecond / direct.requestsPerSecond;
       const p99Ratio = router.latencyP99Ms / Math.max(direct.latencyP99Ms, 1);
       comparisons.push({
@@ -214,6 +248,7 @@ async function main(): Promise<void> {
         p99Ratio,
         throughputGoalMet: throughputRatio >= THROUGHPUT_GOAL,
         p99GoalMet: p99Ratio < P99_GOAL,
+        rounds: { direct: directRuns, router: routerRuns },
       });
     }
 
@@ -221,7 +256,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` },
       image: settings.image,
-      settings: { connections: settings.connections, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, pipelining: 1 },
+      loadAverage: { before: loadBefore, after: os.loadavg() },
+      settings: { connections: settings.connections, rounds: settings.rounds, durationSeconds: settings.durationSeconds, warmupSeconds: settings.warmupSeconds, pipelining: 1 },
       goals: { throughputRatioAtLeast: THROUGHPUT_GOAL, p99RatioBelow: P99_GOAL },
       results: comparisons,
     };

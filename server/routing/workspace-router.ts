@@ -144,18 +144,17 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     const state = (req as StatefulRequest)[STATE];
     if (state !== undefined) state.reusedSocket = proxyReq.reusedSocket;
     // The client went away before the response finished: release the upstream request too (http-proxy
-    // only does so while the request body is still arriving).
-    res.once('close', () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
+    // only does so while the request body is still arriving). One shared listener, no closure per request.
+    const response = res as ResponseWithUpstream;
+    if (response[UPSTREAM_REQUEST] === undefined) response.on('close', releaseUpstreamOnClientClose);
+    response[UPSTREAM_REQUEST] = proxyReq;
   });
 
   proxy.on('proxyRes', (proxyRes, req, res) => {
     // The upstream died mid-response: http-proxy's pipe would leave the client waiting forever; cut the
     // client connection so it sees a truncated response.
-    proxyRes.once('close', () => {
-      if (!proxyRes.complete) res.destroy();
-    });
+    (proxyRes as UpstreamResponseWithClient)[CLIENT_RESPONSE] = res;
+    proxyRes.on('close', cutClientOnIncompleteUpstream);
     const headers = proxyRes.headers;
     const cookies = headers['set-cookie'];
     if (cookies !== undefined) headers['set-cookie'] = cookies.map(stripCookieDomain);
@@ -322,6 +321,21 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
 }
 
 // --- helpers --------------------------------------------------------------------------------------------
+
+const UPSTREAM_REQUEST = Symbol('xares.workspaceRouter.upstreamRequest');
+const CLIENT_RESPONSE = Symbol('xares.workspaceRouter.clientResponse');
+type ResponseWithUpstream = http.ServerResponse & { [UPSTREAM_REQUEST]?: http.ClientRequest };
+type UpstreamResponseWithClient = http.IncomingMessage & { [CLIENT_RESPONSE]?: http.ServerResponse };
+
+/** 'close' listener of a client response: destroys the upstream request when the response did not finish. */
+function releaseUpstreamOnClientClose(this: ResponseWithUpstream): void {
+  if (!this.writableFinished) this[UPSTREAM_REQUEST]?.destroy();
+}
+
+/** 'close' listener of an upstream response: cuts the client connection when the upstream one broke off. */
+function cutClientOnIncompleteUpstream(this: UpstreamResponseWithClient): void {
+  if (!this.complete) this[CLIENT_RESPONSE]?.destroy();
+}
 
 function ignoreSocketError(): void {
   // Client sockets fail for ordinary reasons (reset, tab closed); the 'close' that follows cleans up.
