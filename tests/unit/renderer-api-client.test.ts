@@ -140,3 +140,12 @@ describe('ApiClient', () => {
     expect(describeError(new ApiError({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Docker is down' }))).toBe('Docker is down');
   });
 });
+
+describe('withHint', () => {
+  it('joins sentences without doubled or missing full stops', async () => {
+    const { withHint } = await import('../../renderer/src/api/api-error.js');
+    expect(withHint('Docker is not available.', 'Start it.')).toBe('Docker is not available. Start it.');
+    expect(withHint('Project name already exists', 'Choose another name.')).toBe('Project name already exists. Choose another name.');
+    expect(withHint('  ', 'Only the hint.')).toBe('Only the hint.');
+  });
+});

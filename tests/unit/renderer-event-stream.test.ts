@@ -85,7 +85,11 @@ describe('connectEventStream', () => {
       pending.shift()!();
     }
     await until(() => unauthorized === 1);
-    expect(timers.map((ms) => Math.round(ms / 100))).toEqual([1, 2, 4, 4]);
+    const bases = [100, 200, 400, 400];
+    timers.forEach((ms, index) => {
+      expect(ms).toBeGreaterThanOrEqual(bases[index]! * 0.8);
+      expect(ms).toBeLessThanOrEqual(bases[index]! * 1.2);
+    });
     const last = states.at(-2);
     expect(last?.phase === 'reconnecting' && last.reason).toContain('Cannot reach');
     expect(states.at(-1)!.phase).toBe('closed');
@@ -96,5 +100,37 @@ describe('connectEventStream', () => {
     expect(backoffDelay(1, { initialMs: 1000, maxMs: 15000 }, 0)).toBe(800);
     expect(backoffDelay(3, { initialMs: 1000, maxMs: 15000 }, 0.5)).toBe(4000);
     expect(backoffDelay(10, { initialMs: 1000, maxMs: 15000 }, 0.999)).toBeLessThanOrEqual(18000);
+  });
+});
+
+describe('connectEventStream idle watchdog', () => {
+  it('reconnects when an open stream stays silent longer than the idle timeout', async () => {
+    const states: ConnectionState[] = [];
+    const timers: (() => void)[] = [];
+    let aborted = false;
+    const handle = connectEventStream({
+      open: async (signal) => {
+        signal.addEventListener('abort', () => (aborted = true));
+        const encoder = new TextEncoder();
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(encoder.encode(`data: ${JSON.stringify(hello)}\n\n`));
+            signal.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')));
+          },
+        });
+        return new Response(body, { status: 200 });
+      },
+      onEvent: () => undefined,
+      onStateChange: (state) => states.push(state),
+      idleTimeoutMs: 50,
+      setTimer: (callback) => timers.push(callback),
+      clearTimer: () => undefined,
+    });
+    await until(() => timers.length === 1);
+    handle.close();
+    expect(aborted).toBe(true);
+    expect(states.map((state) => state.phase)).toEqual(['connecting', 'live', 'reconnecting', 'closed']);
+    const reconnecting = states[2];
+    expect(reconnecting?.phase === 'reconnecting' && reconnecting.reason).toMatch(/No sign of life/);
   });
 });

@@ -36,3 +36,10 @@ export function describeError(error: unknown): string {
   if (typeof error === 'string' && error.trim() !== '') return error;
   return 'Something went wrong. Please try again.';
 }
+
+/** Joins a server message and our hint into clean sentences (no doubled or missing full stop). */
+export function withHint(message: string, hint: string): string {
+  const trimmed = message.trim();
+  if (trimmed === '') return hint;
+  return /[.!?…]$/.test(trimmed) ? `${trimmed} ${hint}` : `${trimmed}. ${hint}`;
+}

@@ -18,6 +18,9 @@ export interface BackoffPolicy {
 /** 1 s, 2 s, 4 s, … up to 15 s: quick after a server restart, gentle when it stays down. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 15_000 };
 
+/** Default silence after which the stream is considered dead (3 × the server's 15 s heartbeat), ms. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+
 /**
  * Delay before reconnection attempt `attempt` (1-based), in ms.
  * @param random a number in [0, 1) (injectable for tests)
@@ -38,6 +41,12 @@ export interface EventStreamOptions {
   /** A frame that is not a valid `ServerEvent` (ignored, reported for diagnostics). */
   onInvalidEvent?: (data: string, reason: string) => void;
   backoff?: BackoffPolicy;
+  /**
+   * Reconnect when nothing (not even a keep-alive comment) arrived for this long, ms; `0` disables. The
+   * server sends a comment every 15 s (server/events/sse.ts), so 45 s of silence means a dead connection
+   * (e.g. after the computer slept) that TCP alone might not report for a long time.
+   */
+  idleTimeoutMs?: number;
   /** Timer, injectable for tests. */
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -62,6 +71,21 @@ export function connectEventStream(options: EventStreamOptions): EventStreamHand
   let attempt = 0;
   let controller: AbortController | null = null;
   let timer: unknown = null;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let idleTimer: ReturnType<typeof setTimeout> | null = null;
+  let idleExpired = false;
+  const stopIdleTimer = () => {
+    if (idleTimer !== null) clearTimeout(idleTimer);
+    idleTimer = null;
+  };
+  const armIdleTimer = (current: AbortController) => {
+    stopIdleTimer();
+    if (idleTimeoutMs <= 0) return;
+    idleTimer = setTimeout(() => {
+      idleExpired = true;
+      current.abort();
+    }, idleTimeoutMs);
+  };
 
   const scheduleReconnect = (reason: string, minimumMs: number | undefined) => {
     if (closed) return;
@@ -77,15 +101,19 @@ export function connectEventStream(options: EventStreamOptions): EventStreamHand
   const run = async () => {
     if (closed) return;
     if (attempt === 0) options.onStateChange({ phase: 'connecting' });
-    controller = new AbortController();
+    const current = new AbortController();
+    controller = current;
+    idleExpired = false;
     const parser = new SseParser();
     try {
-      const response = await options.open(controller.signal);
+      armIdleTimer(current);
+      const response = await options.open(current.signal);
       const reader = (response.body as ReadableStream<Uint8Array>).getReader();
       const decoder = new TextDecoder();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        armIdleTimer(current);
         for (const message of parser.push(decoder.decode(value, { stream: true }))) {
           if (closed) return;
           let json: unknown;
@@ -107,10 +135,16 @@ export function connectEventStream(options: EventStreamOptions): EventStreamHand
           options.onEvent(parsed.data);
         }
       }
+      stopIdleTimer();
       parser.push(decoder.decode());
       scheduleReconnect('The server closed the live connection.', parser.retryMs);
     } catch (error) {
+      stopIdleTimer();
       if (closed) return;
+      if (idleExpired) {
+        scheduleReconnect('No sign of life from the server for a while.', parser.retryMs);
+        return;
+      }
       if (error instanceof ApiError && error.isUnauthorized) {
         closed = true;
         options.onStateChange({ phase: 'closed' });
@@ -127,6 +161,7 @@ export function connectEventStream(options: EventStreamOptions): EventStreamHand
       if (closed) return;
       closed = true;
       if (timer !== null) clearTimer(timer);
+      stopIdleTimer();
       controller?.abort();
       options.onStateChange({ phase: 'closed' });
     },

@@ -1,4 +1,4 @@
-import { ApiError, describeError } from '../api/api-error.js';
+import { ApiError, describeError, withHint } from '../api/api-error.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
 import { api, setUnauthorizedHandler } from '../services.js';
 import { useProjectsStore } from '../stores/projects-store.js';
@@ -53,7 +53,7 @@ export function signOut(message: string | null = null): void {
 
 setUnauthorizedHandler((message) => {
   if (useSessionStore.getState().session.phase !== 'signed-in') return;
-  signOut(`The server did not accept the sign-in any more (${message}) Please sign in again.`);
+  signOut(withHint(`The server no longer accepts this sign-in: ${message}`, 'Please sign in again.'));
 });
 
 /**
@@ -96,7 +96,7 @@ export async function startSession(): Promise<void> {
         token: null,
         source: null,
         message: used
-          ? 'This sign-in link has already been used or has expired. Each link works once: take a new one from the server (see below).'
+          ? 'This sign-in link has already been used or has expired. Each link works once: take a new one from the server’s console, or paste the admin token below.'
           : `Signing in with the link failed: ${describeError(error)}`,
       });
     }

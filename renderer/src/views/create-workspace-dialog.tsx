@@ -1,6 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import { MEMORY_LIMIT_MB, ProjectType, ProxyMode, type CreateProjectInput, type LimitsResponse } from '../../../server/contract/index.js';
-import { ApiError, describeError } from '../api/api-error.js';
+import { ApiError, describeError, withHint } from '../api/api-error.js';
 import {
   allowedCpuCores,
   allowedMemoryLimits,
@@ -31,13 +31,15 @@ function describeCreateError(error: unknown): string {
   if (!(error instanceof ApiError)) return describeError(error);
   switch (error.code) {
     case 'PROJECT_EXISTS':
-      return `${error.message}. Choose another name.`;
+      return withHint(error.message, 'Choose another name.');
     case 'SERVICE_UNAVAILABLE':
-      return `${error.message}. Is Docker running? Start Docker Desktop, or run “sudo systemctl start docker” on Linux.`;
+      return /docker/i.test(error.message)
+        ? error.message
+        : withHint(error.message, 'Is Docker running? Start Docker Desktop, or run “sudo systemctl start docker” on Linux.');
     case 'CONCURRENT_LIMIT_REACHED':
-      return `${error.message}. Stop a running workspace first, or raise MAX_CONCURRENT_WORKSPACES.`;
+      return withHint(error.message, 'Stop a running workspace first, or raise MAX_CONCURRENT_WORKSPACES.');
     case 'WORKSPACE_LIMIT_EXCEEDED':
-      return `${error.message}. Delete a workspace you no longer need.`;
+      return withHint(error.message, 'Delete a workspace you no longer need.');
     default:
       return error.message;
   }
