@@ -83,6 +83,14 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use((req, res, next) => {
+    // Method, path (no query string: it could carry a code) and outcome only; never headers or bodies.
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 }, 'request');
+    });
+    next();
+  });
   app.use(hostGuard.checkHost);
   app.use(securityHeaders);
   app.get('/', (_req, res) => res.redirect(302, '/admin/'));
@@ -135,6 +143,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   server.headersTimeout = 120_000;
   server.keepAliveTimeout = 75_000;
 
+  // Know which workspaces run (and on which ports) before the first request arrives.
+  await projects.initialSync();
   try {
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(error);
@@ -146,6 +156,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
     });
   } catch (error) {
     router.close();
+    images.close();
+    await projects.close();
     store.close();
     throw error;
   }

@@ -110,6 +110,21 @@ export class ProjectsService implements RouteTable {
     );
   }
 
+  /**
+   * First contact with the engine before the server accepts requests: ping, reconcile, image check, bounded by
+   * `timeoutMs` (default 5 s) so an unreachable engine never delays start-up for long. Never throws.
+   */
+  async initialSync(timeoutMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.onEngineConnected(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async onEngineConnected(): Promise<void> {
     const { runtime, state, logger, images } = this.options;
     try {
@@ -136,23 +151,35 @@ export class ProjectsService implements RouteTable {
       const containers = await this.options.runtime.list();
       const byProject = new Map<string, WorkspaceContainer>();
       for (const container of containers) byProject.set(container.projectId, container);
-      for (const live of this.projects.values()) {
-        if (this.locks.has(live.record.id) || live.deleting) continue;
-        const container = byProject.get(live.record.id) ?? null;
-        if (container?.running && live.record.status === 'running' && live.hostPort === container.hostPort) continue;
-        const next = statusFromContainer(live.record.status, container);
-        live.hostPort = container?.running ? container.hostPort : null;
-        if (container?.running) {
+      await Promise.all(
+        [...this.projects.values()].map(async (live) => {
+          if (this.locks.has(live.record.id) || live.deleting) return;
+          const container = byProject.get(live.record.id) ?? null;
+          if (container?.running && live.record.status === 'running' && live.hostPort === container.hostPort) return;
+          const next = statusFromContainer(live.record.status, container);
+          if (!container?.running) {
+            live.hostPort = null;
+            live.startedAt = null;
+            if (next.status === 'error' && live.record.status === 'error') return;
+            this.setStatus(live, next.status, next.reason);
+            return;
+          }
           const details = await this.options.runtime.inspect(live.record.id).catch(() => null);
           live.startedAt = details?.startedAt ?? null;
-          live.hostPort = details?.hostPort ?? live.hostPort;
-        }
-        if (next.status === 'error' && live.record.status === 'error') continue;
-        this.setStatus(live, next.status, next.reason);
-        if (next.status === 'creating') void this.probeUntilReady(live, ++live.generation);
-      }
-      this.orphanContainers = containers.filter((c) => !this.projects.has(c.projectId)).map((c) => c.name);
-      if (this.orphanContainers.length > 0) {
+          live.hostPort = details?.hostPort ?? container.hostPort;
+          // Already serving (e.g. after our own restart): straight to running, so routes work at once.
+          if (live.hostPort && (await answersHealthz(live.hostPort))) {
+            this.setStatus(live, 'running', null);
+            return;
+          }
+          this.setStatus(live, next.status, next.reason);
+          void this.probeUntilReady(live, ++live.generation);
+        }),
+      );
+      const orphans = containers.filter((c) => !this.projects.has(c.projectId)).map((c) => c.name).sort();
+      const changed = orphans.join('\n') !== this.orphanContainers.join('\n');
+      this.orphanContainers = orphans;
+      if (changed && orphans.length > 0) {
         this.options.logger.warn({ containers: this.orphanContainers }, 'workspace containers without a record (left untouched)');
       }
     })().finally(() => {

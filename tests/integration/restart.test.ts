@@ -42,6 +42,9 @@ describe('server restart', () => {
     expect([...listed.keys()].sort()).toEqual([keepRunning, keepStopped, vanish].sort());
     expect(listed.get(keepRunning)!.name).toBe('restart-running');
     expect(listed.get(keepRunning)!.group).toBe('restart-group');
+    // Reconciled before the server accepted requests: already running, routable at once.
+    expect(listed.get(keepRunning)!.status).toBe('running');
+    expect(listed.get(vanish)!.status).toBe('error');
 
     await second.waitForStatus(keepRunning, 'running', 30_000);
     const errored = await second.waitForStatus(vanish, 'error', 10_000);
