@@ -1,6 +1,8 @@
 /**
  * The desktop app in a real Electron (Playwright `_electron.launch`): window on the dashboard, sandboxed page with
  * `window.xares` only, the bridge answering, external navigation kept out, tray menu, single instance, clean quit.
+ * And the fallback that runs everywhere: `npm start` without a display runs the server headless, says why, and
+ * stops cleanly on SIGTERM.
  *
  * Skips, saying why, where it cannot run: no Electron binary installed (`npx install-electron` downloads it; it is
  * not part of `npm install`), no display on Linux (run under `xvfb-run`), or no build (`npm run build`).
@@ -151,3 +153,42 @@ describe.skipIf(reason !== null)(`Electron desktop app${reason ? ` (skipped: ${r
     await expect(fetch(new URL('/api/health', session.value.serverUrl))).rejects.toThrow();
   }, 60_000);
 });
+
+describe.skipIf(!BUILT || process.platform === 'win32')(
+  `npm start without a desktop${BUILT ? '' : ' (skipped: the app is not built, run `npm run build`)'}`,
+  () => {
+    it('says why it runs headless, serves the dashboard, and stops cleanly on SIGTERM with exit code 0', async () => {
+      const work = mkdtempSync(path.join(tmpdir(), 'xares-start-'));
+      const env: Record<string, string> = {
+        ...(process.env as Record<string, string>),
+        DISPLAY: '',
+        WAYLAND_DISPLAY: '',
+        XARES_PORT: '0',
+        XARES_DATA_DIR: path.join(work, 'data'),
+        XARES_LOG_LEVEL: 'warn',
+        // No engine behind this socket: the server runs without touching the shared Docker engine.
+        DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+      };
+      const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const dashboard = await waitFor('the dashboard line', () => /\[xares\] dashboard: (\S+)/.exec(stdout)?.[1], 60_000).catch((error: Error) => {
+          throw new Error(`${error.message}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
+        });
+        expect(stdout.split('\n')[0]).toMatch(/^\[xares\] .+; running headless\.$/);
+        expect((await fetch(dashboard)).status).toBe(200);
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        expect(stdout).toContain('SIGTERM received, stopping');
+        await expect(fetch(dashboard)).rejects.toThrow();
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        rmSync(work, { recursive: true, force: true });
+      }
+    }, 90_000);
+  },
+);
