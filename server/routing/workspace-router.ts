@@ -199,9 +199,9 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       // A pooled socket the upstream had closed just before we reused it: safe to send once more.
       state.retried = true;
       state.reusedSocket = false;
-      const route = routeTable.resolve(state.projectId);
-      if (route.kind === 'running') {
-        proxy.web(req, response, webOptions(route.port), onWebError);
+      const again = safeResolve(state.projectId);
+      if (again?.kind === 'running') {
+        proxyWeb(req, response, again.port);
         return;
       }
     }
@@ -222,18 +222,33 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
 
   // --- routing --------------------------------------------------------------------------------------------
 
+  /** The route table's answer, or null when it threw (logged; the caller answers with a page). */
+  function safeResolve(projectId: string): RouteTarget | null {
+    try {
+      return routeTable.resolve(projectId);
+    } catch (err) {
+      log.error({ projectId, err: errorSummary(err) }, 'route table failed');
+      return null;
+    }
+  }
+
+  function proxyWeb(req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
+    try {
+      proxy.web(req, res, webOptions(port), onWebError);
+    } catch (err) {
+      // Node refused to build the upstream request (e.g. a header it will not send): the client's fault.
+      log.warn({ err: errorSummary(err) }, 'request could not be forwarded');
+      sendStatusPage(req, res, BAD_REQUEST_PAGE);
+    }
+  }
+
   /** Resolves the route, or the page to answer with instead. */
   function route(hostClass: HostClass): { target: Extract<RouteTarget, { kind: 'running' }>; state: ProxyState } | StatusPage {
     if (closed) return SHUTTING_DOWN_PAGE;
     if (hostClass.kind === 'foreign-subdomain') return NO_WORKSPACE_PAGE;
     const { projectId, appPort } = hostClass.host;
-    let resolved: RouteTarget;
-    try {
-      resolved = routeTable.resolve(projectId);
-    } catch (err) {
-      log.error({ projectId, err: errorSummary(err) }, 'route table failed');
-      return ROUTE_FAILED_PAGE;
-    }
+    const resolved = safeResolve(projectId);
+    if (resolved === null) return ROUTE_FAILED_PAGE;
     switch (resolved.kind) {
       case 'running':
         return {
@@ -284,7 +299,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       }
       // Defend long responses (streams, long polls) against a server-wide socket timeout.
       if (req.socket.timeout) req.socket.setTimeout(0);
-      proxy.web(req, res, webOptions(routed.target.port), onWebError);
+      proxyWeb(req, res, routed.target.port);
       return true;
     },
 
@@ -305,7 +320,12 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       }
       openSockets.add(socket);
       socket.once('close', () => openSockets.delete(socket));
-      proxy.ws(req, socket, head, wsOptions(routed.target.port), onWsError);
+      try {
+        proxy.ws(req, socket, head, wsOptions(routed.target.port), onWsError);
+      } catch (err) {
+        log.warn({ err: errorSummary(err) }, 'WebSocket could not be forwarded');
+        writeSocketStatus(socket, BAD_REQUEST_PAGE);
+      }
       return true;
     },
 

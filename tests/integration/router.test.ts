@@ -481,6 +481,36 @@ describe('workspace router with a local upstream', () => {
     await expect(openWebSocket(port, `${STOPPED_ID}.localhost:${port}`)).rejects.toMatchObject({ status: 503 });
   });
 
+  it('answers a failing route table with a 503 page, and non-WebSocket upgrades with 400', async () => {
+    const brokenRouter = createWorkspaceRouter({
+      baseDomain: 'localhost',
+      routeTable: {
+        resolve() {
+          throw new Error('route table exploded');
+        },
+      },
+      logger: silent,
+    });
+    const brokenServer = routerServer(brokenRouter);
+    const brokenPort = await listen(brokenServer);
+    try {
+      expect((await request(brokenPort, `${RUNNING_ID}.localhost`, '/')).status).toBe(503);
+      expect(await rawUpgrade(brokenPort, `${RUNNING_ID}.localhost`)).toMatch(/^HTTP\/1\.1 503 /);
+    } finally {
+      brokenRouter.close();
+      await closeServer(brokenServer);
+    }
+    const h2c = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.write(`GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n`);
+    });
+    expect(h2c).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
   it('cuts the client connection when the upstream resets mid-response, without crashing', async () => {
     const outcome = await request(port, host, '/reset-midway').then(
       (reply) => `status ${reply.status}`,
