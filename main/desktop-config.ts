@@ -20,12 +20,12 @@ export interface DesktopEnvironment {
 
 /**
  * Settings the desktop app puts over the environment variables:
- * - `dataDir`: Electron's per-user folder, unless `XARES_DATA_DIR` is set (then that wins);
+ * - `dataDir` is not overridden: desktop and headless share the OS's per-user app data folder (or `XARES_DATA_DIR`),
+ *   so workspaces created with `npm run serve` show up in the desktop app and the other way round;
  * - `resourcesDir`: the package's resources folder when packaged (in a checkout the server finds `resources/` itself).
  */
 export function desktopConfigOverrides(environment: DesktopEnvironment): ServerConfigInput {
   const overrides: ServerConfigInput = {};
-  if (!environment.env.XARES_DATA_DIR) overrides.dataDir = environment.userDataDir;
   if (environment.isPackaged) overrides.resourcesDir = environment.resourcesPath;
   return overrides;
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../server/config.js';
+import { ConfigError, defaultDataDir } from '../../server/config.js';
 import { desktopConfigOverrides, desktopServerConfig, iconsDir, preloadPath, trayIconFile } from '../../main/desktop-config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -10,16 +10,15 @@ const MAIN_DIR = path.join(ROOT, 'dist', 'node', 'main');
 const base = { userDataDir: '/home/ada/.config/Xares Desktop', isPackaged: false, resourcesPath: '/opt/xares/resources', mainDir: MAIN_DIR };
 
 describe('desktopConfigOverrides', () => {
-  it("uses Electron's user-data folder unless XARES_DATA_DIR is set", () => {
-    expect(desktopConfigOverrides({ ...base, env: {} })).toEqual({ dataDir: '/home/ada/.config/Xares Desktop' });
+  it('shares the data folder with headless mode (the default or XARES_DATA_DIR), not Electron\'s user-data folder', () => {
+    expect(desktopConfigOverrides({ ...base, env: {} })).toEqual({});
     expect(desktopConfigOverrides({ ...base, env: { XARES_DATA_DIR: '/srv/xares' } })).toEqual({});
     expect(desktopServerConfig({ ...base, env: { XARES_DATA_DIR: '/srv/xares' } }).dataDir).toBe('/srv/xares');
-    expect(desktopServerConfig({ ...base, env: { XARES_DATA_DIR: '' } }).dataDir).toBe('/home/ada/.config/Xares Desktop');
+    expect(desktopServerConfig({ ...base, env: { XARES_DATA_DIR: '' } }).dataDir).toBe(defaultDataDir());
   });
 
   it("points the server at the package's resources when packaged", () => {
     expect(desktopConfigOverrides({ ...base, isPackaged: true, env: {} })).toEqual({
-      dataDir: '/home/ada/.config/Xares Desktop',
       resourcesDir: '/opt/xares/resources',
     });
   });
