@@ -25,9 +25,17 @@ try {
     await p.getByTestId('workspace-table').waitFor();
     await p.getByTestId('connection-status').and(p.locator('[data-phase=live]')).waitFor();
     if (p.url().includes('code=')) problems.push('sign-in code still in the URL');
+    const overflow = await p.evaluate(() => {
+      const card = document.querySelector('.table-card');
+      return card.scrollWidth - card.clientWidth;
+    });
+    if (overflow > 0) problems.push(`table scrolls horizontally by ${overflow}px at ${label}`);
     await p.screenshot({ path: `${outDir}/list-${label}.png` });
     await p.getByTestId('new-workspace-button').click();
     await p.getByTestId('create-dialog').waitFor();
+    for (let i = 0; i < 25; i++) await p.keyboard.press(i % 3 === 0 ? 'Shift+Tab' : 'Tab');
+    const focusInside = await p.evaluate(() => document.querySelector('[data-testid=create-dialog]').contains(document.activeElement));
+    if (!focusInside) problems.push('focus escaped the create dialog');
     await p.getByTestId('create-name').fill('a');
     await p.getByTestId('create-password-protected').check({ force: true });
     await p.getByTestId('create-password').fill('short');

@@ -26,11 +26,14 @@ function ConnectionIndicator({ connection }: { connection: ConnectionState }) {
     connection.phase === 'live'
       ? 'Live'
       : connection.phase === 'reconnecting'
-        ? `Reconnecting in ${Math.max(1, Math.round(connection.retryInMs / 1000))} s…`
+        ? 'Reconnecting…'
         : connection.phase === 'connecting'
           ? 'Connecting…'
           : 'Offline';
-  const title = connection.phase === 'reconnecting' ? `Live updates interrupted: ${connection.reason}` : 'Workspace status updates arrive live';
+  const title =
+    connection.phase === 'reconnecting'
+      ? `Live updates interrupted: ${connection.reason} Next attempt in ${Math.max(1, Math.round(connection.retryInMs / 1000))} s.`
+      : 'Workspace status updates arrive live';
   return (
     <span className={`pill pill--connection pill--${connection.phase}`} role="status" aria-live="polite" title={title} data-testid="connection-status" data-phase={connection.phase}>
       <span className="pill__dot" aria-hidden="true" />

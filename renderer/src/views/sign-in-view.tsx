@@ -38,8 +38,7 @@ export function SignInView({ message, onSubmitToken }: SignInViewProps) {
         <h2 className="sign-in__heading">Sign in to the dashboard</h2>
         <p>
           When the server starts without the desktop app, it prints a <strong>one-time sign-in link</strong> in its console, like{' '}
-          <code>http://localhost:8080/admin/#code=…</code>. Open that link in this browser to sign in. Each link works once; restart the server
-          or ask it for a new one if it was used already.
+          <code>http://localhost:8080/admin/#code=…</code>. Open that link in this browser to sign in. Each link works once; restarting the server prints a new one.
         </p>
         <form
           className="sign-in__form"

@@ -67,7 +67,7 @@ function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDe
     <tr data-testid={`workspace-row-${id}`} data-status={project.status} aria-busy={busy}>
       <td>
         <div className="workspace-name">
-          <span className="workspace-name__text" data-testid={`workspace-name-${id}`}>
+          <span className="workspace-name__text" title={project.name} data-testid={`workspace-name-${id}`}>
             {project.name}
           </span>
           {project.passwordProtected ? (
