@@ -12,8 +12,8 @@ let t: TestServer | undefined;
 
 afterAll(async () => {
   await t?.dispose();
-  // Only our tag: the image itself is shared with the regular build through the layer cache.
-  await docker.getImage(tag).remove({ noprune: true }).catch(() => undefined);
+  // Our tag and the layers only it uses; layers shared with the regular image stay (they have other children).
+  await docker.getImage(tag).remove().catch(() => undefined);
 });
 
 describe('workspace image missing at start', () => {
