@@ -76,6 +76,36 @@ try {
     await p2.goto(`${fake.url.replace(/:\d+$/, ':1')}/admin/`).catch(() => {});
   }
   {
+    // Desktop app: the preload bridge provides the token; links open through shell:open-external.
+    const fake = await startFakeApiServer({ scenario: 'populated' });
+    const context = await browser.newContext({ viewport: sizes['1280'] });
+    const p = await context.newPage();
+    await p.addInitScript((token) => {
+      window.__opened = [];
+      window.xares = {
+        invoke: async (channel, request) => {
+          if (channel === 'session:get') return { ok: true, value: { serverUrl: location.origin, adminToken: token, dashboardUrl: location.href } };
+          if (channel === 'shell:open-external') {
+            window.__opened.push(request.url);
+            return { ok: true, value: undefined };
+          }
+          return { ok: false, error: { name: 'Error', message: 'unknown channel' } };
+        },
+      };
+    }, fake.token);
+    await p.goto(`${fake.url}/admin/`);
+    await p.getByTestId('workspace-table').waitFor();
+    if (await p.getByTestId('sign-out').count()) problems.push('desktop mode shows a sign-out button');
+    const running = [...fake.state.projects.values()].find((x) => x.status === 'running');
+    await p.getByTestId(`workspace-open-${running.id}`).click();
+    const opened = await p.evaluate(() => window.__opened);
+    if (opened[0] !== running.workspaceUrl) problems.push(`desktop open went to ${JSON.stringify(opened)}`);
+    if (context.pages().length !== 1) problems.push('desktop open also opened a browser tab');
+    if (await p.evaluate(() => localStorage.getItem('xares.adminToken'))) problems.push('desktop token stored in localStorage');
+    await context.close();
+    await fake.close();
+  }
+  {
     const fake = await startFakeApiServer({ scenario: 'populated' });
     const context = await browser.newContext({ viewport: sizes['1280'] });
     const p = await context.newPage();

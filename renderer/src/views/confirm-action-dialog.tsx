@@ -63,6 +63,13 @@ export function ConfirmActionDialog({ action, project, onConfirm, onClose }: Con
       busy={busy}
       testId="confirm-dialog"
       onSubmit={() => void submit()}
+      alert={
+        error ? (
+          <div className="form-alert" role="alert" data-testid="confirm-error">
+            {error}
+          </div>
+        ) : null
+      }
       footer={
         <>
           <button type="button" className="button" onClick={onClose} disabled={busy} data-testid="confirm-cancel" data-autofocus={project.passwordProtected ? undefined : true}>
@@ -95,11 +102,6 @@ export function ConfirmActionDialog({ action, project, onConfirm, onClose }: Con
             data-autofocus
           />
           <p className="field__hint">This workspace is password protected.</p>
-        </div>
-      ) : null}
-      {error ? (
-        <div className="form-alert" role="alert" data-testid="confirm-error">
-          {error}
         </div>
       ) : null}
     </Dialog>

@@ -129,19 +129,7 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
       testId="create-dialog"
       size="large"
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <button type="button" className="button" onClick={onClose} disabled={busy} data-testid="create-cancel">
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={busy} data-testid="create-submit">
-            {busy ? <span className="spinner spinner--small" aria-hidden="true" /> : null}
-            {busy ? 'Creating…' : 'Create workspace'}
-          </button>
-        </>
-      }
-    >
-      {serverError ? (
+      alert={serverError ? (
         <div className="form-alert" role="alert" data-testid="create-error">
           <strong>The workspace was not created.</strong> {serverError}
           {unknownDetails.length > 0 ? (
@@ -155,6 +143,18 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
           ) : null}
         </div>
       ) : null}
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={busy} data-testid="create-cancel">
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={busy} data-testid="create-submit">
+            {busy ? <span className="spinner spinner--small" aria-hidden="true" /> : null}
+            {busy ? 'Creating…' : 'Create workspace'}
+          </button>
+        </>
+      }
+    >
       {!dockerAvailable ? (
         <div className="form-note form-note--warning" data-testid="create-docker-warning">
           Docker is not running, so the server will refuse new workspaces until it is started.

@@ -16,6 +16,8 @@ export interface DialogProps {
   size?: 'small' | 'large';
   children: ReactNode;
   footer: ReactNode;
+  /** Message kept in view between the scrolling body and the footer (server errors), or nothing. */
+  alert?: ReactNode;
   /** Submitting the form (Enter in a field, or a submit button in the footer). */
   onSubmit: () => void;
 }
@@ -24,7 +26,7 @@ export interface DialogProps {
  * Modal dialog: `role="dialog"` with `aria-modal`, labelled by its title; focus moves into it, Tab and
  * Shift+Tab cycle inside it, Esc closes it, and focus returns to where it was when it closes.
  */
-export function Dialog({ title, description, onClose, busy = false, testId, size = 'small', children, footer, onSubmit }: DialogProps) {
+export function Dialog({ title, description, onClose, busy = false, testId, size = 'small', children, footer, alert, onSubmit }: DialogProps) {
   const panelRef = useRef<HTMLFormElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -111,6 +113,7 @@ export function Dialog({ title, description, onClose, busy = false, testId, size
           </button>
         </header>
         <div className="dialog__body">{children}</div>
+        {alert ? <div className="dialog__alert">{alert}</div> : null}
         <footer className="dialog__footer">{footer}</footer>
       </form>
     </div>
