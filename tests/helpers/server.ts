@@ -3,7 +3,7 @@
  * unique `instanceId` (so its containers are told apart from anyone else's on the shared engine), gives a
  * small typed API caller, and removes the containers of that instance and the data directory afterwards.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,21 +14,13 @@ import type { ProjectStatus, ProjectSummary } from '../../server/contract/index.
 import { LABEL_INSTANCE } from '../../server/runtime/workspace-runtime.js';
 import { resolveWorkspaceImageTag } from '../../server/services/image-service.js';
 
-/** File the image builder writes the ready workspace image tag into (shared by the helpers of this session). */
-export const IMAGE_READY_FILE = '/tmp/xares/IMAGE_READY';
-
 /**
- * Tag of the real workspace image the tests run: `XARES_TEST_IMAGE`, else the tag in `/tmp/xares/IMAGE_READY`,
- * else the project's own tag (resources/images/workspace/image.json).
+ * Tag of the real workspace image the tests run: `XARES_TEST_IMAGE`, else `XARES_WORKSPACE_IMAGE` (as the
+ * global setup reads it), else the project's own tag from resources/images/workspace/image.json — the one
+ * tests/helpers/global-setup.ts makes sure exists.
  */
 export function testWorkspaceImage(): string {
-  const fromEnv = process.env['XARES_TEST_IMAGE'];
-  if (fromEnv) return fromEnv;
-  if (existsSync(IMAGE_READY_FILE)) {
-    const tag = readFileSync(IMAGE_READY_FILE, 'utf8').trim();
-    if (tag) return tag;
-  }
-  return resolveWorkspaceImageTag(undefined, DEFAULT_RESOURCES_DIR);
+  return process.env['XARES_TEST_IMAGE'] || process.env['XARES_WORKSPACE_IMAGE'] || resolveWorkspaceImageTag(undefined, DEFAULT_RESOURCES_DIR);
 }
 
 /** A new instance id for one test server: `test-<12 hex>`. */
