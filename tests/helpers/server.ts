@@ -162,3 +162,39 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
   };
   return harness;
 }
+
+/**
+ * Opens a WebSocket to code-server through our server (Host `<projectId>.localhost:<port>`, Origin the same)
+ * and performs the first step of VS Code's remote protocol: a control message (13-byte header: type 2, id,
+ * ack, payload length) carrying an auth handshake, to which code-server answers with its own control message.
+ * @returns the payload text of code-server's reply (contains `"type":"sign"` or `"type":"error"`).
+ * @throws when the upgrade is refused, the socket closes first, or nothing arrives within `timeoutMs`.
+ */
+export async function exchangeWithCodeServer(port: number, projectId: string, timeoutMs = 15_000): Promise<string> {
+  const { WebSocket } = await import('ws');
+  const host = `${projectId}.localhost:${port}`;
+  const path = `/?reconnectionToken=${randomBytes(8).toString('hex')}&reconnection=false&skipWebSocketFrames=false`;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host }, origin: `http://${host}` });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no WebSocket reply in time')), timeoutMs);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`WebSocket refused with HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+      ws.once('close', () => reject(new Error('WebSocket closed without a reply')));
+      ws.once('message', (data: Buffer) => {
+        clearTimeout(timer);
+        if (data.readUInt8(0) !== 2) reject(new Error(`unexpected frame type ${data.readUInt8(0)}`));
+        else resolve(data.subarray(13).toString('utf8'));
+      });
+      ws.once('open', () => {
+        const payload = Buffer.from(JSON.stringify({ type: 'auth', auth: '00000000000000000000', data: randomBytes(8).toString('hex') }));
+        const header = Buffer.alloc(13);
+        header.writeUInt8(2, 0);
+        header.writeUInt32BE(payload.length, 9);
+        ws.send(Buffer.concat([header, payload]));
+      });
+    });
+  } finally {
+    ws.terminate();
+  }
+}

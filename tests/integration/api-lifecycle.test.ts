@@ -5,7 +5,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectSummary, ServerEvent } from '../../server/contract/index.js';
 import { openStore } from '../../server/store/index.js';
-import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { exchangeWithCodeServer, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 let t: TestServer;
@@ -93,6 +93,8 @@ describe('workspace life cycle on the real engine', () => {
     expect(page.body).toMatch(/alive|expired/);
     const root = await getWithHost(t.port, `${project.id}.localhost:${t.port}`, '/');
     expect([200, 302]).toContain(root.status);
+    // A WebSocket through the same server reaches code-server and exchanges data.
+    expect(await exchangeWithCodeServer(t.port, project.id)).toMatch(/"type":"(sign|error)"/);
 
     // Stop: the container is stopped per docker inspect, the record says stopped.
     const stopped = await t.api('POST', `/api/projects/${project.id}/stop`, {});

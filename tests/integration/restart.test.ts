@@ -2,7 +2,7 @@
 // server was down makes its record `error` (never deleted); an unknown labelled container is left alone.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProjectSummary } from '../../server/contract/index.js';
-import { startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
+import { exchangeWithCodeServer, startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 const servers: TestServer[] = [];
@@ -37,6 +37,8 @@ describe('server restart', () => {
 
     const second = await first.restart();
     servers.push(second);
+    // The first WebSocket after the restart connects at once (no waiting for a probe).
+    expect(await exchangeWithCodeServer(second.port, keepRunning, 5_000)).toMatch(/"type":"(sign|error)"/);
     const byId = async () => new Map(((await second.api('GET', '/api/projects/')).body.projects as ProjectSummary[]).map((p) => [p.id, p]));
     const listed = await byId();
     expect([...listed.keys()].sort()).toEqual([keepRunning, keepStopped, vanish].sort());
