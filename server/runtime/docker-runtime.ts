@@ -96,7 +96,9 @@ export interface DockerRuntimeOptions {
 /**
  * `WorkspaceRuntime` on a Docker engine through dockerode. Containers are `workspace-<id>`, labelled
  * `xares.managed=true`, `xares.project-id=<id>`, `xares.instance=<instanceId>`, and publish code-server's port
- * 8080 on 127.0.0.1 only, on a port the engine picks (read back with inspect).
+ * 8080 on 127.0.0.1 only, on a port the engine picks (read back with inspect). They drop NET_RAW, run with
+ * no-new-privileges, and get hard Memory (= MemorySwap, so no swap on top) / NanoCpus / PidsLimit when the
+ * spec gives them.
  */
 export class DockerRuntime implements WorkspaceRuntime {
   /** Client for short API calls (with a request timeout). */
@@ -135,6 +137,8 @@ export class DockerRuntime implements WorkspaceRuntime {
     const hostConfig: Docker.HostConfig = {
       PortBindings: { [PORT_KEY]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
       CapDrop: ['NET_RAW'],
+      // The workspace user has no business gaining privileges (setuid binaries); the image needs no sudo.
+      SecurityOpt: ['no-new-privileges:true'],
       RestartPolicy: { Name: 'no' },
       Init: false,
     };

@@ -67,6 +67,7 @@ describe('workspace life cycle on the real engine', () => {
     expect(info!.HostConfig.NanoCpus).toBe(2e9);
     expect(info!.HostConfig.PidsLimit).toBeGreaterThan(0);
     expect(info!.HostConfig.CapDrop).toContain('NET_RAW');
+    expect(info!.HostConfig.SecurityOpt).toContain('no-new-privileges:true');
     const env = info!.Config.Env;
     expect(env).toContain(`PROJECT_ID=${project.id}`);
     expect(env).toContain('PROJECT_TYPE=python-flask');
