@@ -265,7 +265,8 @@ export class ProjectsService implements RouteTable {
     try {
       const info = await this.options.runtime.inspect(projectId);
       if (info) {
-        const stats = info.running ? await this.options.runtime.stats(projectId).catch(() => null) : null;
+        // docker stats takes two samples (about a second); never let a slow engine hold the answer longer than 3 s.
+        const stats = info.running ? await withTimeout(this.options.runtime.stats(projectId), 3_000).catch(() => null) : null;
         container = {
           status: info.state,
           health: info.health ?? (info.running ? (live.record.status === 'running' ? 'healthy' : 'starting') : 'none'),
@@ -649,6 +650,17 @@ function notFound(): ServiceError {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Resolves like `promise`, or null after `ms` (the promise keeps running; its result is dropped). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), ms);
+    }),
+  ]);
 }
 
 function delay(ms: number): Promise<void> {
