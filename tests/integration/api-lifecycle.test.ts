@@ -267,3 +267,39 @@ describe('a workspace whose code-server cannot start', () => {
     }
   });
 });
+
+describe('close()', () => {
+  it('ends open event streams and proxied WebSockets, frees the port, and is idempotent', async () => {
+    const s = await startTestServer();
+    try {
+      const created = await s.api('POST', '/api/projects/create', { projectName: 'Close Me', projectType: 'empty' });
+      const id: string = created.body.project.id;
+      await s.waitForStatus(id, 'running');
+      const events = await fetch(`${s.url}/api/events`, { headers: { authorization: `Bearer ${s.token}` } });
+      const reader = events.body!.getReader();
+      await reader.read(); // hello
+      const streamEnded = (async () => {
+        for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return true;
+      })();
+      const { WebSocket } = await import('ws');
+      const host = `${id}.localhost:${s.port}`;
+      const ws = new WebSocket(`ws://127.0.0.1:${s.port}/?reconnectionToken=abc&reconnection=false&skipWebSocketFrames=false`, { headers: { host }, origin: `http://${host}` });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      const wsClosed = new Promise((resolve) => ws.once('close', resolve));
+
+      const started = Date.now();
+      await Promise.all([s.close(), s.close()]);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await streamEnded).toBe(true);
+      await wsClosed;
+      await expect(fetch(`${s.url}/api/health`)).rejects.toThrow();
+      // The workspace keeps running: closing the app does not stop participants' containers.
+      expect((await docker.getContainer(`workspace-${id}`).inspect()).State.Running).toBe(true);
+    } finally {
+      await s.dispose();
+    }
+  });
+});
