@@ -119,7 +119,44 @@ function startRouterServer(projectId: string, upstreamPort: number): Promise<{ c
   });
 }
 
+/** CPU time a process has used so far, in µs (Linux /proc; null elsewhere). Clock ticks are 100 Hz on Linux. */
+function processCpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: state is field 3 of stat(5), utime 14 and stime 15, so indexes 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time all processes of a container have used so far, in µs (cgroup v1 or v2 accounting; null if neither). */
+function containerCpuMicros(containerId: string): number | null {
+  try {
+    return Number(readFileSync(`/sys/fs/cgroup/cpuacct/docker/${containerId}/cpuacct.usage`, 'utf8')) / 1000;
+  } catch {
+    // not cgroup v1
+  }
+  try {
+    const stat = readFileSync(`/sys/fs/cgroup/system.slice/docker-${containerId}.scope/cpu.stat`, 'utf8');
+    return Number(/usage_usec (\d+)/.exec(stat)?.[1] ?? Number.NaN);
+  } catch {
+    return null;
+  }
+}
+
+/** What a run costs in CPU: processes whose CPU time we can read, in µs per request. */
+interface CpuSources {
+  routerPid?: number;
+  containerId: string;
+}
+
 interface Measurement {
+  /** CPU µs per request of the router process (router runs only) and of the workspace container. */
+  routerCpuMicrosPerRequest: number | null;
+  workspaceCpuMicrosPerRequest: number | null;
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
@@ -130,7 +167,9 @@ interface Measurement {
   non2xx: number;
 }
 
-async function measure(url: string, host: string | undefined, settings: Settings, seconds: number): Promise<Measurement> {
+async function measure(url: string, host: string | undefined, settings: Settings, seconds: number, cpu: CpuSources): Promise<Measurement> {
+  const routerBefore = processCpuMicros(cpu.routerPid);
+  const workspaceBefore = containerCpuMicros(cpu.containerId);
   const result: Result = await autocannon({
     url,
     connections: settings.connections,
@@ -139,7 +178,13 @@ async function measure(url: string, host: string | undefined, settings: Settings
     timeout: 10,
     ...(host ? { headers: { host } } : {}),
   });
+  const routerAfter = processCpuMicros(cpu.routerPid);
+  const workspaceAfter = containerCpuMicros(cpu.containerId);
+  const perRequest = (before: number | null, after: number | null): number | null =>
+    before === null || after === null || result.requests.total === 0 ? null : (after - before) / result.requests.total;
   return {
+    routerCpuMicrosPerRequest: perRequest(routerBefore, routerAfter),
+    workspaceCpuMicrosPerRequest: perRequest(workspaceBefore, workspaceAfter),
     requestsPerSecond: result.requests.average,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
@@ -167,7 +212,13 @@ interface Comparison {
 function combine(runs: Measurement[]): Measurement {
   const mean = (pick: (m: Measurement) => number): number => runs.reduce((sum, m) => sum + pick(m), 0) / runs.length;
   const sum = (pick: (m: Measurement) => number): number => runs.reduce((total, m) => total + pick(m), 0);
+  const meanOrNull = (pick: (m: Measurement) => number | null): number | null => {
+    const values = runs.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+  };
   return {
+    routerCpuMicrosPerRequest: meanOrNull((m) => m.routerCpuMicrosPerRequest),
+    workspaceCpuMicrosPerRequest: meanOrNull((m) => m.workspaceCpuMicrosPerRequest),
     requestsPerSecond: mean((m) => m.requestsPerSecond),
     latencyP50Ms: mean((m) => m.latencyP50Ms),
     latencyP99Ms: mean((m) => m.latencyP99Ms),
@@ -224,16 +275,18 @@ async function main(): Promise<void> {
     for (const urlPath of ['/healthz', asset]) {
       const directUrl = `http://127.0.0.1:${directPort}${urlPath}`;
       const routerUrl = `http://127.0.0.1:${started.port}${urlPath}`;
-      await measure(directUrl, undefined, settings, settings.warmupSeconds);
-      await measure(routerUrl, routerHost, settings, settings.warmupSeconds);
+      const directCpu: CpuSources = { containerId };
+      const routerCpu: CpuSources = { containerId, ...(started.child.pid === undefined ? {} : { routerPid: started.child.pid }) };
+      await measure(directUrl, undefined, settings, settings.warmupSeconds, directCpu);
+      await measure(routerUrl, routerHost, settings, settings.warmupSeconds, routerCpu);
       // Rounds in A-B-B-A order, so that drift of a shared machine's load hits both sides alike.
       const directRuns: Measurement[] = [];
       const routerRuns: Measurement[] = [];
       for (let round = 0; round < settings.rounds; round += 1) {
         const order = round % 2 === 0 ? (['direct', 'router'] as const) : (['router', 'direct'] as const);
         for (const side of order) {
-          if (side === 'direct') directRuns.push(await measure(directUrl, undefined, settings, settings.durationSeconds));
-          else routerRuns.push(await measure(routerUrl, routerHost, settings, settings.durationSeconds));
+          if (side === 'direct') directRuns.push(await measure(directUrl, undefined, settings, settings.durationSeconds, directCpu));
+          else routerRuns.push(await measure(routerUrl, routerHost, settings, settings.durationSeconds, routerCpu));
         }
       }
       const direct = combine(directRuns);
@@ -272,6 +325,10 @@ async function main(): Promise<void> {
           `${c.router.requestsPerSecond.toFixed(0).padStart(13)} ${c.router.latencyP99Ms.toFixed(0).padStart(7)} | ` +
           `${c.throughputRatio.toFixed(2).padStart(11)} ${c.p99Ratio.toFixed(2).padStart(5)}  ` +
           `${c.throughputGoalMet && c.p99GoalMet ? 'goals met' : 'GOAL MISSED'}`,
+      );
+      const micros = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(0)} µs`);
+      console.log(
+        `  CPU per request: workspace ${micros(c.direct.workspaceCpuMicrosPerRequest)} direct / ${micros(c.router.workspaceCpuMicrosPerRequest)} routed; router process ${micros(c.router.routerCpuMicrosPerRequest)}`,
       );
       const failures = c.direct.errors + c.direct.non2xx + c.router.errors + c.router.non2xx + c.direct.timeouts + c.router.timeouts;
       if (failures > 0) console.log(`  ! errors/timeouts/non-2xx: direct ${c.direct.errors}/${c.direct.timeouts}/${c.direct.non2xx}, router ${c.router.errors}/${c.router.timeouts}/${c.router.non2xx}`);
