@@ -4,17 +4,18 @@
 // (router ≥ 0.8× direct throughput, p99 < 2× direct), and writes bench/router/last-result.json.
 //
 // Run: npx tsx bench/router/run.ts   (options: --duration <s> --connections <n> --rounds <n> --image <tag>)
-// Needs a Docker engine and the workspace image (tag from /tmp/xares/IMAGE_READY, XARES_WORKSPACE_IMAGE or
-// resources/images/workspace/image.json). Loopback only; the container is labelled and removed at the end.
+// Needs a Docker engine and the workspace image (tag from --image, XARES_WORKSPACE_IMAGE or
+// resources/images/workspace/image.json; `npm run images` builds it). Loopback only; the container is labelled and removed at the end.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
+import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,20 +42,11 @@ function positiveInt(text: string | undefined, fallback: number, max: number): n
   return value;
 }
 
-/** Workspace image tag: --image, XARES_WORKSPACE_IMAGE, /tmp/xares/IMAGE_READY, then resources/…/image.json. */
+/** Workspace image tag: --image, else XARES_WORKSPACE_IMAGE, else resources/images/workspace/image.json. */
 function imageTag(): string {
   const explicit = argument('image') ?? process.env.XARES_WORKSPACE_IMAGE;
   if (explicit) return explicit;
-  if (existsSync('/tmp/xares/IMAGE_READY')) {
-    const tag = readFileSync('/tmp/xares/IMAGE_READY', 'utf8').trim();
-    if (tag) return tag;
-  }
-  const manifest = path.join(ROOT, 'resources', 'images', 'workspace', 'image.json');
-  if (existsSync(manifest)) {
-    const tag = (JSON.parse(readFileSync(manifest, 'utf8')) as { tag?: unknown }).tag;
-    if (typeof tag === 'string' && tag) return tag;
-  }
-  throw new Error('no workspace image tag: pass --image <tag> or build the image first');
+  return readWorkspaceImageSpec(path.join(ROOT, 'resources')).tag;
 }
 
 async function docker(...args: string[]): Promise<string> {

@@ -2,15 +2,16 @@
 // code-server container from the workspace image (second block).
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
 import { createStaticRouteTable, type StaticRouteTable } from '../../server/routing/static-route-table.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from '../../server/routing/workspace-router.js';
 
@@ -611,13 +612,9 @@ describe('workspace router and server timeouts', () => {
 
 // --- real code-server ------------------------------------------------------------------------------------
 
-/** Tag of the workspace image: what the image build announced, else what resources/ says. */
-function workspaceImageTag(): string | undefined {
-  if (process.env.XARES_WORKSPACE_IMAGE) return process.env.XARES_WORKSPACE_IMAGE;
-  if (existsSync('/tmp/xares/IMAGE_READY')) return readFileSync('/tmp/xares/IMAGE_READY', 'utf8').trim() || undefined;
-  const manifest = new URL('../../resources/images/workspace/image.json', import.meta.url);
-  if (existsSync(manifest)) return (JSON.parse(readFileSync(manifest, 'utf8')) as { tag?: string }).tag;
-  return undefined;
+/** Tag of the workspace image, as the global setup chooses it: XARES_WORKSPACE_IMAGE, else resources/…/image.json. */
+function workspaceImageTag(): string {
+  return process.env.XARES_WORKSPACE_IMAGE || readWorkspaceImageSpec(fileURLToPath(new URL('../../resources', import.meta.url))).tag;
 }
 
 async function docker(...args: string[]): Promise<string> {
@@ -643,7 +640,7 @@ describe('workspace router with a real code-server container', () => {
 
   beforeAll(async () => {
     const tag = workspaceImageTag();
-    if (tag === undefined || !(await imageExists(tag))) throw new Error(`workspace image not available (tag ${tag ?? 'unknown'}); build it first`);
+    if (!(await imageExists(tag))) throw new Error(`workspace image ${tag} is not on the engine; build it first (npm run images)`);
     // The image's default command runs code-server on 0.0.0.0:8080 without a password (--auth none).
     containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${testId}`, '-p', '127.0.0.1::8080', tag);
     const mapping = await docker('port', containerId, '8080/tcp');
