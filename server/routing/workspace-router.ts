@@ -97,7 +97,9 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   const routeTable = opts.routeTable;
   const log = opts.logger.child({ component: 'workspace-router' });
   const agent = createUpstreamAgent();
-  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true });
+  // toProxy: http-proxy then forwards req.url verbatim instead of re-serialising it through the legacy
+  // url.parse (which turns `\` into `/` and costs time per request); we only accept origin-form targets.
+  const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true, toProxy: true });
   const hostCache = new Map<string, HostClass | null>();
   const webOptionsByPort = new Map<number, ProxyCallOptions>();
   const wsOptionsByPort = new Map<number, ProxyCallOptions>();

@@ -261,6 +261,9 @@ describe('workspace router with a local upstream', () => {
     expect(seen.headers['x-forwarded-host']).toBe(`${RUNNING_ID.toUpperCase()}.LocalHost:${port}`);
     expect(seen.headers['x-forwarded-port']).toBe(String(port));
     expect(seen.headers.forwarded).toBeUndefined();
+    // The request target goes through byte for byte (no re-serialisation).
+    const odd = await request(port, host, '/a\\b/%2e%2E/c?x=%zz&y');
+    expect((JSON.parse(odd.body) as { url: string }).url).toBe('/a\\b/%2e%2E/c?x=%zz&y');
   });
 
   it('sends everything on a workspace host to the workspace, /api and /admin included', async () => {
