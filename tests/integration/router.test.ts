@@ -722,4 +722,19 @@ describe('workspace router with a real code-server container', () => {
     expect(redirect.status).toBe(301);
     expect(redirect.headers.location).toBe('/sub/');
   });
+
+  it('carries a WebSocket to an app port inside the workspace', async () => {
+    // A WebSocket echo app on port 5001, written with the `ws` package code-server itself ships.
+    const app = "const { WebSocketServer } = require('/usr/local/lib/code-server/node_modules/ws'); new WebSocketServer({ port: 5001 }).on('connection', (ws, req) => ws.on('message', (m) => ws.send('app-echo:' + req.url + ':' + m)));";
+    await docker('exec', '-d', containerId, 'node', '-e', app);
+    const appHost = `${projectId}-5001.localhost:${port}`;
+    let ws: WebSocket | undefined;
+    await waitFor('the WebSocket app on port 5001', async () => {
+      ws = await openWebSocket(port, appHost, '/live?x=1').catch(() => undefined);
+      return ws !== undefined;
+    }, 30_000);
+    ws?.send('ping');
+    expect(await nextMessage(ws as WebSocket)).toBe('app-echo:/live?x=1:ping');
+    ws?.close();
+  });
 });
