@@ -1,0 +1,158 @@
+/**
+ * The real workspace image on the real engine: code-server answers on a loopback port, the runtime user and
+ * folders are right, and every tool and AI CLI a workshop expects runs. Containers made here carry
+ * `xares.instance=<random id>` and are removed afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANAGED_LABEL, readWorkspaceImageSpec } from '../../server/images/image-builder.js';
+
+const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
+const tag = process.env.XARES_WORKSPACE_IMAGE || readWorkspaceImageSpec(resourcesDir).tag;
+const instanceId = `test-image-${randomBytes(6).toString('hex')}`;
+const docker = new Docker();
+
+/** Polls `probe` until it returns a truthy value; throws after `timeoutMs` with the last error. */
+async function pollUntil<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}: ${String(lastError ?? 'no answer')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Starts a container of the image with code-server published on 127.0.0.1:<free port>. */
+/**
+ * True when code-server's /healthz answers 200. Each probe has its own deadline: while code-server starts,
+ * docker-proxy accepts connections it cannot forward yet, and a request without one can hang.
+ */
+async function healthy(port: number): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
+  return response.status === 200;
+}
+
+async function startWorkspace(options: { env?: string[]; cmd?: string[] } = {}): Promise<{ container: Docker.Container; port: number }> {
+  const container = await docker.createContainer({
+    Image: tag,
+    Labels: { 'xares.instance': instanceId },
+    ...(options.env ? { Env: options.env } : {}),
+    ...(options.cmd ? { Cmd: options.cmd } : {}),
+    ExposedPorts: { '8080/tcp': {} },
+    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+  });
+  await container.start();
+  const info = await container.inspect();
+  const binding = info.NetworkSettings.Ports['8080/tcp']?.[0];
+  if (!binding) throw new Error('code-server port was not published');
+  return { container, port: Number(binding.HostPort) };
+}
+
+/** Runs a command in the container (as its default user); resolves exit code and combined output. */
+async function run(container: Docker.Container, command: string): Promise<{ code: number; output: string }> {
+  const exec = await container.exec({ Cmd: ['bash', '-lc', command], AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const collected: Buffer[] = [];
+  const sink = new PassThrough();
+  sink.on('data', (chunk: Buffer) => collected.push(chunk));
+  docker.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  const { ExitCode } = await exec.inspect();
+  return { code: ExitCode ?? -1, output: Buffer.concat(collected).toString('utf8').trim() };
+}
+
+async function expectCommand(container: Docker.Container, command: string, pattern: RegExp): Promise<string> {
+  const { code, output } = await run(container, command);
+  expect(code, `\`${command}\` exited ${code}: ${output}`).toBe(0);
+  expect(output).toMatch(pattern);
+  return output;
+}
+
+describe(`workspace image ${tag}`, () => {
+  let container: Docker.Container;
+  let port: number;
+  let secondsToHealthy: number;
+
+  beforeAll(async () => {
+    const started = Date.now();
+    ({ container, port } = await startWorkspace());
+    await pollUntil(() => healthy(port), 60_000, 'code-server /healthz');
+    secondsToHealthy = (Date.now() - started) / 1000;
+    console.log(`[image.test] ${tag}: container start to /healthz 200 in ${secondsToHealthy.toFixed(2)} s`);
+  });
+
+  afterAll(async () => {
+    const ours = await docker.listContainers({ all: true, filters: { label: [`xares.instance=${instanceId}`] } });
+    await Promise.all(ours.map((info) => docker.getContainer(info.Id).remove({ force: true, v: true })));
+  });
+
+  it('is labelled as ours and runs code-server as coder in /workspace on port 8080', async () => {
+    const image = await docker.getImage(tag).inspect();
+    expect(image.Config.Labels?.[MANAGED_LABEL]).toBe('true');
+    expect(image.Config.User).toBe('1000:1000');
+    expect(image.Config.WorkingDir).toBe('/workspace');
+    expect(Object.keys(image.Config.ExposedPorts ?? {})).toContain('8080/tcp');
+    expect(image.Config.Cmd?.[0]).toBe('/usr/local/bin/code-server');
+    expect(image.Config.Env).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(PASSWORD|HASHED_PASSWORD)=/)]));
+    expect(secondsToHealthy).toBeLessThan(30);
+  });
+
+  it('serves the VS Code workbench on /', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(response.status).toBe(200);
+    expect(response.url).toContain('folder=/workspace');
+    const html = await response.text();
+    expect(html).toContain('workbench/workbench.js');
+    expect(html).toContain('codeServerVersion');
+  });
+
+  it('runs as the unprivileged user coder (uid 1000) owning /workspace', async () => {
+    await expectCommand(container, 'id -u; id -un; id -g', /^1000\ncoder\n1000$/);
+    await expectCommand(container, 'stat -c "%u %U %a" /workspace', /^1000 coder 7\d\d$/);
+    await expectCommand(container, 'pwd; echo $HOME; touch /workspace/probe && echo writable', /^\/workspace\n\/home\/coder\nwritable$/);
+    const { code } = await run(container, 'touch /usr/local/bin/probe');
+    expect(code, 'coder must not write system folders').not.toBe(0);
+  });
+
+  it('has git, python3 with venv and pip, Node 20 with npm, ripgrep and tmux', async () => {
+    await expectCommand(container, 'git --version', /^git version 2\./);
+    await expectCommand(container, 'python3 -m venv /tmp/v && /tmp/v/bin/python -c "import sys; print(sys.prefix)"', /^\/tmp\/v$/);
+    await expectCommand(container, 'python3 -m pip --version', /^pip \d+/);
+    await expectCommand(container, 'node -v', /^v20\.\d+\.\d+$/);
+    await expectCommand(container, 'npm -v', /^10\.8\.\d+$/);
+    await expectCommand(container, 'rg --version', /^ripgrep \d+/);
+    await expectCommand(container, 'tmux -V', /^tmux \d/);
+    await expectCommand(container, 'code-server --version', /^4\.100\.3 /);
+  });
+
+  it('has the AI coding CLIs: Claude Code, Codex and OpenCode', async () => {
+    await expectCommand(container, 'claude --version', /\d+\.\d+\.\d+ \(Claude Code\)/);
+    await expectCommand(container, 'codex --version', /^codex-cli \d+\.\d+\.\d+/);
+    await expectCommand(container, 'opencode --version', /^\d+\.\d+\.\d+$/);
+  });
+
+  it('answers /healthz without auth and asks for a login when started with a password', async () => {
+    const secured = await startWorkspace({
+      env: ['PASSWORD=correct-horse-battery'],
+      cmd: ['/usr/local/bin/code-server', '--bind-addr', '0.0.0.0:8080', '--auth', 'password', '--disable-telemetry', '--disable-update-check', '/workspace'],
+    });
+    await pollUntil(() => healthy(secured.port), 60_000, 'secured /healthz');
+    const response = await fetch(`http://127.0.0.1:${secured.port}/`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toMatch(/login/);
+    await secured.container.remove({ force: true, v: true });
+  });
+});
