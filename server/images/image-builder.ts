@@ -335,7 +335,7 @@ export async function buildWorkspaceImage(docker: Docker, options: BuildWorkspac
     ...(signal ? { abortSignal: signal } : {}),
   })) as Readable;
 
-  await new Promise<void>((resolve, reject) => {
+  const buildPromise = new Promise<void>((resolve, reject) => {
     let settled = false;
     const finish = (error?: unknown): void => {
       if (settled) return;
@@ -356,6 +356,17 @@ export async function buildWorkspaceImage(docker: Docker, options: BuildWorkspac
       if (parser.state.error) finish(new ImageBuildError(`Building ${tag} failed: ${parser.state.error}`, parser.state.lastLines));
       else finish();
     });
+  });
+
+  await buildPromise.catch(async (error: unknown) => {
+    if (error instanceof ImageBuildError && baseImage === OFFICIAL_BASE_IMAGE && !(await imageExists(docker, baseImage).catch(() => true))) {
+      throw new ImageBuildError(
+        `${error.message.split('\n--- last build output ---')[0]} (the base image ${baseImage} could not be pulled; ` +
+          'on a machine without a container registry run scripts/make-base-image.sh first)',
+        error.logTail,
+      );
+    }
+    throw error;
   });
 
   if (!(await imageExists(docker, tag))) {

@@ -4,12 +4,28 @@
  * `xares.instance=<random id>` and are removed afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { PassThrough } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MANAGED_LABEL, readWorkspaceImageSpec } from '../../server/images/image-builder.js';
+import tar from 'tar-stream';
+import {
+  CONTEXT_HASH_LABEL,
+  ImageBuildError,
+  LOCAL_BASE_IMAGE,
+  MANAGED_LABEL,
+  OFFICIAL_BASE_IMAGE,
+  buildWorkspaceImage,
+  chooseBaseImage,
+  ensureWorkspaceImage,
+  imageExists,
+  readWorkspaceImageSpec,
+  type ImageProgress,
+} from '../../server/images/image-builder.js';
+import { computeContextHash } from '../../server/images/image-context.js';
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
 const tag = process.env.XARES_WORKSPACE_IMAGE || readWorkspaceImageSpec(resourcesDir).tag;
@@ -154,5 +170,106 @@ describe(`workspace image ${tag}`, () => {
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/login/);
     await secured.container.remove({ force: true, v: true });
+  });
+});
+
+describe('image builder on the real engine', () => {
+  const testTag = `xares-test/image-builder:${randomBytes(6).toString('hex')}`;
+  const dirs: string[] = [];
+
+  /** A resources/ folder whose workspace context is `dockerfile` plus extra-ca/.keep. */
+  function makeResources(dockerfile: string): string {
+    const resources = mkdtempSync(path.join(tmpdir(), 'xares-build-'));
+    dirs.push(resources);
+    mkdirSync(path.join(resources, 'images', 'workspace', 'extra-ca'), { recursive: true });
+    writeFileSync(path.join(resources, 'images', 'workspace', 'Dockerfile'), dockerfile);
+    writeFileSync(path.join(resources, 'images', 'workspace', 'extra-ca', '.keep'), '');
+    return resources;
+  }
+
+  afterAll(async () => {
+    if (await imageExists(docker, testTag)) await docker.getImage(testTag).remove({ force: true });
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('chooses the local debootstrap base when the engine has it', async () => {
+    const expected = (await imageExists(docker, LOCAL_BASE_IMAGE)) ? LOCAL_BASE_IMAGE : OFFICIAL_BASE_IMAGE;
+    expect(await chooseBaseImage(docker)).toBe(expected);
+  });
+
+  it('builds with progress, labels the image and sends the host CA certificates under extra-ca/', async () => {
+    const resources = makeResources('ARG BASE_IMAGE\nFROM scratch\nCOPY extra-ca/ /ca/\nLABEL purpose=test\n');
+    const caDir = mkdtempSync(path.join(tmpdir(), 'xares-ca-'));
+    dirs.push(caDir);
+    mkdirSync(path.join(caDir, 'corp'));
+    writeFileSync(path.join(caDir, 'proxy.crt'), 'PROXY CERT');
+    writeFileSync(path.join(caDir, 'corp', 'root.crt'), 'ROOT CERT');
+    writeFileSync(path.join(caDir, 'corp', 'private.pem'), 'NOT SENT');
+    const updates: ImageProgress[] = [];
+    const first = await ensureWorkspaceImage(docker, {
+      resourcesDir: resources,
+      tag: testTag,
+      baseImage: 'scratch',
+      extraCaDir: caDir,
+      onProgress: (update) => updates.push(update),
+    });
+    expect(first).toEqual({ built: true });
+    expect(updates.at(-1)).toEqual({ progress: 1, message: `Built ${testTag}` });
+    const progress = updates.map((update) => update.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(updates.some((update) => update.message.startsWith('Step 3/'))).toBe(true);
+
+    const image = await docker.getImage(testTag).inspect();
+    expect(image.Config.Labels).toMatchObject({
+      [MANAGED_LABEL]: 'true',
+      [CONTEXT_HASH_LABEL]: computeContextHash(path.join(resources, 'images', 'workspace')),
+      purpose: 'test',
+    });
+
+    const container = await docker.createContainer({ Image: testTag, Cmd: ['/none'], Labels: { 'xares.instance': instanceId } });
+    const archive = await container.getArchive({ path: '/ca' });
+    const names: string[] = [];
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      names.push(header.name);
+      stream.resume();
+      stream.on('end', next);
+    });
+    await new Promise<void>((resolve, reject) => {
+      extract.on('finish', () => resolve());
+      extract.on('error', reject);
+      archive.pipe(extract as unknown as NodeJS.WritableStream);
+    });
+    await container.remove({ force: true });
+    expect(names.filter((name) => !name.endsWith('/')).sort()).toEqual(['ca/.keep', 'ca/corp/root.crt', 'ca/proxy.crt']);
+
+    // Cached by tag: a second call does not build.
+    const second = await ensureWorkspaceImage(docker, { resourcesDir: resources, tag: testTag, baseImage: 'scratch' });
+    expect(second).toEqual({ built: false });
+  });
+
+  it("rejects with the build's own error and its last output lines", async () => {
+    const resources = makeResources('FROM scratch\nRUN ["/no/such/program"]\n');
+    const failedTag = `${testTag}-failed`;
+    const failure = await buildWorkspaceImage(docker, { resourcesDir: resources, tag: failedTag, baseImage: 'scratch', extraCaDir: null }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ImageBuildError);
+    const error = failure as ImageBuildError;
+    expect(error.message).toMatch(new RegExp(`^Building ${failedTag} failed: .*no such file or directory`, 's'));
+    expect(error.logTail.join('\n')).toMatch(/Step 2\/\d+ : RUN \["\/no\/such\/program"\]/);
+    expect(error.message).toContain('--- last build output ---');
+    expect(await imageExists(docker, failedTag)).toBe(false);
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const resources = makeResources('FROM scratch\n');
+    const controller = new AbortController();
+    controller.abort(new Error('stopped by the test'));
+    await expect(
+      buildWorkspaceImage(docker, { resourcesDir: resources, tag: `${testTag}-aborted`, baseImage: 'scratch', signal: controller.signal }),
+    ).rejects.toThrow('stopped by the test');
+    expect(await imageExists(docker, `${testTag}-aborted`)).toBe(false);
   });
 });
