@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import express from 'express';
 import type { Logger } from 'pino';
-import { parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
+import { APP_ROOT, parseConfig, type ServerConfig, type ServerConfigInput } from './config.js';
 import { EventBus } from './events/event-bus.js';
 import { EventStreamHub } from './events/sse.js';
 import { AdminAuth, RateLimiter, loadOrCreateAdminToken } from './http/auth.js';
@@ -34,9 +34,9 @@ export interface XaresAppServer extends XaresServer {
   readonly system: SystemState;
 }
 
-function readVersion(resourcesDir: string): string {
+function readVersion(): string {
   try {
-    const pkg = JSON.parse(readFileSync(path.join(path.dirname(resourcesDir), 'package.json'), 'utf8')) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';
   } catch {
     return '0.0.0';
@@ -52,7 +52,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   const config = parseConfig(input);
   const logger = createLogger(config.logLevel);
   const startedAt = Date.now();
-  const version = readVersion(config.resourcesDir);
+  const version = readVersion();
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken);
   const store = openStore(config.dataDir);
@@ -110,7 +110,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   api.use((req, res) => sendError(res, 'NOT_FOUND', `No API route ${req.method} ${req.path}`));
   api.use(errorHandler((error) => logger.error({ err: error }, 'unexpected API error')));
   app.use('/api', api);
-  app.use('/admin', dashboardRouter(path.join(path.dirname(config.resourcesDir), 'dist', 'renderer')));
+  app.use('/admin', dashboardRouter(config.rendererDir));
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
   });

@@ -5,19 +5,27 @@ import envPaths from 'env-paths';
 import { z } from 'zod';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** `resources/` of the app: the nearest ancestor folder of this file that has one (works from `server/` and `dist/node/server/`). */
-export const DEFAULT_RESOURCES_DIR: string = findResourcesDir(HERE);
+/**
+ * Root folder of the app: the nearest ancestor of this file that holds our package.json. Works from `server/`
+ * (tsx, vitest), from `dist/node/server/` (built) and inside a packaged app (`app.asar/`).
+ */
+export const APP_ROOT: string = findAppRoot(HERE);
 
-function findResourcesDir(start: string): string {
+function findAppRoot(start: string): string {
   let dir = start;
   for (;;) {
-    const candidate = path.join(dir, 'resources');
-    if (existsSync(path.join(candidate, 'images'))) return candidate;
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start, '..', 'resources');
+    if (parent === dir) return path.resolve(start, '..');
     dir = parent;
   }
 }
+
+/** `resources/` of a checkout (a packaged app passes its own `resourcesDir`). */
+export const DEFAULT_RESOURCES_DIR: string = path.join(APP_ROOT, 'resources');
+
+/** The built dashboard (Vite output, `npm run build:renderer`). */
+export const DEFAULT_RENDERER_DIR: string = path.join(APP_ROOT, 'dist', 'renderer');
 
 /** Default data directory: the OS's per-user app data folder (env-paths: XDG on Linux, Application Support on macOS, AppData on Windows). */
 export function defaultDataDir(): string {
@@ -85,6 +93,8 @@ export const ServerConfig = z.object({
   dockerHost: z.string().min(1).optional(),
   /** Where images/ and templates/ live. */
   resourcesDir: z.string().min(1).default(DEFAULT_RESOURCES_DIR),
+  /** Folder of the built dashboard served at `/admin/`. */
+  rendererDir: z.string().min(1).default(DEFAULT_RENDERER_DIR),
   /** Build the workspace image from resources/ when it is missing. */
   buildImageIfMissing: z.boolean().default(true),
   /** Name that tells this instance's containers apart from another instance's on the same engine (tests). */
