@@ -104,6 +104,23 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
         return;
       }
       if (url.pathname === '/api/limits') return json(res, 200, state.limits);
+      if (url.pathname === '/api/config') {
+        // As a real server without proxy services or Git server: the dialog disables those options.
+        const { limits } = state;
+        return json(res, 200, {
+          success: true,
+          config: {
+            platform: 'Xares Desktop', version: '0.0.0-fake', baseDomain: 'localhost', workspaceImage: 'fake:latest',
+            features: { gitServer: false, passwordProtection: true, multipleTemplates: true, securityProxy: false, loggingProxy: false },
+            limits: {
+              maxWorkspacesPerUser: 50, maxConcurrentWorkspaces: limits.maxConcurrentWorkspaces, workspaceTimeout: 0,
+              maxMemoryPerWorkspace: `${limits.memoryPerWorkspaceMB / 1024}GB`, maxCPUPerWorkspace: limits.cpuPerWorkspace,
+              enableResourceLimits: limits.enableResourceLimits,
+            },
+            gitServer: { enabled: false, url: null, version: null },
+          },
+        });
+      }
       if (url.pathname === '/api/projects/' && req.method === 'GET') {
         const projects = [...state.projects.values()];
         return json(res, 200, { success: true, projects, count: projects.length });

@@ -30,6 +30,10 @@ export const ConfigResponse = z.object({
       gitServer: z.boolean(),
       passwordProtection: z.boolean(),
       multipleTemplates: z.boolean(),
+      /** Ours: the Security Proxy is available, so create accepts `proxyMode: "security"`. */
+      securityProxy: z.boolean(),
+      /** Ours: the LLM Logging Proxy is available, so create accepts `proxyMode: "logging"`. */
+      loggingProxy: z.boolean(),
     }),
     limits: z.object({
       maxWorkspacesPerUser: z.number().int(),
@@ -43,6 +47,8 @@ export const ConfigResponse = z.object({
   }),
 });
 export type ConfigResponse = z.infer<typeof ConfigResponse>;
+/** The `features` block of `GET /api/config`: which optional services the server has now. */
+export type ConfigFeatures = ConfigResponse['config']['features'];
 
 /** `GET /api/workspace/stats` (api-reference "Workspace Statistics"). */
 export const StatsResponse = z.object({

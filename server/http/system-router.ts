@@ -65,6 +65,8 @@ export function systemRouter(options: SystemRouterOptions): Router {
   const router = Router();
 
   router.get('/config', (_req, res) => {
+    // Same source as the create validation, so what is reported available is what create accepts.
+    const capabilities = projects.capabilities();
     const body: ConfigResponse = {
       success: true,
       config: {
@@ -72,7 +74,13 @@ export function systemRouter(options: SystemRouterOptions): Router {
         version: options.version,
         baseDomain: config.baseDomain,
         workspaceImage: options.imageTag,
-        features: { gitServer: false, passwordProtection: true, multipleTemplates: true },
+        features: {
+          gitServer: capabilities.gitServer,
+          passwordProtection: true,
+          multipleTemplates: true,
+          securityProxy: capabilities.securityProxy,
+          loggingProxy: capabilities.loggingProxy,
+        },
         limits: {
           maxWorkspacesPerUser: config.maxWorkspaces,
           maxConcurrentWorkspaces: config.maxConcurrentWorkspaces,
@@ -81,7 +89,7 @@ export function systemRouter(options: SystemRouterOptions): Router {
           maxCPUPerWorkspace: config.cpuPerWorkspace,
           enableResourceLimits: config.enableResourceLimits,
         },
-        gitServer: { enabled: false, url: null, version: null },
+        gitServer: { enabled: capabilities.gitServer, url: null, version: null },
       },
     };
     res.json(body);

@@ -20,6 +20,7 @@ import {
   type WorkspaceSpec,
 } from '../runtime/workspace-runtime.js';
 import { DuplicateProjectNameError, type ProjectRecord, type Store } from '../store/index.js';
+import { capabilitiesFromConfig, unavailableOptionDetails, type ServerCapabilities } from './capabilities.js';
 import { formatBytes, formatPercent, formatUptime } from './format.js';
 import type { ImageService } from './image-service.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -61,6 +62,11 @@ export interface ProjectsServiceOptions {
   logger: Logger;
   /** Port the HTTP server actually listens on (for workspace URLs). */
   publicPort(): number;
+  /**
+   * Optional services available now (proxies, Git server); read on every create and every `GET /api/config`.
+   * Defaults to {@link capabilitiesFromConfig} of `config`.
+   */
+  capabilities?: () => ServerCapabilities;
 }
 
 /**
@@ -85,6 +91,14 @@ export class ProjectsService implements RouteTable {
     for (const record of options.store.projects.list()) {
       this.projects.set(record.id, { record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0 });
     }
+  }
+
+  /**
+   * Optional services this server has now. The one source for both the create validation and the `features`
+   * of `GET /api/config`, so the two cannot disagree.
+   */
+  capabilities(): ServerCapabilities {
+    return this.options.capabilities?.() ?? capabilitiesFromConfig(this.options.config);
   }
 
   // ---------------------------------------------------------------- engine connection
@@ -560,7 +574,7 @@ export class ProjectsService implements RouteTable {
     }
   }
 
-  /** Limits above the configured maxima and features this build does not have are input errors. */
+  /** Limits above the configured maxima and options needing a service this server lacks ({@link capabilities}) are input errors. */
   private checkRequestAgainstConfig(request: CreateProjectRequest): void {
     const { config } = this.options;
     const details: Record<string, string> = {};
@@ -572,8 +586,7 @@ export class ProjectsService implements RouteTable {
         details['cpuCores'] = `CPU cores must be at most ${config.cpuPerWorkspace}`;
       }
     }
-    if (request.proxyMode !== 'none') details['proxyMode'] = 'Network proxy modes are not available yet';
-    if (request.createGitRepo) details['createGitRepo'] = 'No Git server is configured';
+    Object.assign(details, unavailableOptionDetails(request, this.capabilities()));
     if (Object.keys(details).length > 0) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', details);
   }
 

@@ -2,7 +2,7 @@
 // names, limits, malformed and oversized bodies. Each answer has the contract's error shape and status, and
 // nothing is left behind (no record, no container).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiErrorBody } from '../../server/contract/index.js';
+import { ApiErrorBody, ConfigResponse } from '../../server/contract/index.js';
 import { startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
@@ -104,6 +104,39 @@ describe('POST /api/projects/create validation', () => {
   });
 
   it('leaves nothing behind after any rejected create', async () => {
+    await expectNothingCreated(t);
+  });
+});
+
+describe('GET /api/config features agree with what create accepts', () => {
+  /** Each reported feature, the create body that needs it, and the field a refusal names. */
+  const NEEDS: Array<['securityProxy' | 'loggingProxy' | 'gitServer', Record<string, unknown>, string]> = [
+    ['securityProxy', { proxyMode: 'security' }, 'proxyMode'],
+    ['loggingProxy', { proxyMode: 'logging' }, 'proxyMode'],
+    ['gitServer', { createGitRepo: true }, 'createGitRepo'],
+  ];
+
+  it('reports the proxy services as missing in this build, in the contract shape', async () => {
+    const r = await t.api('GET', '/api/config');
+    expect(r.status).toBe(200);
+    const { config } = ConfigResponse.parse(r.body);
+    expect(config.features).toMatchObject({ securityProxy: false, loggingProxy: false });
+    expect(config.gitServer.enabled).toBe(config.features.gitServer);
+  });
+
+  it.each(NEEDS)('%s: refused with the field named exactly while reported false', async (feature, option, field) => {
+    const { config } = ConfigResponse.parse((await t.api('GET', '/api/config')).body);
+    const r = await t.api('POST', '/api/projects/create', { ...VALID, projectName: `needs-${feature}`, ...option });
+    if (config.features[feature]) {
+      // Reported available: create must not refuse this option (clean up what it made).
+      expect(r.body.details?.[field]).toBeUndefined();
+      if (r.status === 201) expect((await t.api('DELETE', `/api/projects/${r.body.project.id}`)).status).toBe(200);
+      return;
+    }
+    expect(r.status).toBe(400);
+    expect(ApiErrorBody.safeParse(r.body).success).toBe(true);
+    expect(r.body.code).toBe('VALIDATION_ERROR');
+    expect(Object.keys(r.body.details)).toEqual([field]);
     await expectNothingCreated(t);
   });
 });

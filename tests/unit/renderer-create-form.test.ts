@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CreateProjectRequest, type LimitsResponse } from '../../server/contract/index.js';
-import { allowedCpuCores, allowedMemoryLimits, defaultCreateForm, toCreateInput, validateCreateForm } from '../../renderer/src/stores/create-form.js';
+import { CreateProjectRequest, type ConfigFeatures, type LimitsResponse } from '../../server/contract/index.js';
+import {
+  UNAVAILABLE_NOTE,
+  allowedCpuCores,
+  allowedMemoryLimits,
+  defaultCreateForm,
+  toCreateInput,
+  unavailableOptions,
+  validateCreateForm,
+  withoutUnavailableChoices,
+} from '../../renderer/src/stores/create-form.js';
 
 const limits: LimitsResponse = { maxConcurrentWorkspaces: 5, cpuPerWorkspace: 2, memoryPerWorkspaceMB: 4096, enableResourceLimits: true };
 
@@ -49,5 +58,41 @@ describe('create form', () => {
     expect(input).toMatchObject({ projectName: ' Seat 1 ', group: 'workshop', createGitRepo: true, proxyMode: 'security', projectType: 'python-flask' });
     expect(CreateProjectRequest.parse(input).projectName).toBe('Seat 1');
     expect(validateCreateForm({ ...values, group: '   ' }, limits).input).not.toHaveProperty('group');
+  });
+
+  describe('options the server cannot serve (GET /api/config features)', () => {
+    const nothingExtra: ConfigFeatures = { gitServer: false, passwordProtection: true, multipleTemplates: true, securityProxy: false, loggingProxy: false };
+    const everything: ConfigFeatures = { ...nothingExtra, gitServer: true, securityProxy: true, loggingProxy: true };
+
+    it('marks each missing service with its note, and never the direct mode', () => {
+      const unavailable = unavailableOptions(nothingExtra);
+      expect(unavailable.proxyMode).toEqual({ security: UNAVAILABLE_NOTE.security, logging: UNAVAILABLE_NOTE.logging });
+      expect(unavailable.proxyMode.none).toBeUndefined();
+      expect(unavailable.createGitRepo).toBe(UNAVAILABLE_NOTE.createGitRepo);
+      expect(unavailableOptions({ ...nothingExtra, loggingProxy: true }).proxyMode).toEqual({ security: UNAVAILABLE_NOTE.security });
+      expect(unavailableOptions(everything)).toEqual({ proxyMode: {}, createGitRepo: null });
+    });
+
+    it('disables nothing when the features are unknown, so the server decides', () => {
+      expect(unavailableOptions(null)).toEqual({ proxyMode: {}, createGitRepo: null });
+      const values = { ...defaultCreateForm(limits), projectName: 'seat-1', proxyMode: 'logging' as const, createGitRepo: true };
+      expect(validateCreateForm(values, limits, null).input).not.toBeNull();
+    });
+
+    it('refuses a chosen option the server lacks, with the same note, and accepts it once the server has it', () => {
+      const values = { ...defaultCreateForm(limits), projectName: 'seat-1', proxyMode: 'security' as const, createGitRepo: true };
+      const refused = validateCreateForm(values, limits, nothingExtra);
+      expect(refused.input).toBeNull();
+      expect(refused.errors).toEqual({ proxyMode: UNAVAILABLE_NOTE.security, createGitRepo: UNAVAILABLE_NOTE.createGitRepo });
+      expect(validateCreateForm(values, limits, everything).input).toMatchObject({ proxyMode: 'security', createGitRepo: true });
+      expect(validateCreateForm(defaultCreateForm(limits), limits, nothingExtra).errors.proxyMode).toBeUndefined();
+    });
+
+    it('puts unavailable choices back to the defaults when the features arrive late, and leaves the rest alone', () => {
+      const picked = { ...defaultCreateForm(limits), projectName: 'seat-1', proxyMode: 'logging' as const, createGitRepo: true, group: 'mon' };
+      expect(withoutUnavailableChoices(picked, unavailableOptions(nothingExtra))).toEqual({ ...picked, proxyMode: 'none', createGitRepo: false });
+      expect(withoutUnavailableChoices(picked, unavailableOptions(everything))).toBe(picked);
+      expect(withoutUnavailableChoices(picked, unavailableOptions({ ...nothingExtra, loggingProxy: true }))).toEqual({ ...picked, createGitRepo: false });
+    });
   });
 });

@@ -7,7 +7,7 @@ import { ApiError, describeError } from '../api/api-error.js';
 
 /**
  * Starts everything a signed-in dashboard keeps up to date: the live event stream (with reconnection), the
- * first workspace list (in case the stream is slow to connect) and the configured limits.
+ * first workspace list (in case the stream is slow to connect), the configured limits and the server's features.
  * @returns a function that stops the stream (on sign-out or unmount)
  */
 export function startLiveData(): () => void {
@@ -20,6 +20,7 @@ export function startLiveData(): () => void {
   });
   void loadProjects();
   void loadLimits();
+  void loadFeatures();
   return () => handle.close();
 }
 
@@ -43,5 +44,17 @@ export async function loadLimits(): Promise<string | null> {
     const message = `Could not load the resource limits: ${describeError(error)}`;
     useSystemStore.getState().setLimitsError(message);
     return message;
+  }
+}
+
+/**
+ * Loads the `features` of `GET /api/config`, so the create dialog can disable options the server would refuse.
+ * A failure is only logged: the dialog then offers every option and the server's own validation answers.
+ */
+export async function loadFeatures(): Promise<void> {
+  try {
+    useSystemStore.getState().setFeatures((await api.getConfig()).features);
+  } catch (error) {
+    console.warn('Could not load the server features; the create dialog offers every option:', describeError(error));
   }
 }

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import type { ProjectSummary } from '../../../server/contract/index.js';
-import { loadLimits, loadProjects } from '../actions/live-connection.js';
+import { loadFeatures, loadLimits, loadProjects } from '../actions/live-connection.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
 import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
@@ -34,6 +34,7 @@ export function WorkspacesPage() {
   const docker = useSystemStore((state) => state.docker);
   const limits = useSystemStore((state) => state.limits);
   const limitsError = useSystemStore((state) => state.limitsError);
+  const features = useSystemStore((state) => state.features);
   const [dialog, setDialog] = useState<OpenDialog>(null);
 
   const sorted = useMemo(() => sortProjects(projects), [projects]);
@@ -47,6 +48,7 @@ export function WorkspacesPage() {
   const confirmProject = dialog?.kind === 'confirm' ? projects[dialog.projectId] : undefined;
   const openCreate = () => {
     if (!limits) void loadLimits();
+    if (!features) void loadFeatures();
     setDialog({ kind: 'create' });
   };
 
@@ -100,6 +102,7 @@ export function WorkspacesPage() {
           limits={limits}
           limitsError={limitsError}
           onRetryLimits={() => void loadLimits()}
+          features={features}
           groups={groups}
           dockerAvailable={dockerAvailable}
           onCreate={createWorkspace}

@@ -3,6 +3,7 @@ import {
   CreateProjectRequest,
   MEMORY_LIMIT_MB,
   MemoryLimit,
+  type ConfigFeatures,
   type CreateProjectInput,
   type LimitsResponse,
   type ProjectType,
@@ -71,6 +72,44 @@ export function toCreateInput(values: CreateFormValues): CreateProjectInput {
   return input;
 }
 
+/** Words shown next to an option the server cannot serve yet (one sentence each, for a teacher). */
+export const UNAVAILABLE_NOTE = {
+  security: 'Needs the Security Proxy, which is not set up on this machine yet.',
+  logging: 'Needs the LLM Logging Proxy, which is not set up on this machine yet.',
+  createGitRepo: 'Needs the Git server, which is not set up on this machine yet.',
+} as const;
+
+/** Options of the form the server cannot serve now, each with the note to show; absent means available. */
+export interface UnavailableOptions {
+  proxyMode: Partial<Record<ProxyMode, string>>;
+  createGitRepo: string | null;
+}
+
+/**
+ * Which options the server would refuse, from the `features` of `GET /api/config` (`securityProxy`,
+ * `loggingProxy`, `gitServer`; the server's create validation reads the same source). Unknown features
+ * (`null`: not loaded or failed) disable nothing, so the server's own validation decides.
+ */
+export function unavailableOptions(features: ConfigFeatures | null): UnavailableOptions {
+  const result: UnavailableOptions = { proxyMode: {}, createGitRepo: null };
+  if (!features) return result;
+  if (!features.securityProxy) result.proxyMode.security = UNAVAILABLE_NOTE.security;
+  if (!features.loggingProxy) result.proxyMode.logging = UNAVAILABLE_NOTE.logging;
+  if (!features.gitServer) result.createGitRepo = UNAVAILABLE_NOTE.createGitRepo;
+  return result;
+}
+
+/**
+ * The values with unavailable choices put back to their defaults (`proxyMode` `none`, no Git repository), for
+ * when the features arrive after the teacher already picked one. Returns `values` itself when nothing changes.
+ */
+export function withoutUnavailableChoices(values: CreateFormValues, unavailable: UnavailableOptions): CreateFormValues {
+  const proxyBlocked = unavailable.proxyMode[values.proxyMode] !== undefined;
+  const gitBlocked = values.createGitRepo && unavailable.createGitRepo !== null;
+  if (!proxyBlocked && !gitBlocked) return values;
+  return { ...values, ...(proxyBlocked ? { proxyMode: 'none' as const } : {}), ...(gitBlocked ? { createGitRepo: false } : {}) };
+}
+
 /** Outcome of validating the form: the body to send when valid, and the first message per field. */
 export interface CreateFormValidation {
   input: CreateProjectInput | null;
@@ -79,9 +118,9 @@ export interface CreateFormValidation {
 
 /**
  * Validates the form with the server's own schema (`CreateProjectRequest`), so the dialog and the API agree
- * on every rule, plus the configured limits (which the schema cannot know).
+ * on every rule, plus the configured limits and the server's features (which the schema cannot know).
  */
-export function validateCreateForm(values: CreateFormValues, limits: LimitsResponse | null): CreateFormValidation {
+export function validateCreateForm(values: CreateFormValues, limits: LimitsResponse | null, features: ConfigFeatures | null = null): CreateFormValidation {
   const input = toCreateInput(values);
   const errors: Partial<Record<CreateFormField, string>> = {};
   const parsed = CreateProjectRequest.safeParse(input);
@@ -97,5 +136,9 @@ export function validateCreateForm(values: CreateFormValues, limits: LimitsRespo
   if (!allowedCpuCores(limits).includes(values.cpuCores)) {
     errors.cpuCores ??= `At most ${limits?.cpuPerWorkspace ?? 0} cores per workspace on this server`;
   }
+  const unavailable = unavailableOptions(features);
+  const proxyNote = unavailable.proxyMode[values.proxyMode];
+  if (proxyNote !== undefined) errors.proxyMode ??= proxyNote;
+  if (values.createGitRepo && unavailable.createGitRepo !== null) errors.createGitRepo ??= unavailable.createGitRepo;
   return { input: Object.keys(errors).length === 0 ? input : null, errors };
 }

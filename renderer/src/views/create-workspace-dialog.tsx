@@ -1,11 +1,13 @@
-import { useId, useMemo, useState } from 'react';
-import { MEMORY_LIMIT_MB, ProjectType, ProxyMode, type CreateProjectInput, type LimitsResponse } from '../../../server/contract/index.js';
+import { useEffect, useId, useMemo, useState } from 'react';
+import { MEMORY_LIMIT_MB, ProjectType, ProxyMode, type ConfigFeatures, type CreateProjectInput, type LimitsResponse } from '../../../server/contract/index.js';
 import { ApiError, describeError, withHint } from '../api/api-error.js';
 import {
   allowedCpuCores,
   allowedMemoryLimits,
   defaultCreateForm,
+  unavailableOptions,
   validateCreateForm,
+  withoutUnavailableChoices,
   type CreateFormField,
   type CreateFormValues,
 } from '../stores/create-form.js';
@@ -16,6 +18,11 @@ export interface CreateWorkspaceDialogProps {
   limits: LimitsResponse | null;
   limitsError: string | null;
   onRetryLimits: () => void;
+  /**
+   * `features` of `GET /api/config`: options needing a missing service are disabled with a note. `null` (not
+   * loaded, or loading failed) disables nothing; the server still validates.
+   */
+  features: ConfigFeatures | null;
   /** Existing groups, offered as suggestions. */
   groups: readonly string[];
   dockerAvailable: boolean;
@@ -47,10 +54,11 @@ function describeCreateError(error: unknown): string {
 
 /**
  * The "New workspace" dialog: every field of the contract's create request, checked as you type with the
- * server's own schema (`CreateProjectRequest`) and the configured limits; server errors appear in the dialog,
- * per field when the server names the field.
+ * server's own schema (`CreateProjectRequest`) and the configured limits; options the server cannot serve
+ * (proxy modes, Git repository; from `features`) are disabled with a note; server errors appear in the
+ * dialog, per field when the server names the field.
  */
-export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, groups, dockerAvailable, onCreate, onClose }: CreateWorkspaceDialogProps) {
+export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, features, groups, dockerAvailable, onCreate, onClose }: CreateWorkspaceDialogProps) {
   const [values, setValues] = useState<CreateFormValues>(() => defaultCreateForm(limits));
   const [touched, setTouched] = useState<Partial<Record<CreateFormField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
@@ -60,7 +68,10 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
   const idPrefix = useId();
   const groupListId = `${idPrefix}-groups`;
 
-  const validation = useMemo(() => validateCreateForm(values, limits), [values, limits]);
+  const unavailable = useMemo(() => unavailableOptions(features), [features]);
+  // Features may arrive after the teacher picked an option they rule out: fall back to the default choice.
+  useEffect(() => setValues((current) => withoutUnavailableChoices(current, unavailable)), [unavailable]);
+  const validation = useMemo(() => validateCreateForm(values, limits, features), [values, limits, features]);
   const memoryChoices = allowedMemoryLimits(limits);
   const coreChoices = allowedCpuCores(limits);
 
@@ -242,21 +253,36 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
       <fieldset className="field" data-testid="create-proxy-mode">
         <legend className="field__label">Network</legend>
         <div className="choice-grid choice-grid--3">
-          {ProxyMode.options.map((mode, index) => (
-            <label key={mode} className={`choice-card${values.proxyMode === mode ? ' is-selected' : ''}`}>
-              <input
-                type="radio"
-                name={`${idPrefix}-proxy`}
-                id={index === 0 ? `${idPrefix}-proxyMode` : undefined}
-                value={mode}
-                checked={values.proxyMode === mode}
-                onChange={() => update('proxyMode', mode)}
-                data-testid={`create-proxy-${mode}`}
-              />
-              <span className="choice-card__title">{PROXY_INFO[mode].label}</span>
-              <span className="choice-card__description">{PROXY_INFO[mode].description}</span>
-            </label>
-          ))}
+          {ProxyMode.options.map((mode, index) => {
+            const note = unavailable.proxyMode[mode];
+            const noteId = `${idPrefix}-proxy-${mode}-note`;
+            return (
+              <label
+                key={mode}
+                className={`choice-card${values.proxyMode === mode ? ' is-selected' : ''}${note ? ' is-disabled' : ''}`}
+                data-testid={`create-proxy-card-${mode}`}
+              >
+                <input
+                  type="radio"
+                  name={`${idPrefix}-proxy`}
+                  id={index === 0 ? `${idPrefix}-proxyMode` : undefined}
+                  value={mode}
+                  checked={values.proxyMode === mode}
+                  disabled={note !== undefined}
+                  aria-describedby={note ? noteId : undefined}
+                  onChange={() => update('proxyMode', mode)}
+                  data-testid={`create-proxy-${mode}`}
+                />
+                <span className="choice-card__title">{PROXY_INFO[mode].label}</span>
+                <span className="choice-card__description">{PROXY_INFO[mode].description}</span>
+                {note ? (
+                  <span className="choice-card__note" id={noteId} data-testid={`create-proxy-${mode}-unavailable`}>
+                    {note}
+                  </span>
+                ) : null}
+              </label>
+            );
+          })}
         </div>
         {renderFieldError('proxyMode')}
       </fieldset>
@@ -342,14 +368,22 @@ export function CreateWorkspaceDialog({ limits, limitsError, onRetryLimits, grou
         <label className="checkbox">
           <input
             {...fieldProps('createGitRepo')}
+            {...(unavailable.createGitRepo ? { 'aria-describedby': `${idPrefix}-createGitRepo-note` } : {})}
             type="checkbox"
             checked={values.createGitRepo}
+            disabled={unavailable.createGitRepo !== null}
             onChange={(event) => update('createGitRepo', event.target.checked)}
             data-testid="create-git-repo"
           />
           <span>Create a Git repository for this workspace</span>
         </label>
-        <p className="field__hint">Needs the optional Git server on this machine.</p>
+        {unavailable.createGitRepo ? (
+          <p className="field__hint field__hint--unavailable" id={`${idPrefix}-createGitRepo-note`} data-testid="create-git-repo-unavailable">
+            {unavailable.createGitRepo}
+          </p>
+        ) : (
+          <p className="field__hint">Needs the optional Git server on this machine.</p>
+        )}
         {renderFieldError('createGitRepo')}
       </div>
     </Dialog>
