@@ -152,6 +152,12 @@ describe(`workspace image ${tag}`, () => {
     await expectCommand(container, 'rg --version', /^ripgrep \d+/);
     await expectCommand(container, 'tmux -V', /^tmux \d/);
     await expectCommand(container, 'code-server --version', /^4\.100\.3 /);
+    await expectCommand(container, 'git config --system init.defaultBranch', /^main$/);
+  });
+
+  it('turns off the workspace trust prompt and telemetry in the default user settings', async () => {
+    const output = await expectCommand(container, 'cat ~/.local/share/code-server/User/settings.json', /trust/);
+    expect(JSON.parse(output)).toEqual({ 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off' });
   });
 
   it('has the AI coding CLIs: Claude Code, Codex and OpenCode', async () => {
