@@ -142,3 +142,67 @@ export type StartProjectResponse = z.infer<typeof StartProjectResponse>;
 
 export const StopProjectResponse = z.object({ success: z.literal(true), message: z.string(), projectId: ProjectId });
 export type StopProjectResponse = z.infer<typeof StopProjectResponse>;
+
+// ---------------------------------------------------------------- metadata (issue 3)
+
+/** Largest notes text in bytes of UTF-8 (api-reference "Update Project Notes": at most 10 KB = 10 240 bytes). */
+export const MAX_NOTES_BYTES = 10 * 1024;
+
+/** Size of `text` in bytes of UTF-8, the unit of {@link MAX_NOTES_BYTES}. Works in Node and in the browser. */
+export function utf8ByteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/**
+ * `PUT /api/projects/:id/notes` body. Any string, stored exactly as given; the size limit is checked by the
+ * route (413 PAYLOAD_TOO_LARGE above {@link MAX_NOTES_BYTES}), a wrong type is 400 VALIDATION_ERROR.
+ */
+export const UpdateNotesRequest = z.object({ notes: z.string({ error: 'Notes must be a string' }) });
+export type UpdateNotesRequest = z.infer<typeof UpdateNotesRequest>;
+
+/** `GET /api/projects/:id/notes` answer (api-reference "Get Project Notes"); `''` when none were written. */
+export const GetNotesResponse = z.object({ success: z.literal(true), notes: z.string() });
+export type GetNotesResponse = z.infer<typeof GetNotesResponse>;
+
+/**
+ * Display name on rename (api-reference "Rename Project": 1–100 characters), trimmed, no control characters.
+ * Wider than {@link ProjectName} on create: any printable text; it is only ever shown escaped.
+ */
+export const DisplayName = z
+  .string({ error: 'Name must be a string' })
+  .trim()
+  .min(1, 'Name must be 1-100 characters')
+  .max(100, 'Name must be 1-100 characters')
+  .refine((value) => !CONTROL_CHARS.test(value), 'Name must not contain control characters');
+
+/** `PUT /api/projects/:id/name` body. */
+export const RenameProjectRequest = z.object({ name: DisplayName });
+export type RenameProjectRequest = z.output<typeof RenameProjectRequest>;
+
+/** `PUT /api/projects/:id/group` body; `''` (after trimming) or `null` removes the group. */
+export const UpdateGroupRequest = z.object({ group: GroupName.nullable() });
+export type UpdateGroupRequest = z.output<typeof UpdateGroupRequest>;
+
+/** Answer of the metadata writes (notes, name, group): `{success, message}` (api-reference "Project Metadata"). */
+export const MessageResponse = z.object({ success: z.literal(true), message: z.string() });
+export type MessageResponse = z.infer<typeof MessageResponse>;
+
+/** `GET /api/projects/groups` answer (api-reference "List Groups"): distinct non-empty groups, sorted. */
+export const ListGroupsResponse = z.object({ success: z.literal(true), groups: z.array(z.string()) });
+export type ListGroupsResponse = z.infer<typeof ListGroupsResponse>;
+
+/**
+ * Disk use of a workspace container (api-reference "Get Disk Usage"; behaviour.md "Disk usage"): `bytes` is
+ * the writable layer (`SizeRw`), `totalBytes` the whole root file system (`SizeRootFs`); the readable forms
+ * use 1024 steps with one decimal, e.g. `1.1 GB`.
+ */
+export const DiskUsage = z.object({
+  bytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative(),
+  readable: z.string(),
+  totalReadable: z.string(),
+});
+export type DiskUsage = z.infer<typeof DiskUsage>;
+
+export const DiskUsageResponse = z.object({ success: z.literal(true), diskUsage: DiskUsage });
+export type DiskUsageResponse = z.infer<typeof DiskUsageResponse>;

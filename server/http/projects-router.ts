@@ -1,16 +1,24 @@
 import { Router } from 'express';
 import {
   CreateProjectRequest,
+  RenameProjectRequest,
+  UpdateGroupRequest,
+  UpdateNotesRequest,
   WorkspacePasswordBody,
   type CreateProjectResponse,
   type DeleteProjectResponse,
+  type DiskUsageResponse,
+  type GetNotesResponse,
   type GetProjectResponse,
+  type ListGroupsResponse,
   type ListProjectsResponse,
+  type MessageResponse,
   type StartProjectResponse,
   type StopProjectResponse,
 } from '../contract/index.js';
 import type { ProjectsService } from '../services/projects-service.js';
-import { parseOrThrow } from './errors.js';
+import { ServiceError } from '../services/service-error.js';
+import { parseOrThrow, validationError } from './errors.js';
 
 /**
  * `/api/projects` (api-reference "Project Management", "Container Control"). Thin: parse with the contract,
@@ -29,6 +37,12 @@ export function projectsRouter(projects: ProjectsService): Router {
   router.get('/', (_req, res) => {
     const list = projects.list();
     const body: ListProjectsResponse = { success: true, projects: list, count: list.length };
+    res.json(body);
+  });
+
+  // Before `/:projectId`, which would otherwise take "groups" for a project id.
+  router.get('/groups', (_req, res) => {
+    const body: ListGroupsResponse = { success: true, groups: projects.groups() };
     res.json(body);
   });
 
@@ -61,5 +75,52 @@ export function projectsRouter(projects: ProjectsService): Router {
     res.json(body);
   });
 
+  router.get('/:projectId/notes', (req, res) => {
+    const body: GetNotesResponse = { success: true, notes: projects.getNotes(req.params.projectId) };
+    res.json(body);
+  });
+
+  router.put('/:projectId/notes', (req, res) => {
+    projects.assertExists(req.params.projectId); // unknown id: 404 before any complaint about the body
+    const { notes } = parseOrThrow(UpdateNotesRequest, req.body ?? {});
+    projects.setNotes(req.params.projectId, notes);
+    const body: MessageResponse = { success: true, message: 'Notes updated successfully' };
+    res.json(body);
+  });
+
+  router.put('/:projectId/name', (req, res) => {
+    projects.assertExists(req.params.projectId);
+    const { name } = parseRename(req.body ?? {});
+    projects.rename(req.params.projectId, name);
+    const body: MessageResponse = { success: true, message: 'Project name updated successfully' };
+    res.json(body);
+  });
+
+  router.put('/:projectId/group', (req, res) => {
+    projects.assertExists(req.params.projectId);
+    const { group } = parseOrThrow(UpdateGroupRequest, req.body ?? {});
+    projects.setGroup(req.params.projectId, group);
+    const body: MessageResponse = { success: true, message: 'Project group updated successfully' };
+    res.json(body);
+  });
+
+  router.get('/:projectId/disk-usage', async (req, res) => {
+    const body: DiskUsageResponse = { success: true, diskUsage: await projects.diskUsage(req.params.projectId) };
+    res.json(body);
+  });
+
   return router;
+}
+
+/**
+ * Parses a rename body. A bad `name` is 400 INVALID_PROJECT_NAME (the contract's code for names) with the
+ * reason in `details.name`; a body that is not an object is 400 VALIDATION_ERROR.
+ */
+function parseRename(input: unknown): RenameProjectRequest {
+  const result = RenameProjectRequest.safeParse(input);
+  if (result.success) return result.data;
+  const error = validationError(result.error);
+  const reason = error.details?.['name'];
+  if (reason !== undefined) throw new ServiceError('INVALID_PROJECT_NAME', reason, { name: reason });
+  throw error;
 }

@@ -10,6 +10,7 @@ import {
   type WorkspaceContainer,
   type WorkspaceRuntime,
   type WorkspaceSpec,
+  type WorkspaceDiskUsage,
   type WorkspaceStats,
 } from './workspace-runtime.js';
 
@@ -228,6 +229,22 @@ export class DockerRuntime implements WorkspaceRuntime {
         };
       });
     } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  /** Inspect with sizes (the engine computes them on demand, which can take a moment on big layers). */
+  async diskUsage(projectId: string): Promise<WorkspaceDiskUsage | null> {
+    try {
+      // `size` is a query parameter of the engine API that @types/dockerode does not list.
+      const options = { size: true } as Docker.ContainerInspectOptions;
+      const info = (await this.docker.getContainer(workspaceContainerName(projectId)).inspect(options)) as Docker.ContainerInspectInfo & {
+        SizeRw?: number;
+        SizeRootFs?: number;
+      };
+      return { writableBytes: Math.max(0, info.SizeRw ?? 0), totalBytes: Math.max(0, info.SizeRootFs ?? 0) };
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return null;
       throw mapEngineError(error);
     }
   }

@@ -58,6 +58,14 @@ export interface WorkspaceStats {
   memoryLimitBytes: number;
 }
 
+/** Disk use of a container (Docker inspect with `size=1`; behaviour.md "Disk usage"). */
+export interface WorkspaceDiskUsage {
+  /** Bytes of the writable layer (`SizeRw`): what the participant added or changed. */
+  writableBytes: number;
+  /** Bytes of the whole root file system, image layers included (`SizeRootFs`). */
+  totalBytes: number;
+}
+
 /** Error thrown by a runtime when the engine cannot be reached (maps to 503 SERVICE_UNAVAILABLE). */
 export class RuntimeUnavailableError extends Error {
   override name = 'RuntimeUnavailableError';
@@ -88,6 +96,8 @@ export interface WorkspaceRuntime {
   /** All containers labelled as ours (of this instance). */
   list(): Promise<WorkspaceContainer[]>;
   stats(projectId: string): Promise<WorkspaceStats | null>;
+  /** Disk use of the container (running or not); null when the container does not exist. */
+  diskUsage(projectId: string): Promise<WorkspaceDiskUsage | null>;
   /** Follows the engine's event stream for our containers; reconnects on drops. Returns an unsubscribe/close. */
   watch(onEvent: (event: RuntimeEvent) => void, onConnectionChange?: (connected: boolean, error?: string) => void): () => void;
   /** True when an image with that tag exists locally. */

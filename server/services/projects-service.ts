@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import {
+  MAX_NOTES_BYTES,
   MEMORY_LIMIT_MB,
   ProjectId,
+  utf8ByteLength,
   type ContainerInfo,
+  type DiskUsage,
   type CreateProjectRequest,
   type ProjectDetail,
   type ProjectStatus,
@@ -447,6 +450,94 @@ export class ProjectsService implements RouteTable {
       this.options.bus.publish({ type: 'project.removed', projectId });
       this.options.logger.info({ projectId }, 'workspace deleted');
     });
+  }
+
+  // ---------------------------------------------------------------- metadata (api-reference "Project Notes", "Project Metadata")
+
+  /** Distinct non-empty groups of all projects, sorted (api-reference "List Groups"); from memory. */
+  groups(): string[] {
+    const groups = new Set<string>();
+    for (const live of this.projects.values()) if (live.record.group) groups.add(live.record.group);
+    return [...groups].sort((a, b) => a.localeCompare(b));
+  }
+
+  /** @throws ServiceError PROJECT_NOT_FOUND when there is no such project (or it is being deleted). */
+  assertExists(projectId: string): void {
+    this.require(projectId);
+  }
+
+  /** The notes of a project (`''` when none). @throws ServiceError PROJECT_NOT_FOUND. */
+  getNotes(projectId: string): string {
+    this.require(projectId);
+    return this.options.store.projects.getNotes(projectId) ?? '';
+  }
+
+  /**
+   * Replaces the notes of a project, stored exactly as given (shown escaped by every client).
+   * @throws ServiceError PROJECT_NOT_FOUND; PAYLOAD_TOO_LARGE above {@link MAX_NOTES_BYTES} bytes of UTF-8
+   *   (api-reference "Update Project Notes": at most 10 KB).
+   */
+  setNotes(projectId: string, notes: string): void {
+    this.require(projectId);
+    const bytes = utf8ByteLength(notes);
+    if (bytes > MAX_NOTES_BYTES) {
+      throw new ServiceError('PAYLOAD_TOO_LARGE', `Notes must be at most ${MAX_NOTES_BYTES} bytes (10 KB); these are ${bytes} bytes`, {
+        notes: `At most ${MAX_NOTES_BYTES} bytes`,
+      });
+    }
+    this.options.store.projects.setNotes(projectId, notes);
+  }
+
+  /**
+   * Renames a project (`name` already validated: 1–100 characters, trimmed). Renaming to the same name in
+   * another case is allowed; another project's name (case-insensitive) is not. Dashboards hear of it live.
+   * @throws ServiceError PROJECT_NOT_FOUND, PROJECT_EXISTS.
+   */
+  rename(projectId: string, name: string): void {
+    const live = this.require(projectId);
+    const key = name.toLowerCase();
+    const taken = this.pendingNames.has(key) || [...this.projects.values()].some((p) => p !== live && p.record.name.toLowerCase() === key);
+    if (taken) throw new ServiceError('PROJECT_EXISTS', `A project named "${name}" already exists`, { name: 'Project name already exists' });
+    try {
+      this.options.store.projects.setName(projectId, name);
+    } catch (error) {
+      if (error instanceof DuplicateProjectNameError) throw new ServiceError('PROJECT_EXISTS', error.message, { name: 'Project name already exists' });
+      throw error;
+    }
+    live.record = { ...live.record, name };
+    this.publish(live);
+  }
+
+  /** Sets the group of a project; `null` or `''` removes it. @throws ServiceError PROJECT_NOT_FOUND. */
+  setGroup(projectId: string, group: string | null): void {
+    const live = this.require(projectId);
+    const value = group === null || group === '' ? null : group;
+    this.options.store.projects.setGroup(projectId, value);
+    live.record = { ...live.record, group: value };
+    this.publish(live);
+  }
+
+  /**
+   * Disk use of the workspace's container from the engine (behaviour.md "Disk usage"): writable layer and
+   * whole root file system, with 1024-step readable sizes.
+   * @throws ServiceError PROJECT_NOT_FOUND; INVALID_STATE when the workspace has no container (e.g. removed
+   *   outside the app); SERVICE_UNAVAILABLE when the engine cannot be reached.
+   */
+  async diskUsage(projectId: string): Promise<DiskUsage> {
+    this.require(projectId);
+    let usage;
+    try {
+      usage = await this.options.runtime.diskUsage(projectId);
+    } catch (error) {
+      throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not read the disk usage');
+    }
+    if (!usage) throw new ServiceError('INVALID_STATE', 'The workspace has no container, so it uses no disk space. Start it to create the container again.');
+    return {
+      bytes: usage.writableBytes,
+      totalBytes: usage.totalBytes,
+      readable: formatBytes(usage.writableBytes, true),
+      totalReadable: formatBytes(usage.totalBytes, true),
+    };
   }
 
   /**

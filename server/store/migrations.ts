@@ -39,4 +39,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'project notes',
+    up(db) {
+      // Notes live beside the record but outside ProjectRecord: they can be 10 KB and are read on demand only.
+      db.exec(`ALTER TABLE projects ADD COLUMN notes TEXT NOT NULL DEFAULT ''`);
+    },
+  },
 ];

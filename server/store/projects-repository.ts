@@ -85,6 +85,10 @@ export class ProjectsRepository {
       setContainer: db.prepare('UPDATE projects SET container_id = ? WHERE id = ?'),
       setActivity: db.prepare('UPDATE projects SET last_activity = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM projects WHERE id = ?'),
+      setName: db.prepare('UPDATE projects SET name = ? WHERE id = ?'),
+      setGroup: db.prepare('UPDATE projects SET group_name = ? WHERE id = ?'),
+      notes: db.prepare<[string], { notes: string }>('SELECT notes FROM projects WHERE id = ?'),
+      setNotes: db.prepare('UPDATE projects SET notes = ? WHERE id = ?'),
     };
   }
 
@@ -121,6 +125,36 @@ export class ProjectsRepository {
 
   setLastActivity(id: string, isoTime: string): boolean {
     return this.statements.setActivity.run(isoTime, id).changes > 0;
+  }
+
+  /**
+   * Renames a project. @returns false when no such project.
+   * @throws DuplicateProjectNameError when another project has that name (case-insensitive unique index).
+   */
+  setName(id: string, name: string): boolean {
+    try {
+      return this.statements.setName.run(name, id).changes > 0;
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && /name/.test(error.message)) {
+        throw new DuplicateProjectNameError(`A project named "${name}" already exists`);
+      }
+      throw error;
+    }
+  }
+
+  /** Sets or (with null) clears the group. @returns false when no such project. */
+  setGroup(id: string, group: string | null): boolean {
+    return this.statements.setGroup.run(group, id).changes > 0;
+  }
+
+  /** The notes text (`''` when none), or null when no such project. */
+  getNotes(id: string): string | null {
+    return this.statements.notes.get(id)?.notes ?? null;
+  }
+
+  /** Replaces the notes text, stored exactly as given. @returns false when no such project. */
+  setNotes(id: string, notes: string): boolean {
+    return this.statements.setNotes.run(notes, id).changes > 0;
   }
 
   /** @returns false when no such project. */
