@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
+import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -250,8 +251,8 @@ async function main(): Promise<void> {
       `image ${settings.image}; ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationSeconds} s per side and path (+${settings.warmupSeconds} s warm-up); load average ${os.loadavg()[0]?.toFixed(2)}`,
     );
     const loadBefore = os.loadavg();
-    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${instance}`, '--label', 'xares.bench=router', '-p', '127.0.0.1::8080', settings.image);
-    const mapping = await docker('port', containerId, '8080/tcp');
+    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${instance}`, '--label', 'xares.bench=router', '-p', `127.0.0.1::${CODE_SERVER_PORT}`, settings.image);
+    const mapping = await docker('port', containerId, `${CODE_SERVER_PORT}/tcp`);
     const directPort = Number(/127\.0\.0\.1:(\d+)/.exec(mapping)?.[1]);
     if (!Number.isInteger(directPort)) throw new Error(`unexpected port mapping: ${mapping}`);
     await waitForHealthz(directPort, 60_000);

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import {
+  CODE_SERVER_PORT,
   ContainerNotFoundError,
   LABEL_INSTANCE,
   LABEL_MANAGED,
@@ -14,8 +15,8 @@ import {
   type WorkspaceStats,
 } from './workspace-runtime.js';
 
-/** Port code-server listens on inside the workspace container (our image's CMD). */
-export const WORKSPACE_CONTAINER_PORT = 8080;
+/** Port code-server listens on inside the workspace container (our image's CMD); see `CODE_SERVER_PORT`. */
+export const WORKSPACE_CONTAINER_PORT = CODE_SERVER_PORT;
 const PORT_KEY = `${WORKSPACE_CONTAINER_PORT}/tcp`;
 
 /** Socket-level error codes that mean "the engine cannot be reached" (Node `net` errors). */
@@ -97,7 +98,7 @@ export interface DockerRuntimeOptions {
 /**
  * `WorkspaceRuntime` on a Docker engine through dockerode. Containers are `workspace-<id>`, labelled
  * `xares.managed=true`, `xares.project-id=<id>`, `xares.instance=<instanceId>`, and publish code-server's port
- * 8080 on 127.0.0.1 only, on a port the engine picks (read back with inspect). They drop NET_RAW, run with
+ * (`CODE_SERVER_PORT`) on 127.0.0.1 only, on a port the engine picks (read back with inspect). They drop NET_RAW, run with
  * no-new-privileges, and get hard Memory (= MemorySwap, so no swap on top) / NanoCpus / PidsLimit when the
  * spec gives them.
  */
@@ -256,6 +257,15 @@ export class DockerRuntime implements WorkspaceRuntime {
     } catch (error) {
       if (statusCodeOf(error) === 404) return null;
       throw mapEngineError(error);
+    }
+  }
+
+  async putArchive(projectId: string, destPath: string, archive: Buffer): Promise<void> {
+    const name = workspaceContainerName(projectId);
+    try {
+      await this.docker.getContainer(name).putArchive(archive, { path: destPath });
+    } catch (error) {
+      throw mapEngineError(error, `Container ${name} does not exist`);
     }
   }
 

@@ -5,6 +5,13 @@ export const LABEL_MANAGED = 'xares.managed';
 export const LABEL_PROJECT_ID = 'xares.project-id';
 export const LABEL_INSTANCE = 'xares.instance';
 
+/**
+ * TCP port code-server listens on inside a workspace container (the image's CMD, resources/images/workspace/
+ * Dockerfile). Deliberately not 8080: that and the other usual ports stay free for participants' own apps
+ * (the java-spring template serves on 8080). Issue #3.
+ */
+export const CODE_SERVER_PORT = 13337;
+
 /** Container name of a project's workspace (behaviour.md "Workspaces"). */
 export function workspaceContainerName(projectId: string): string {
   return `workspace-${projectId}`;
@@ -34,7 +41,7 @@ export interface WorkspaceContainer {
   /** Docker state: created, running, paused, restarting, removing, exited, dead. */
   state: string;
   running: boolean;
-  /** Port on 127.0.0.1 that code-server (container port 8080) is published on, or null when not running. */
+  /** Port on 127.0.0.1 that code-server (container port `CODE_SERVER_PORT`) is published on, or null when not running. */
   hostPort: number | null;
   startedAt: string | null;
   health: string | null;
@@ -100,6 +107,12 @@ export interface WorkspaceRuntime {
   diskUsage(projectId: string): Promise<WorkspaceDiskUsage | null>;
   /** Follows the engine's event stream for our containers; reconnects on drops. Returns an unsubscribe/close. */
   watch(onEvent: (event: RuntimeEvent) => void, onConnectionChange?: (connected: boolean, error?: string) => void): () => void;
+  /**
+   * Unpacks an uncompressed tar into folder `destPath` of the container (Docker `PUT /containers/{id}/archive`);
+   * works on a created, not yet started container. Entries keep the tar's uid/gid and modes.
+   * @throws ContainerNotFoundError when the container does not exist.
+   */
+  putArchive(projectId: string, destPath: string, archive: Buffer): Promise<void>;
   /** True when an image with that tag exists locally. */
   hasImage(tag: string): Promise<boolean>;
 }

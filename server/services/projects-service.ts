@@ -30,6 +30,7 @@ import { hashPassword, verifyPassword } from './passwords.js';
 import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
+import { writeTemplate } from './templates.js';
 import type { SystemState } from './system-state.js';
 
 /** Max processes per workspace when limits are on (fork-bomb guard; code-server plus tools stay far below). */
@@ -351,6 +352,14 @@ export class ProjectsService implements RouteTable {
         containerId = await runtime.create(this.specFor(record));
       } catch (error) {
         throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the workspace container');
+      }
+      // Starter files go in here, before the first start and only on this path: a restart, a re-created
+      // container or a clone never gets them again, so participants' edits are never overwritten (issue #3).
+      try {
+        await writeTemplate(runtime, id, config.resourcesDir, record.type);
+      } catch (error) {
+        await runtime.remove(id).catch(() => undefined);
+        throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not write the project template');
       }
       record.containerId = containerId;
       try {

@@ -29,6 +29,7 @@ export function createFakeRuntime(state: FakeRuntimeState): WorkspaceRuntime {
     inspect: notHere('inspect'),
     list: notHere('list'),
     stats: notHere('stats'),
+    putArchive: notHere('putArchive'),
     diskUsage: notHere('diskUsage'),
     watch: () => () => undefined,
   };

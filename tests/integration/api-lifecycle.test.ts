@@ -5,6 +5,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectSummary, ServerEvent } from '../../server/contract/index.js';
 import { openStore } from '../../server/store/index.js';
+import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
 import { exchangeWithCodeServer, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
@@ -59,10 +60,10 @@ describe('workspace life cycle on the real engine', () => {
     expect(info).not.toBeNull();
     expect(info!.State.Running).toBe(true);
     expect(info!.Config.Labels).toMatchObject({ 'xares.managed': 'true', 'xares.project-id': project.id, 'xares.instance': t.instanceId });
-    const bindings = info!.HostConfig.PortBindings?.['8080/tcp'] ?? [];
+    const bindings = info!.HostConfig.PortBindings?.[`${CODE_SERVER_PORT}/tcp`] ?? [];
     expect(bindings.length).toBe(1);
     expect(bindings[0]!.HostIp).toBe('127.0.0.1');
-    expect(info!.NetworkSettings.Ports['8080/tcp']?.every((b) => b.HostIp === '127.0.0.1')).toBe(true);
+    expect(info!.NetworkSettings.Ports[`${CODE_SERVER_PORT}/tcp`]?.every((b) => b.HostIp === '127.0.0.1')).toBe(true);
     expect(info!.HostConfig.Memory).toBe(2 * 1024 ** 3);
     expect(info!.HostConfig.NanoCpus).toBe(2e9);
     expect(info!.HostConfig.PidsLimit).toBeGreaterThan(0);

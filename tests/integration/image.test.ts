@@ -26,6 +26,10 @@ import {
   type ImageProgress,
 } from '../../server/images/image-builder.js';
 import { computeContextHash } from '../../server/images/image-context.js';
+import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
+
+/** Docker's key of code-server's container port (issue #3 moved it off 8080). */
+const CODE_SERVER_PORT_KEY = `${CODE_SERVER_PORT}/tcp`;
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
 const tag = process.env.XARES_WORKSPACE_IMAGE || readWorkspaceImageSpec(resourcesDir).tag;
@@ -64,12 +68,12 @@ async function startWorkspace(options: { env?: string[]; cmd?: string[] } = {}):
     Labels: { 'xares.instance': instanceId },
     ...(options.env ? { Env: options.env } : {}),
     ...(options.cmd ? { Cmd: options.cmd } : {}),
-    ExposedPorts: { '8080/tcp': {} },
-    HostConfig: { PortBindings: { '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } },
+    ExposedPorts: { [CODE_SERVER_PORT_KEY]: {} },
+    HostConfig: { PortBindings: { [CODE_SERVER_PORT_KEY]: [{ HostIp: '127.0.0.1', HostPort: '' }] } },
   });
   await container.start();
   const info = await container.inspect();
-  const binding = info.NetworkSettings.Ports['8080/tcp']?.[0];
+  const binding = info.NetworkSettings.Ports[CODE_SERVER_PORT_KEY]?.[0];
   if (!binding) throw new Error('code-server port was not published');
   return { container, port: Number(binding.HostPort) };
 }
@@ -115,12 +119,12 @@ describe(`workspace image ${tag}`, () => {
     await Promise.all(ours.map((info) => docker.getContainer(info.Id).remove({ force: true, v: true })));
   });
 
-  it('is labelled as ours and runs code-server as coder in /workspace on port 8080', async () => {
+  it('is labelled as ours and runs code-server as coder in /workspace on CODE_SERVER_PORT', async () => {
     const image = await docker.getImage(tag).inspect();
     expect(image.Config.Labels?.[MANAGED_LABEL]).toBe('true');
     expect(image.Config.User).toBe('1000:1000');
     expect(image.Config.WorkingDir).toBe('/workspace');
-    expect(Object.keys(image.Config.ExposedPorts ?? {})).toContain('8080/tcp');
+    expect(Object.keys(image.Config.ExposedPorts ?? {})).toContain(CODE_SERVER_PORT_KEY);
     expect(image.Config.Cmd?.[0]).toBe('/usr/local/bin/code-server');
     expect(image.Config.Env).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(PASSWORD|HASHED_PASSWORD)=/)]));
     expect(secondsToHealthy).toBeLessThan(30);
@@ -169,7 +173,7 @@ describe(`workspace image ${tag}`, () => {
   it('answers /healthz without auth and asks for a login when started with a password', async () => {
     const secured = await startWorkspace({
       env: ['PASSWORD=correct-horse-battery'],
-      cmd: ['/usr/local/bin/code-server', '--bind-addr', '0.0.0.0:8080', '--auth', 'password', '--disable-telemetry', '--disable-update-check', '/workspace'],
+      cmd: ['/usr/local/bin/code-server', '--bind-addr', `0.0.0.0:${CODE_SERVER_PORT}`, '--auth', 'password', '--disable-telemetry', '--disable-update-check', '/workspace'],
     });
     await pollUntil(() => healthy(secured.port), 60_000, 'secured /healthz');
     const response = await fetch(`http://127.0.0.1:${secured.port}/`, { redirect: 'manual' });

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
+import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
 import { createStaticRouteTable, type StaticRouteTable } from '../../server/routing/static-route-table.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from '../../server/routing/workspace-router.js';
 
@@ -644,9 +645,9 @@ describe('workspace router with a real code-server container', () => {
   beforeAll(async () => {
     const tag = workspaceImageTag();
     if (!(await imageExists(tag))) throw new Error(`workspace image ${tag} is not on the engine; build it first (npm run images)`);
-    // The image's default command runs code-server on 0.0.0.0:8080 without a password (--auth none).
-    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${testId}`, '-p', '127.0.0.1::8080', tag);
-    const mapping = await docker('port', containerId, '8080/tcp');
+    // The image's default command runs code-server on 0.0.0.0:<CODE_SERVER_PORT> without a password (--auth none).
+    containerId = await docker('run', '-d', '--rm', '--label', `xares.instance=${testId}`, '-p', `127.0.0.1::${CODE_SERVER_PORT}`, tag);
+    const mapping = await docker('port', containerId, `${CODE_SERVER_PORT}/tcp`);
     const codeServerPort = Number(/:(\d+)\s*$/m.exec(mapping)?.[1]);
     await waitFor(
       'code-server /healthz',
