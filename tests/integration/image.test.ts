@@ -126,6 +126,7 @@ describe(`workspace image ${tag}`, () => {
     expect(image.Config.WorkingDir).toBe('/workspace');
     expect(Object.keys(image.Config.ExposedPorts ?? {})).toContain(CODE_SERVER_PORT_KEY);
     expect(image.Config.Cmd?.[0]).toBe('/usr/local/bin/code-server');
+    expect(image.Config.Cmd).toContain(`0.0.0.0:${CODE_SERVER_PORT}`);
     expect(image.Config.Env).not.toEqual(expect.arrayContaining([expect.stringMatching(/^(PASSWORD|HASHED_PASSWORD)=/)]));
     expect(secondsToHealthy).toBeLessThan(30);
   });
@@ -157,6 +158,9 @@ describe(`workspace image ${tag}`, () => {
     await expectCommand(container, 'tmux -V', /^tmux \d/);
     await expectCommand(container, 'code-server --version', /^4\.100\.3 /);
     await expectCommand(container, 'git config --system init.defaultBranch', /^main$/);
+    // Flask from Debian (python-flask template offline), also seen by a venv with system site packages.
+    await expectCommand(container, 'python3 -c "import flask; print(flask.__name__)"', /^flask$/);
+    await expectCommand(container, 'python3 -m venv --system-site-packages /tmp/vs && /tmp/vs/bin/python -c "import flask; print(1)"', /^1$/);
   });
 
   it('turns off the workspace trust prompt and telemetry in the default user settings', async () => {
