@@ -10,7 +10,7 @@ import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESOURCES_DIR } from '../../server/config.js';
 import { ProjectType } from '../../server/contract/index.js';
-import { packTemplate, readTemplate, TEMPLATE_OWNER_ID, TemplateError, templateDir } from '../../server/services/templates.js';
+import { packTemplate, readTemplate, TemplateError, templateDir } from '../../server/services/templates.js';
 
 interface ExtractedEntry {
   name: string;
@@ -80,8 +80,8 @@ describe('packTemplate', () => {
     const entries = await extract(await packTemplate(dir));
     expect(entries.map((e) => e.name)).toEqual(['.vscode/', '.vscode/settings.json', 'README.md', 'run.sh', 'src/', 'src/deep/', 'src/deep/main.py']);
     for (const entry of entries) {
-      expect(entry.uid, entry.name).toBe(TEMPLATE_OWNER_ID);
-      expect(entry.gid, entry.name).toBe(TEMPLATE_OWNER_ID);
+      expect(entry.uid, entry.name).toBe(1000);
+      expect(entry.gid, entry.name).toBe(1000);
       expect(entry.uname).toBe('coder');
       expect(entry.gname).toBe('coder');
       expect(entry.name.startsWith('/')).toBe(false);
