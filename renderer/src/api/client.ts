@@ -5,7 +5,11 @@ import {
   ConfigResponse,
   CreateProjectResponse,
   DeleteProjectResponse,
+  DiskUsageResponse,
+  GetNotesResponse,
   GetProjectResponse,
+  ListGroupsResponse,
+  MessageResponse,
   LimitsResponse,
   ListProjectsResponse,
   StartProjectResponse,
@@ -186,6 +190,36 @@ export class ApiClient {
       method: 'DELETE',
       body: password === undefined ? {} : { password },
     });
+  }
+
+  /** `GET /api/projects/:id/notes` → the notes text (`''` when none). */
+  async getNotes(projectId: string): Promise<string> {
+    return (await this.request(`/api/projects/${encodeURIComponent(projectId)}/notes`, GetNotesResponse)).notes;
+  }
+
+  /** `PUT /api/projects/:id/notes`; above 10 KB of UTF-8 the server answers 413 `PAYLOAD_TOO_LARGE`. */
+  async updateNotes(projectId: string, notes: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/notes`, MessageResponse, { method: 'PUT', body: { notes } });
+  }
+
+  /** `PUT /api/projects/:id/name` (1–100 characters; 400 `INVALID_PROJECT_NAME` or `PROJECT_EXISTS`). */
+  async renameProject(projectId: string, name: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/name`, MessageResponse, { method: 'PUT', body: { name } });
+  }
+
+  /** `PUT /api/projects/:id/group`; `null` or `''` removes the group. */
+  async updateGroup(projectId: string, group: string | null) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/group`, MessageResponse, { method: 'PUT', body: { group } });
+  }
+
+  /** `GET /api/projects/groups` → distinct groups, sorted. */
+  async listGroups(): Promise<string[]> {
+    return (await this.request('/api/projects/groups', ListGroupsResponse)).groups;
+  }
+
+  /** `GET /api/projects/:id/disk-usage` → writable layer and total, with readable sizes. */
+  async getDiskUsage(projectId: string) {
+    return (await this.request(`/api/projects/${encodeURIComponent(projectId)}/disk-usage`, DiskUsageResponse)).diskUsage;
   }
 
   /** `GET /api/limits` → configured per-workspace maxima. */

@@ -1,17 +1,21 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { ProjectSummary } from '../../../server/contract/index.js';
 import { loadFeatures, loadLimits, loadProjects } from '../actions/live-connection.js';
+import { renameWorkspace, saveWorkspaceNotes, setWorkspaceGroup } from '../actions/details-actions.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
 import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
 import { useNotificationsStore } from '../stores/notifications-store.js';
+import { GROUP_FILTER_ALL, GROUP_FILTER_NONE, effectiveGroupFilter, filterByGroup } from '../stores/project-filters.js';
 import { useProjectsStore } from '../stores/projects-store.js';
 import { useSystemStore } from '../stores/system-store.js';
 import { ConfirmActionDialog, type ConfirmableAction } from '../views/confirm-action-dialog.js';
 import { CreateWorkspaceDialog } from '../views/create-workspace-dialog.js';
 import { EmptyState } from '../views/empty-state.js';
 import { Icon } from '../views/icons.js';
+import { WorkspaceDetailsDrawer } from '../views/workspace-details-drawer.js';
 import { WorkspaceTable } from '../views/workspace-table.js';
+import { useWorkspaceDetails } from './use-workspace-details.js';
 
 type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | null;
 
@@ -25,6 +29,26 @@ function openWorkspace(_project: ProjectSummary, url: string): boolean {
   return true;
 }
 
+/** The details panel of one workspace: live reads while it is mounted (see `useWorkspaceDetails`), actions wired. */
+function WorkspaceDetailsPanel({ project, groups, onClose }: { project: ProjectSummary; groups: readonly string[]; onClose: () => void }) {
+  const { container, disk, refreshDisk, notes } = useWorkspaceDetails(project.id);
+  return (
+    <WorkspaceDetailsDrawer
+      project={project}
+      groups={groups}
+      container={container}
+      disk={disk}
+      notes={notes}
+      onRefreshDisk={refreshDisk}
+      onRename={(name) => renameWorkspace(project.id, name)}
+      onSetGroup={(group) => setWorkspaceGroup(project.id, group)}
+      onSaveNotes={(text) => saveWorkspaceNotes(project.id, text)}
+      onOpen={openWorkspace}
+      onClose={onClose}
+    />
+  );
+}
+
 /** Workspaces page: reads the stores, runs the actions, hosts the dialogs; rendering is done by the views. */
 export function WorkspacesPage() {
   const projects = useProjectsStore((state) => state.projects);
@@ -36,9 +60,20 @@ export function WorkspacesPage() {
   const limitsError = useSystemStore((state) => state.limitsError);
   const features = useSystemStore((state) => state.features);
   const [dialog, setDialog] = useState<OpenDialog>(null);
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [groupFilterChoice, setGroupFilter] = useState<string>(GROUP_FILTER_ALL);
 
   const sorted = useMemo(() => sortProjects(projects), [projects]);
   const groups = useMemo(() => distinctGroups(projects), [projects]);
+  const groupFilter = effectiveGroupFilter(groupFilterChoice, groups);
+  const visible = useMemo(() => filterByGroup(sorted, groupFilter), [sorted, groupFilter]);
+  const selectedProject = selectedId ? projects[selectedId] : undefined;
+  // Stable callbacks, so memoised rows re-render only when their own workspace changes.
+  const onStart = useCallback((project: ProjectSummary) => void startWorkspace(project), []);
+  const onStop = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'stop', projectId: project.id }), []);
+  const onDelete = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'delete', projectId: project.id }), []);
+  const onDetails = useCallback((project: ProjectSummary) => setSelectedId((current) => (current === project.id ? null : project.id)), []);
+  const closeDetails = useCallback(() => setSelectedId(null), []);
   const counts = useMemo(() => {
     const result = { running: 0, creating: 0, stopped: 0, error: 0 };
     for (const project of sorted) result[project.status]++;
@@ -86,16 +121,49 @@ export function WorkspacesPage() {
       ) : sorted.length === 0 ? (
         <EmptyState onCreate={openCreate} dockerAvailable={dockerAvailable} />
       ) : (
-        <WorkspaceTable
-          projects={sorted}
-          pending={pending}
-          dockerAvailable={dockerAvailable}
-          onStart={(project) => void startWorkspace(project)}
-          onStop={(project) => setDialog({ kind: 'confirm', action: 'stop', projectId: project.id })}
-          onDelete={(project) => setDialog({ kind: 'confirm', action: 'delete', projectId: project.id })}
-          onOpen={openWorkspace}
-        />
+        <>
+          <div className="table-toolbar">
+            <label className="table-toolbar__filter">
+              <span>Group</span>
+              <select className="input" value={groupFilter} onChange={(event) => setGroupFilter(event.target.value)} data-testid="group-filter">
+                <option value={GROUP_FILTER_ALL}>All groups</option>
+                <option value={GROUP_FILTER_NONE}>No group</option>
+                {groups.map((group) => (
+                  <option key={group} value={group}>
+                    {group}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {groupFilter !== GROUP_FILTER_ALL ? (
+              <span className="muted" data-testid="group-filter-count">
+                {visible.length} of {sorted.length} shown
+              </span>
+            ) : null}
+          </div>
+          {visible.length === 0 ? (
+            <p className="table-card table-card--empty" data-testid="group-filter-empty">
+              No workspace matches this group.{' '}
+              <button type="button" className="link-button" onClick={() => setGroupFilter(GROUP_FILTER_ALL)}>
+                Show all
+              </button>
+            </p>
+          ) : (
+            <WorkspaceTable
+              projects={visible}
+              pending={pending}
+              dockerAvailable={dockerAvailable}
+              onStart={onStart}
+              onStop={onStop}
+              onDelete={onDelete}
+              onOpen={openWorkspace}
+              onDetails={onDetails}
+              selectedId={selectedProject ? selectedProject.id : null}
+            />
+          )}
+        </>
       )}
+      {selectedProject ? <WorkspaceDetailsPanel key={selectedProject.id} project={selectedProject} groups={groups} onClose={closeDetails} /> : null}
 
       {dialog?.kind === 'create' ? (
         <CreateWorkspaceDialog

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { ProjectSummary } from '../../../server/contract/index.js';
 import type { PendingAction } from '../stores/projects-store.js';
 import { StatusBadge } from './status-badge.js';
@@ -14,10 +15,17 @@ export interface WorkspaceTableProps {
   onDelete: (project: ProjectSummary) => void;
   /** Opening the IDE; the desktop app routes it to the system browser. */
   onOpen: (project: ProjectSummary, url: string) => boolean;
+  /** Opens the details panel of a workspace. */
+  onDetails: (project: ProjectSummary) => void;
+  /** Id of the workspace whose details panel is open, if any (its row is highlighted). */
+  selectedId: string | null;
 }
 
-/** The workspace list. Pure: renders what it gets, reports clicks. */
-export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, onStop, onDelete, onOpen }: WorkspaceTableProps) {
+/**
+ * The workspace list. Pure: renders what it gets, reports clicks. Rows are memoised and keyed by id: with
+ * stable callbacks from the page, an event about one workspace re-renders that row only (200 rows stay fast).
+ */
+export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, selectedId }: WorkspaceTableProps) {
   return (
     <div className="table-card">
       <table className="workspace-table" data-testid="workspace-table">
@@ -44,6 +52,8 @@ export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, on
               onStop={onStop}
               onDelete={onDelete}
               onOpen={onOpen}
+              onDetails={onDetails}
+              selected={selectedId === project.id}
             />
           ))}
         </tbody>
@@ -52,24 +62,34 @@ export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, on
   );
 }
 
-interface WorkspaceRowProps extends Omit<WorkspaceTableProps, 'projects' | 'pending'> {
+interface WorkspaceRowProps extends Omit<WorkspaceTableProps, 'projects' | 'pending' | 'selectedId'> {
   project: ProjectSummary;
   pending: PendingAction | undefined;
+  selected: boolean;
 }
 
-function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDelete, onOpen }: WorkspaceRowProps) {
+const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, selected }: WorkspaceRowProps) {
   const id = project.id;
   const url = safeHttpUrl(project.workspaceUrl);
   const canOpen = project.status === 'running' && url !== null;
   const showReason = (project.status === 'error' || project.status === 'creating') && project.statusReason;
   const busy = pending !== undefined;
   return (
-    <tr data-testid={`workspace-row-${id}`} data-status={project.status} aria-busy={busy}>
+    <tr data-testid={`workspace-row-${id}`} data-status={project.status} aria-busy={busy} className={selected ? 'is-selected' : undefined}>
       <td>
         <div className="workspace-name">
-          <span className="workspace-name__text" title={project.name} data-testid={`workspace-name-${id}`}>
-            {project.name}
-          </span>
+          <button
+            type="button"
+            className="workspace-name__button"
+            onClick={() => onDetails(project)}
+            aria-expanded={selected}
+            aria-label={`Details of ${project.name}`}
+            data-testid={`workspace-details-${id}`}
+          >
+            <span className="workspace-name__text" title={project.name} data-testid={`workspace-name-${id}`}>
+              {project.name}
+            </span>
+          </button>
           {project.passwordProtected ? (
             <span className="workspace-name__lock" title="Password protected" aria-label="Password protected">
               <Icon name="lock" />
@@ -165,4 +185,4 @@ function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDe
       </td>
     </tr>
   );
-}
+});
