@@ -41,6 +41,7 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
       ? { tag: 'xares/workspace:0.1.0', state: 'building', progress: 0.42, message: 'Step 7/15: installing code-server 4.100.3' }
       : { tag: 'xares/workspace:0.1.0', state: 'present', progress: 1, message: '' },
     projects: new Map(),
+    notes: new Map(),
     limits: { maxConcurrentWorkspaces: 20, cpuPerWorkspace: 4, memoryPerWorkspaceMB: 8192, enableResourceLimits: true },
   };
   if (scenario !== 'empty') {
@@ -140,6 +141,38 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
         setTimeout(() => state.projects.has(p.id) && update({ ...p, status: 'running', statusReason: undefined }), 1500);
         return json(res, 201, { success: true, project: p, ...(body.password ? { password: body.password } : {}) });
       }
+      if (url.pathname === '/api/projects/groups' && req.method === 'GET') {
+        const groups = [...new Set([...state.projects.values()].map((p) => p.group).filter(Boolean))].sort();
+        return json(res, 200, { success: true, groups });
+      }
+      const meta = url.pathname.match(/^\/api\/projects\/([a-z0-9]{12})\/(notes|name|group|disk-usage)$/);
+      if (meta) {
+        const p = state.projects.get(meta[1]);
+        if (!p) return fail(res, 404, 'PROJECT_NOT_FOUND', 'Project not found');
+        const body = req.method === 'PUT' ? ((await readBody(req)) ?? {}) : {};
+        if (meta[2] === 'notes' && req.method === 'GET') return json(res, 200, { success: true, notes: state.notes.get(p.id) ?? '' });
+        if (meta[2] === 'notes') {
+          if (typeof body.notes !== 'string') return fail(res, 400, 'VALIDATION_ERROR', 'Validation failed', { notes: 'Notes must be a string' });
+          if (Buffer.byteLength(body.notes) > 10240) return fail(res, 413, 'PAYLOAD_TOO_LARGE', 'Notes must be at most 10240 bytes (10 KB)');
+          state.notes.set(p.id, body.notes);
+          return json(res, 200, { success: true, message: 'Notes updated successfully' });
+        }
+        if (meta[2] === 'name') {
+          const name = typeof body.name === 'string' ? body.name.trim() : '';
+          if (!name || name.length > 100) return fail(res, 400, 'INVALID_PROJECT_NAME', 'Name must be 1-100 characters', { name: 'Name must be 1-100 characters' });
+          if ([...state.projects.values()].some((o) => o.id !== p.id && o.name.toLowerCase() === name.toLowerCase())) {
+            return fail(res, 400, 'PROJECT_EXISTS', `A project named "${name}" already exists`, { name: 'Project name already exists' });
+          }
+          update({ ...p, name });
+          return json(res, 200, { success: true, message: 'Project name updated successfully' });
+        }
+        if (meta[2] === 'group') {
+          update({ ...p, group: typeof body.group === 'string' && body.group.trim() ? body.group.trim() : null });
+          return json(res, 200, { success: true, message: 'Project group updated successfully' });
+        }
+        if (p.status !== 'running' && p.status !== 'stopped') return fail(res, 409, 'INVALID_STATE', 'The workspace has no container, so it uses no disk space.');
+        return json(res, 200, { success: true, diskUsage: { bytes: 48_300_000, totalBytes: 2_950_000_000, readable: '46.1 MB', totalReadable: '2.7 GB' } });
+      }
       const match = url.pathname.match(/^\/api\/projects\/([a-z0-9]{12})(\/start|\/stop)?$/);
       if (match) {
         const p = state.projects.get(match[1]);
@@ -162,7 +195,10 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
           broadcast({ type: 'project.removed', projectId: p.id });
           return json(res, 200, { success: true, message: 'Project deleted successfully', projectId: p.id });
         }
-        return json(res, 200, { success: true, project: { ...p, container: null } });
+        const container = p.status === 'running'
+          ? { status: 'running', health: 'healthy', uptime: '1h 12m', resources: { cpu: `${(Math.random() * 30).toFixed(1)}%`, memory: '412.5MB' } }
+          : p.status === 'stopped' ? { status: 'exited', health: 'none', uptime: '0m', resources: { cpu: '0.0%', memory: '0B' } } : null;
+        return json(res, 200, { success: true, project: { ...p, container } });
       }
       return fail(res, 404, 'NOT_FOUND', 'No such API route');
     }

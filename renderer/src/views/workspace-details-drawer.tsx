@@ -32,9 +32,9 @@ export interface WorkspaceDetailsDrawerProps {
   onClose: () => void;
 }
 
-/** The server's words for a failed save, preferring the field's own message. */
+/** The server's words for a failed save: its message, or the field's own one when the message is generic. */
 function fieldError(error: unknown, field: string): string {
-  if (error instanceof ApiError) return error.details[field] && error.details[field] !== error.message ? `${error.message} (${error.details[field]})` : error.message;
+  if (error instanceof ApiError && error.code === 'VALIDATION_ERROR' && error.details[field]) return error.details[field];
   return describeError(error);
 }
 
