@@ -1,7 +1,7 @@
 // Development aid (not shipped, not a test): serves the built dashboard (dist/renderer) under /admin/ with the
 // server's CSP, plus an in-memory fake of the admin API and its event stream, so the UI can be driven and
 // screenshotted in Chromium without Docker. Usage: node renderer/dev/fake-api-server.mjs [port] [scenario]
-// Scenarios: populated (default), empty, docker-down, building.
+// Scenarios: populated (default), empty, docker-down, building, many (200 workspaces).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -44,7 +44,7 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
     notes: new Map(),
     limits: { maxConcurrentWorkspaces: 20, cpuPerWorkspace: 4, memoryPerWorkspaceMB: 8192, enableResourceLimits: true },
   };
-  if (scenario !== 'empty') {
+  if (scenario !== 'empty' && scenario !== 'many') {
     const rows = [
       { name: 'python-basics-teacher', type: 'python-flask', status: 'running', passwordProtected: true, group: 'workshop-monday', createdAt: new Date(now - 86400_000).toISOString() },
       { name: 'Seat 1', type: 'python-flask', status: 'running', group: 'workshop-monday', proxyMode: 'logging', createdAt: new Date(now - 7200_000).toISOString() },
@@ -56,6 +56,14 @@ export async function startFakeApiServer({ port = 0, scenario = 'populated' } = 
     ];
     for (const row of rows) {
       const p = project(row);
+      p.workspaceUrl = `http://${p.id}.localhost:8080/`;
+      state.projects.set(p.id, p);
+    }
+  }
+  if (scenario === 'many') {
+    // 200 workspaces for checking that long lists stay responsive.
+    for (let i = 1; i <= 200; i++) {
+      const p = project({ name: `Seat ${i}`, status: i % 5 === 0 ? 'stopped' : 'running', group: `group-${i % 4}`, createdAt: new Date(now - i * 1000).toISOString() });
       p.workspaceUrl = `http://${p.id}.localhost:8080/`;
       state.projects.set(p.id, p);
     }

@@ -88,7 +88,7 @@ export function WorkspacesPage() {
   };
 
   return (
-    <main className="page" aria-labelledby="page-title">
+    <main className={selectedProject ? 'page page--with-details' : 'page'} aria-labelledby="page-title">
       <div className="page__header">
         <div>
           <h1 id="page-title" className="page__title">
