@@ -16,6 +16,7 @@ import { projectsRouter } from './http/projects-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
+import { loadOrCreateGateSecret } from './routing/workspace-gate.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from './routing/workspace-router.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
 import { ImageService, resolveWorkspaceImageTag } from './services/image-service.js';
@@ -116,7 +117,12 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   });
   app.use(errorHandler((error) => logger.error({ err: error }, 'unexpected error')));
 
-  const router: WorkspaceRouter = createWorkspaceRouter({ baseDomain: config.baseDomain, routeTable: projects, logger });
+  const router: WorkspaceRouter = createWorkspaceRouter({
+    baseDomain: config.baseDomain,
+    routeTable: projects,
+    logger,
+    gate: { secret: loadOrCreateGateSecret(config.dataDir), verifyPassword: (projectId, password) => projects.verifyGatePassword(projectId, password) },
+  });
 
   const sockets = new Set<Duplex>();
   const server = http.createServer((req, res) => {

@@ -206,3 +206,27 @@ export type DiskUsage = z.infer<typeof DiskUsage>;
 
 export const DiskUsageResponse = z.object({ success: z.literal(true), diskUsage: DiskUsage });
 export type DiskUsageResponse = z.infer<typeof DiskUsageResponse>;
+
+/**
+ * `PUT /api/projects/:projectId/password` body (api-reference "Set or Change Password"): exactly one of
+ * `newPassword` (8–50 characters, no control characters) or `removePassword: true`; `currentPassword` is
+ * checked by the server when the workspace is protected (401 INVALID_WORKSPACE_PASSWORD).
+ */
+export const SetPasswordRequest = z
+  .object({
+    currentPassword: z.string({ error: 'Current password must be a string' }).max(200, 'Current password is too long').optional(),
+    newPassword: WorkspacePassword.optional(),
+    removePassword: z.boolean({ error: 'removePassword must be true or false' }).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const setting = value.newPassword !== undefined;
+    const removing = value.removePassword === true;
+    if (setting === removing) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'Give either newPassword or removePassword: true (exactly one)' });
+    }
+  });
+export type SetPasswordRequest = z.output<typeof SetPasswordRequest>;
+
+/** Answer of `PUT /api/projects/:projectId/password`. */
+export const SetPasswordResponse = z.object({ success: z.literal(true), message: z.string(), passwordProtected: z.boolean() });
+export type SetPasswordResponse = z.infer<typeof SetPasswordResponse>;

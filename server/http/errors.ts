@@ -14,6 +14,7 @@ const FIELD_CODES: Record<string, ErrorCode> = {
   projectName: 'INVALID_PROJECT_NAME',
   projectType: 'INVALID_PROJECT_TYPE',
   password: 'INVALID_PASSWORD',
+  newPassword: 'INVALID_PASSWORD',
 };
 
 /**

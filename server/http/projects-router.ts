@@ -2,6 +2,7 @@ import { Router } from 'express';
 import {
   CreateProjectRequest,
   RenameProjectRequest,
+  SetPasswordRequest,
   UpdateGroupRequest,
   UpdateNotesRequest,
   WorkspacePasswordBody,
@@ -13,6 +14,7 @@ import {
   type ListGroupsResponse,
   type ListProjectsResponse,
   type MessageResponse,
+  type SetPasswordResponse,
   type StartProjectResponse,
   type StopProjectResponse,
 } from '../contract/index.js';
@@ -48,6 +50,13 @@ export function projectsRouter(projects: ProjectsService): Router {
 
   router.get('/:projectId', async (req, res) => {
     const body: GetProjectResponse = { success: true, project: await projects.get(req.params.projectId) };
+    res.json(body);
+  });
+
+  router.put('/:projectId/password', async (req, res) => {
+    const request = parseOrThrow(SetPasswordRequest, req.body ?? {});
+    const result = await projects.setPassword(req.params.projectId, request.currentPassword, request.newPassword ?? null);
+    const body: SetPasswordResponse = { success: true, message: 'Password updated successfully', passwordProtected: result.passwordProtected };
     res.json(body);
   });
 

@@ -3,7 +3,17 @@
  * or database call on the hot path).
  */
 export type RouteTarget =
-  | { kind: 'running'; projectId: string; name: string; port: number }
+  | {
+      kind: 'running';
+      projectId: string;
+      name: string;
+      port: number;
+      /**
+       * Present when the workspace is password-protected: its current argon2id hash (never sent to clients).
+       * The router's gate signs sessions for it and passes it upstream as code-server's session cookie.
+       */
+      passwordHash?: string;
+    }
   | { kind: 'not-running'; projectId: string; name: string; status: 'creating' | 'stopped' | 'error'; reason?: string }
   | { kind: 'unknown'; projectId: string };
 

@@ -85,6 +85,7 @@ export function sendStatusPage(req: http.IncomingMessage, res: http.ServerRespon
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

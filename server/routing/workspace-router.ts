@@ -5,6 +5,7 @@ import type pino from 'pino';
 import type { RouteTable, RouteTarget } from './route-table.js';
 import { classifyHost, normalizeBaseDomain, type HostClass } from './workspace-host.js';
 import { sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
+import { createWorkspaceGate, type WorkspaceGate, type WorkspaceGateOptions } from './workspace-gate.js';
 
 export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
 
@@ -48,6 +49,11 @@ export interface WorkspaceRouterOptions {
   /** Resolves a project id to its route, synchronously from memory, per request. */
   routeTable: RouteTable;
   logger: pino.Logger;
+  /**
+   * Password gate of protected workspaces (`workspace-gate.ts`). Without it, a protected workspace (a route
+   * with `passwordHash`) is never proxied: it gets a 503 page (fail closed).
+   */
+  gate?: WorkspaceGateOptions;
 }
 
 /**
@@ -100,6 +106,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   // toProxy: http-proxy then forwards req.url verbatim instead of re-serialising it through the legacy
   // url.parse (which turns `\` into `/` and costs time per request); we only accept origin-form targets.
   const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true, toProxy: true });
+  const gate: WorkspaceGate | null = opts.gate ? createWorkspaceGate(opts.gate) : null;
   const hostCache = new Map<string, HostClass | null>();
   const webOptionsByPort = new Map<number, ProxyCallOptions>();
   const wsOptionsByPort = new Map<number, ProxyCallOptions>();
@@ -295,6 +302,23 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
         sendStatusPage(req, res, routed);
         return true;
       }
+      const passwordHash = routed.target.passwordHash;
+      if (passwordHash !== undefined) {
+        if (gate === null) {
+          sendStatusPage(req, res, GATE_UNAVAILABLE_PAGE);
+          return true;
+        }
+        const { projectId, workspaceName } = routed.state;
+        if (gate.isLoginPath(req.url)) {
+          gate.handleLogin(req, res, projectId, workspaceName);
+          return true;
+        }
+        if (!gate.hasSession(req, projectId, passwordHash)) {
+          gate.sendLoginPage(req, res, workspaceName);
+          return true;
+        }
+        setUpstreamCookie(req, gate, passwordHash);
+      }
       if (!prepareRequest(req, routed.state, false)) {
         sendStatusPage(req, res, BAD_REQUEST_PAGE);
         return true;
@@ -315,6 +339,15 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       if (!('target' in routed)) {
         writeSocketStatus(socket, routed);
         return true;
+      }
+      const passwordHash = routed.target.passwordHash;
+      if (passwordHash !== undefined) {
+        // No login form over a WebSocket: without a valid session the upgrade is refused with 401.
+        if (gate === null || !gate.hasSession(req, routed.state.projectId, passwordHash)) {
+          writeSocketStatus(socket, gate === null ? GATE_UNAVAILABLE_PAGE : SIGN_IN_REQUIRED_PAGE);
+          return true;
+        }
+        setUpstreamCookie(req, gate, passwordHash);
       }
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET' || !prepareRequest(req, routed.state, true)) {
         writeSocketStatus(socket, BAD_REQUEST_PAGE);
@@ -358,6 +391,20 @@ function releaseUpstreamOnClientClose(this: ResponseWithUpstream): void {
 function cutClientOnIncompleteUpstream(this: UpstreamResponseWithClient): void {
   if (!this.complete) this[CLIENT_RESPONSE]?.destroy();
 }
+
+/**
+ * Replaces the request's cookies for the upstream: our gate cookies and any client-sent code-server session
+ * go, code-server's session for the current hash comes in (code-server accepts the hash itself as session,
+ * see server/services/code-server-auth.ts), so the workspace never sees a gate cookie.
+ */
+function setUpstreamCookie(req: http.IncomingMessage, gate: WorkspaceGate, passwordHash: string): void {
+  const cookie = gate.upstreamCookie(req.headers.cookie, `${CODE_SERVER_SESSION_COOKIE}=${passwordHash}`);
+  if (cookie === undefined) delete req.headers.cookie;
+  else req.headers.cookie = cookie;
+}
+
+/** code-server's session cookie (code-server 4.100.3 `CookieKeys.Session`). */
+const CODE_SERVER_SESSION_COOKIE = 'code-server-session';
 
 function ignoreSocketError(): void {
   // Client sockets fail for ordinary reasons (reset, tab closed); the 'close' that follows cleans up.
@@ -419,6 +466,8 @@ const NO_WORKSPACE_PAGE: StatusPage = {
 };
 const BAD_REQUEST_PAGE: StatusPage = { status: 400, title: 'Bad request', message: 'This request cannot be sent to a workspace.' };
 const SHUTTING_DOWN_PAGE: StatusPage = { status: 503, title: 'Server is stopping', message: 'The Xares server is shutting down. Try again when it is back.', refreshSeconds: 10 };
+const GATE_UNAVAILABLE_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'This workspace is password-protected and its sign-in is not available on this server.' };
+const SIGN_IN_REQUIRED_PAGE: StatusPage = { status: 401, title: 'Sign-in required', message: 'This workspace is password-protected. Open it in the browser and sign in first.' };
 const ROUTE_FAILED_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'The server could not look up this workspace. Try again in a moment.', refreshSeconds: 10 };
 
 function unknownWorkspacePage(projectId: string): StatusPage {

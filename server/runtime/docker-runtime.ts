@@ -163,6 +163,7 @@ export class DockerRuntime implements WorkspaceRuntime {
         },
         ExposedPorts: { [PORT_KEY]: {} },
         HostConfig: hostConfig,
+        ...(spec.command ? { Cmd: spec.command } : {}),
       });
       return container.id;
     } catch (error) {
@@ -264,6 +265,15 @@ export class DockerRuntime implements WorkspaceRuntime {
     const name = workspaceContainerName(projectId);
     try {
       await this.docker.getContainer(name).putArchive(archive, { path: destPath });
+    } catch (error) {
+      throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+  }
+
+  async signal(projectId: string, signal: string): Promise<void> {
+    const name = workspaceContainerName(projectId);
+    try {
+      await this.docker.getContainer(name).kill({ signal });
     } catch (error) {
       throw mapEngineError(error, `Container ${name} does not exist`);
     }

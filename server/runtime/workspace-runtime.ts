@@ -31,6 +31,11 @@ export interface WorkspaceSpec {
   pidsLimit: number | null;
   /** Extra labels beside ours. */
   labels?: Record<string, string>;
+  /**
+   * Container command replacing the image's CMD (the image's ENTRYPOINT, tini, stays in front), or absent for
+   * the image's own. Never a secret: `docker inspect` shows it.
+   */
+  command?: string[];
 }
 
 /** A workspace container as the engine reports it. */
@@ -115,4 +120,9 @@ export interface WorkspaceRuntime {
   putArchive(projectId: string, destPath: string, archive: Buffer): Promise<void>;
   /** True when an image with that tag exists locally. */
   hasImage(tag: string): Promise<boolean>;
+  /**
+   * Sends a signal (e.g. `SIGHUP`) to the container's main process (Docker `POST /containers/{id}/kill`).
+   * @throws ContainerNotFoundError when the container does not exist; an engine error when it is not running.
+   */
+  signal(projectId: string, signal: string): Promise<void>;
 }

@@ -26,6 +26,7 @@ import { DuplicateProjectNameError, type ProjectRecord, type Store } from '../st
 import { capabilitiesFromConfig, unavailableOptionDetails, type ServerCapabilities } from './capabilities.js';
 import { formatBytes, formatPercent, formatUptime } from './format.js';
 import type { ImageService } from './image-service.js';
+import { CODE_SERVER_SESSION_COOKIE, workspaceCommand, writeCodeServerConfig } from './code-server-auth.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
@@ -267,6 +268,7 @@ export class ProjectsService implements RouteTable {
     if (!live) return { kind: 'unknown', projectId };
     const { record } = live;
     if (record.status === 'running' && live.hostPort) {
+      if (record.passwordHash) return { kind: 'running', projectId, name: record.name, port: live.hostPort, passwordHash: record.passwordHash };
       return { kind: 'running', projectId, name: record.name, port: live.hostPort };
     }
     const status = record.status === 'running' ? 'creating' : record.status;
@@ -352,6 +354,12 @@ export class ProjectsService implements RouteTable {
         containerId = await runtime.create(this.specFor(record));
       } catch (error) {
         throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the workspace container');
+      }
+      try {
+        await writeCodeServerConfig(runtime, id, passwordHash);
+      } catch (error) {
+        await runtime.remove(id).catch(() => undefined);
+        throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not configure the workspace editor');
       }
       // Starter files go in here, before the first start and only on this path: a restart, a re-created
       // container or a clone never gets them again, so participants' edits are never overwritten (issue #3).
@@ -459,6 +467,67 @@ export class ProjectsService implements RouteTable {
       this.options.bus.publish({ type: 'project.removed', projectId });
       this.options.logger.info({ projectId }, 'workspace deleted');
     });
+  }
+
+  // ---------------------------------------------------------------- passwords (issue #3 "Passwords")
+
+  /**
+   * Sets, changes or removes the password of a workspace (api-reference "Set or Change Password").
+   * A protected workspace needs its current password first. The new argon2id hash is in force for the router's
+   * gate at once (every session of the old password ends, see routing/workspace-gate.ts). code-server's own
+   * configuration in the container is rewritten too; a running workspace's code-server is restarted inside the
+   * same container (SIGHUP to the supervising loop; files and the container stay), a stopped one reads it at
+   * its next start (the configuration is also rewritten before every start).
+   * @returns whether the workspace is protected afterwards.
+   * @throws ServiceError PROJECT_NOT_FOUND, INVALID_WORKSPACE_PASSWORD (wrong or missing current password).
+   */
+  async setPassword(projectId: string, currentPassword: unknown, newPassword: string | null): Promise<{ passwordProtected: boolean }> {
+    const live = this.require(projectId);
+    await this.checkPassword(live, currentPassword);
+    const passwordHash = newPassword === null ? null : await hashPassword(newPassword);
+    return this.withLock(projectId, async () => {
+      if (!this.projects.has(projectId) || live.deleting) throw notFound();
+      this.options.store.projects.setPasswordHash(projectId, passwordHash);
+      live.record = { ...live.record, passwordHash };
+      this.publish(live);
+      this.options.logger.info({ projectId, passwordProtected: passwordHash !== null }, 'workspace password changed');
+      await this.applyCodeServerPassword(live);
+      return { passwordProtected: passwordHash !== null };
+    });
+  }
+
+  /**
+   * The gate's password check (routing/workspace-gate.ts): resolves to the current hash when `password` matches
+   * it, else null. argon2id, so slow by design; the gate rate-limits failures before calling it.
+   */
+  async verifyGatePassword(projectId: string, password: string): Promise<string | null> {
+    const live = ProjectId.safeParse(projectId).success ? this.projects.get(projectId) : undefined;
+    const hash = live?.record.passwordHash;
+    if (!live || live.deleting || !hash) return null;
+    if (!(await verifyPassword(hash, password))) return null;
+    // Changed while we were verifying: the session would be for a password that is no longer in force.
+    return live.record.passwordHash === hash ? hash : null;
+  }
+
+  /** Rewrites code-server's configuration in the container and restarts code-server when it runs. Never throws. */
+  private async applyCodeServerPassword(live: LiveProject): Promise<void> {
+    const { runtime, logger } = this.options;
+    const id = live.record.id;
+    try {
+      await writeCodeServerConfig(runtime, id, live.record.passwordHash);
+      const info = await runtime.inspect(id);
+      if (info?.running) {
+        await runtime.signal(id, 'SIGHUP');
+        if (info.hostPort && !(await editorAcceptsPassword(info.hostPort, live.record.passwordHash, EDITOR_RESTART_TIMEOUT_MS))) {
+          logger.warn({ projectId: id }, 'code-server did not come back with the new password in time');
+        }
+      }
+    } catch (error) {
+      if (error instanceof ContainerNotFoundError) return;
+      // The router's gate already uses the new password; code-server keeps the old one (it then shows its own
+      // login, never the IDE) until the next start rewrites its configuration.
+      logger.warn({ projectId: id, err: errorMessage(error) }, 'could not update the editor password in the container');
+    }
   }
 
   // ---------------------------------------------------------------- metadata (api-reference "Project Notes", "Project Metadata")
@@ -582,6 +651,9 @@ export class ProjectsService implements RouteTable {
       this.setStatus(live, 'creating', 'Starting the container');
       let info: WorkspaceContainer;
       try {
+        // code-server's configuration is written before every start, so a password changed while the
+        // workspace was stopped (or whose earlier write failed) is in force from this start on.
+        await writeCodeServerConfig(runtime, id, live.record.passwordHash);
         info = await runtime.start(id);
       } catch (error) {
         if (!(error instanceof ContainerNotFoundError)) throw error;
@@ -589,6 +661,7 @@ export class ProjectsService implements RouteTable {
         await this.options.images.requireReady();
         live.record.containerId = await runtime.create(this.specFor(live.record));
         this.options.store.projects.setContainerId(id, live.record.containerId);
+        await writeCodeServerConfig(runtime, id, live.record.passwordHash);
         info = await runtime.start(id);
       }
       live.hostPort = info.hostPort;
@@ -702,6 +775,8 @@ export class ProjectsService implements RouteTable {
         VSCODE_PROXY_URI: `http://${record.id}-{{port}}.${config.baseDomain}${this.portSuffix()}/`,
         PROXY_DOMAIN: config.baseDomain,
       },
+      // Supervising loop around code-server (restartable on a password change); no secret in it.
+      command: workspaceCommand(),
       memoryBytes: limits ? MEMORY_LIMIT_MB[record.memoryLimit] * 1024 * 1024 : null,
       nanoCpus: limits ? Math.round(Number(record.cpuCores) * 1e9) : null,
       pidsLimit: limits ? WORKSPACE_PIDS_LIMIT : null,
@@ -778,6 +853,31 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How long a password change waits for the restarted code-server to accept the new password (ms). */
+const EDITOR_RESTART_TIMEOUT_MS = 30_000;
+
+/**
+ * Polls code-server at 127.0.0.1:port until it serves the workbench (`/?folder=/workspace` → 200) to a request
+ * carrying code-server's session for `passwordHash` (none for an open workspace): then it runs with the new
+ * configuration (the old process would answer 302 to its login page, or 200 without a cookie).
+ * @returns false when `timeoutMs` passed first.
+ */
+async function editorAcceptsPassword(port: number, passwordHash: string | null, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  const headers: Record<string, string> = passwordHash === null ? {} : { cookie: `${CODE_SERVER_SESSION_COOKIE}=${passwordHash}` };
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/?folder=/workspace`, { headers, redirect: 'manual', signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      if (response.status === 200) return true;
+    } catch {
+      // Restarting: connection refused for a moment.
+    }
+    await delay(READINESS_POLL_MS);
+  }
+  return false;
 }
 
 /** True when code-server answers 200 on `/healthz` at 127.0.0.1:port within 2 s. */

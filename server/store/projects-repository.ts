@@ -89,6 +89,7 @@ export class ProjectsRepository {
       setGroup: db.prepare('UPDATE projects SET group_name = ? WHERE id = ?'),
       notes: db.prepare<[string], { notes: string }>('SELECT notes FROM projects WHERE id = ?'),
       setNotes: db.prepare('UPDATE projects SET notes = ? WHERE id = ?'),
+      setPasswordHash: db.prepare('UPDATE projects SET password_hash = ? WHERE id = ?'),
     };
   }
 
@@ -155,6 +156,11 @@ export class ProjectsRepository {
   /** Replaces the notes text, stored exactly as given. @returns false when no such project. */
   setNotes(id: string, notes: string): boolean {
     return this.statements.setNotes.run(notes, id).changes > 0;
+  }
+
+  /** Sets (argon2id PHC string) or removes (null) the password hash of a project. @returns false when no such id. */
+  setPasswordHash(id: string, passwordHash: string | null): boolean {
+    return this.statements.setPasswordHash.run(passwordHash, id).changes > 0;
   }
 
   /** @returns false when no such project. */

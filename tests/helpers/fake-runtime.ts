@@ -30,6 +30,7 @@ export function createFakeRuntime(state: FakeRuntimeState): WorkspaceRuntime {
     list: notHere('list'),
     stats: notHere('stats'),
     putArchive: notHere('putArchive'),
+    signal: notHere('signal'),
     diskUsage: notHere('diskUsage'),
     watch: () => () => undefined,
   };
