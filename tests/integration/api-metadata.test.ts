@@ -15,6 +15,8 @@ import {
   ListGroupsResponse,
   MAX_NOTES_BYTES,
   MessageResponse,
+  type ProjectSummary,
+  type ServerEvent,
 } from '../../server/contract/index.js';
 import { openStore } from '../../server/store/index.js';
 import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
@@ -173,6 +175,47 @@ describe('rename', () => {
 
   it.each(UNKNOWN_IDS)('answers 404 PROJECT_NOT_FOUND for unknown id %s', async (unknown) => {
     expectError(await t.api('PUT', `/api/projects/${unknown}/name`, { name: 'Fine Name' }), 404, 'PROJECT_NOT_FOUND');
+  });
+});
+
+describe('live updates', () => {
+  it('sends rename and group changes to open dashboards over the event stream, never the notes', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${t.url}/api/events`, { headers: { authorization: `Bearer ${t.token}` }, signal: controller.signal });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    const events: ServerEvent[] = [];
+    let buffer = '';
+    const pump = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const data = buffer.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
+          buffer = buffer.slice(end + 2);
+          if (data) events.push(JSON.parse(data) as ServerEvent);
+        }
+      }
+    })().catch(() => undefined);
+    try {
+      await pollUntil(() => events.some((e) => e.type === 'hello'), { timeoutMs: 5_000, description: 'hello event' });
+      const updated = (check: (p: ProjectSummary) => boolean) => () => events.some((e) => e.type === 'project.updated' && e.project.id === id && check(e.project));
+      expect((await t.api('PUT', `/api/projects/${id}/name`, { name: 'Live Name' })).status).toBe(200);
+      await pollUntil(updated((p) => p.name === 'Live Name'), { timeoutMs: 5_000, description: 'rename event' });
+      expect((await t.api('PUT', `/api/projects/${id}/group`, { group: 'live-group' })).status).toBe(200);
+      await pollUntil(updated((p) => p.group === 'live-group'), { timeoutMs: 5_000, description: 'group event' });
+      expect((await t.api('PUT', `/api/projects/${id}/notes`, { notes: 'secret-ish note 4711' })).status).toBe(200);
+      expect((await t.api('PUT', `/api/projects/${id}/name`, { name: 'Meta Seat' })).status).toBe(200);
+      expect((await t.api('PUT', `/api/projects/${id}/group`, { group: null })).status).toBe(200);
+      await pollUntil(updated((p) => p.name === 'Meta Seat' && p.group === null), { timeoutMs: 5_000, description: 'reset event' });
+      expect(JSON.stringify(events)).not.toContain('4711');
+    } finally {
+      controller.abort();
+      await pump;
+    }
   });
 });
 
