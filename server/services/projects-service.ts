@@ -85,6 +85,8 @@ export class ProjectsService implements RouteTable {
   /** Names (lower-case) of creations in flight, so two concurrent creates cannot take the same name. */
   private readonly pendingNames = new Set<string>();
   private pendingCreates = 0;
+  /** Workspaces whose start passed the concurrent-limit check and is still running (counted as active meanwhile). */
+  private readonly startReservations = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private stopWatching: (() => void) | null = null;
   private closed = false;
@@ -403,12 +405,18 @@ export class ProjectsService implements RouteTable {
     const live = this.require(projectId);
     return this.withLock(projectId, async () => {
       if (live.record.status === 'running' && live.hostPort) return this.toSummary(live.record);
-      const active = this.activeCount() - (live.record.status === 'creating' ? 1 : 0);
-      if (active + this.pendingCreates >= this.options.config.maxConcurrentWorkspaces) {
+      const othersActive = this.activeCount() - (this.isActive(live) ? 1 : 0);
+      if (othersActive + this.pendingCreates >= this.options.config.maxConcurrentWorkspaces) {
         throw new ServiceError('CONCURRENT_LIMIT_REACHED', `The maximum of ${this.options.config.maxConcurrentWorkspaces} running workspaces is reached`);
       }
-      await this.requireEngine();
-      await this.startContainer(live, true);
+      // Reserve the slot before the first await, so parallel starts of other workspaces see it taken.
+      this.startReservations.add(projectId);
+      try {
+        await this.requireEngine();
+        await this.startContainer(live, true);
+      } finally {
+        this.startReservations.delete(projectId);
+      }
       if (live.record.status === 'error') {
         throw new ServiceError('CONTAINER_CREATE_FAILED', `The workspace did not start: ${live.record.statusReason ?? 'unknown reason'}`);
       }
@@ -715,10 +723,15 @@ export class ProjectsService implements RouteTable {
     this.options.bus.publish({ type: 'project.updated', project: this.toSummary(live.record) });
   }
 
+  /** Workspaces that count against `maxConcurrentWorkspaces`: running, starting, or with a start reserved. */
   private activeCount(): number {
     let active = 0;
-    for (const live of this.projects.values()) if (live.record.status === 'running' || live.record.status === 'creating') active += 1;
+    for (const live of this.projects.values()) if (this.isActive(live)) active += 1;
     return active;
+  }
+
+  private isActive(live: LiveProject): boolean {
+    return live.record.status === 'running' || live.record.status === 'creating' || this.startReservations.has(live.record.id);
   }
 
   private require(projectId: string): LiveProject {

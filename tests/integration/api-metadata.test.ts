@@ -378,3 +378,28 @@ describe('across a restart', () => {
     expect((await t.api('GET', `/api/projects/${id}`)).body.project.name).toBe('Offline Rename');
   });
 });
+
+describe('concurrent limit under parallel starts', () => {
+  it('lets only one of two simultaneous starts through when one slot is free', async () => {
+    const limited = await startTestServer({ maxConcurrentWorkspaces: 1 });
+    try {
+      const ids: string[] = [];
+      for (const name of ['race-a', 'race-b']) {
+        const created = await limited.api('POST', '/api/projects/create', { projectName: name, projectType: 'empty' });
+        expect(created.status).toBe(201);
+        ids.push(created.body.project.id);
+        await limited.waitForStatus(created.body.project.id, 'running');
+        expect((await limited.api('POST', `/api/projects/${created.body.project.id}/stop`, {})).status).toBe(200);
+      }
+      const results = await Promise.all(ids.map((projectId) => limited.api('POST', `/api/projects/${projectId}/start`)));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(results.find((r) => r.status === 409)!.body).toMatchObject({ success: false, code: 'CONCURRENT_LIMIT_REACHED' });
+      const running = await Promise.all(ids.map(async (projectId) => (await docker.getContainer(`workspace-${projectId}`).inspect()).State.Running));
+      expect(running.filter(Boolean).length).toBe(1);
+      // A create while the slot is taken is refused too.
+      expect((await limited.api('POST', '/api/projects/create', { projectName: 'race-c', projectType: 'empty' })).status).toBe(409);
+    } finally {
+      await limited.dispose();
+    }
+  });
+});
