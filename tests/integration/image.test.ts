@@ -161,6 +161,9 @@ describe(`workspace image ${tag}`, () => {
     // Flask from Debian (python-flask template offline), also seen by a venv with system site packages.
     await expectCommand(container, 'python3 -c "import flask; print(flask.__name__)"', /^flask$/);
     await expectCommand(container, 'python3 -m venv --system-site-packages /tmp/vs && /tmp/vs/bin/python -c "import flask; print(1)"', /^1$/);
+    // Java 17 and Maven for the java-spring template.
+    await expectCommand(container, 'java -version 2>&1 | head -n 1', /version "17\./);
+    await expectCommand(container, 'mvn -v 2>&1 | head -n 1', /Apache Maven 3\./);
   });
 
   it('turns off the workspace trust prompt and telemetry in the default user settings', async () => {
