@@ -71,7 +71,12 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
   onCloseRef.current = onClose;
 
   useEffect(() => {
+    // Focus into the panel on open, and back to where it was (the row's name button) on close.
+    const previouslyFocused = document.activeElement as HTMLElement | null;
     panelRef.current?.focus();
+    return () => {
+      if (previouslyFocused?.isConnected) previouslyFocused.focus();
+    };
   }, [project.id]);
 
   const onKeyDown = (event: KeyboardEvent) => {
