@@ -41,6 +41,14 @@ export const READINESS_TIMEOUT_MS = 120_000;
 /** Interval between readiness probes (ms). */
 const READINESS_POLL_MS = 250;
 
+/**
+ * Limit message with the right number: `limitReachedMessage(1, 'running workspace')` →
+ * "The maximum of 1 running workspace is reached"; plural (`+s`) for every other count.
+ */
+export function limitReachedMessage(limit: number, noun: 'workspace' | 'running workspace'): string {
+  return `The maximum of ${limit} ${noun}${limit === 1 ? '' : 's'} is reached`;
+}
+
 /** A project as kept in memory: the record plus what the engine last told us. */
 interface LiveProject {
   record: ProjectRecord;
@@ -320,10 +328,10 @@ export class ProjectsService implements RouteTable {
       throw new ServiceError('PROJECT_EXISTS', `A project named "${request.projectName}" already exists`, { projectName: 'Project name already exists' });
     }
     if (this.projects.size + this.pendingCreates >= config.maxWorkspaces) {
-      throw new ServiceError('WORKSPACE_LIMIT_EXCEEDED', `The maximum of ${config.maxWorkspaces} workspaces is reached`);
+      throw new ServiceError('WORKSPACE_LIMIT_EXCEEDED', limitReachedMessage(config.maxWorkspaces, 'workspace'));
     }
     if (this.activeCount() + this.pendingCreates >= config.maxConcurrentWorkspaces) {
-      throw new ServiceError('CONCURRENT_LIMIT_REACHED', `The maximum of ${config.maxConcurrentWorkspaces} running workspaces is reached`);
+      throw new ServiceError('CONCURRENT_LIMIT_REACHED', limitReachedMessage(config.maxConcurrentWorkspaces, 'running workspace'));
     }
     this.pendingNames.add(nameKey);
     this.pendingCreates += 1;
@@ -407,7 +415,7 @@ export class ProjectsService implements RouteTable {
       if (live.record.status === 'running' && live.hostPort) return this.toSummary(live.record);
       const othersActive = this.activeCount() - (this.isActive(live) ? 1 : 0);
       if (othersActive + this.pendingCreates >= this.options.config.maxConcurrentWorkspaces) {
-        throw new ServiceError('CONCURRENT_LIMIT_REACHED', `The maximum of ${this.options.config.maxConcurrentWorkspaces} running workspaces is reached`);
+        throw new ServiceError('CONCURRENT_LIMIT_REACHED', limitReachedMessage(this.options.config.maxConcurrentWorkspaces, 'running workspace'));
       }
       // Reserve the slot before the first await, so parallel starts of other workspaces see it taken.
       this.startReservations.add(projectId);
@@ -872,21 +880,32 @@ function delay(ms: number): Promise<void> {
 const EDITOR_RESTART_TIMEOUT_MS = 30_000;
 
 /**
- * Polls code-server at 127.0.0.1:port until it serves the workbench (`/?folder=/workspace` → 200) to a request
- * carrying code-server's session for `passwordHash` (none for an open workspace): then it runs with the new
- * configuration (the old process would answer 302 to its login page, or 200 without a cookie).
+ * Polls code-server at 127.0.0.1:port until it runs with the configuration for `passwordHash`: the workbench
+ * (`/?folder=/workspace`) answers 200 to a request with code-server's session for that hash, and (when
+ * protected) 302 to one without. The process before the restart fails one of the two in every case (old
+ * hash: refuses the new session; was open: lets the cookie-less request in; was protected: refuses it).
  * @returns false when `timeoutMs` passed first.
  */
 async function editorAcceptsPassword(port: number, passwordHash: string | null, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  const headers: Record<string, string> = passwordHash === null ? {} : { cookie: `${CODE_SERVER_SESSION_COOKIE}=${passwordHash}` };
+  const workbenchStatus = async (cookie: string | null): Promise<number> => {
+    const response = await fetch(`http://127.0.0.1:${port}/?folder=/workspace`, {
+      headers: cookie === null ? {} : { cookie },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(2000),
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/?folder=/workspace`, { headers, redirect: 'manual', signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      if (response.status === 200) return true;
+      if (passwordHash === null) {
+        if ((await workbenchStatus(null)) === 200) return true;
+      } else if ((await workbenchStatus(`${CODE_SERVER_SESSION_COOKIE}=${passwordHash}`)) === 200 && (await workbenchStatus(null)) === 302) {
+        return true;
+      }
     } catch {
-      // Restarting: connection refused for a moment.
+      // Restarting: connection refused or reset for a moment.
     }
     await delay(READINESS_POLL_MS);
   }

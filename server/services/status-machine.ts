@@ -29,9 +29,12 @@ export function statusAfterEngineEvent(current: ProjectStatus, action: string): 
     case 'unpause':
       // The readiness probe decides when it becomes `running`.
       return current === 'running' ? null : { status: 'creating', reason: 'Waiting for code-server to answer' };
+    case 'kill':
+      // A signal was sent (e.g. SIGHUP to restart code-server after a password change): not an end by itself.
+      // When the container does end, its 'die' event follows.
+      return null;
     case 'die':
     case 'stop':
-    case 'kill':
       return current === 'stopped' || current === 'error' ? null : { status: 'stopped', reason: null };
     case 'oom':
       return { status: 'error', reason: 'The workspace ran out of memory' };

@@ -18,8 +18,11 @@ describe('transitions', () => {
 });
 
 describe('engine events', () => {
-  it('maps die/stop/kill to stopped, except when already stopped or in error', () => {
-    for (const action of ['die', 'stop', 'kill']) {
+  it('treats kill as a signal only: no change by itself (the die that ends a container follows it)', () => {
+    for (const from of ['running', 'creating', 'stopped', 'error'] as const) expect(statusAfterEngineEvent(from, 'kill')).toBeNull();
+  });
+  it('maps die/stop to stopped, except when already stopped or in error', () => {
+    for (const action of ['die', 'stop']) {
       expect(statusAfterEngineEvent('running', action)).toEqual({ status: 'stopped', reason: null });
       expect(statusAfterEngineEvent('stopped', action)).toBeNull();
       expect(statusAfterEngineEvent('error', action)).toBeNull();
