@@ -10,7 +10,7 @@ import { EventBus } from './events/event-bus.js';
 import { EventStreamHub } from './events/sse.js';
 import { AdminAuth, RateLimiter, loadOrCreateAdminToken } from './http/auth.js';
 import { dashboardRouter, securityHeaders } from './http/dashboard.js';
-import { errorHandler, sendError } from './http/errors.js';
+import { errorHandler, requireJsonContentType, sendError } from './http/errors.js';
 import { HostGuard } from './http/host-guard.js';
 import { projectsRouter } from './http/projects-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
@@ -98,7 +98,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   app.use((req, res, next) => (req.path === '/admin' ? res.redirect(301, '/admin/') : next()));
 
   const api = express.Router();
-  const json = express.json({ limit: API_BODY_LIMIT });
+  // 415 for bodies that are not declared JSON, before the parser would silently skip them.
+  const json = [requireJsonContentType, express.json({ limit: API_BODY_LIMIT })];
   api.use(hostGuard.checkOrigin);
   api.use(healthRouter(version, startedAt));
   api.use('/auth', json);

@@ -23,6 +23,7 @@ export const ErrorCode = z.enum([
   'FORBIDDEN_ORIGIN',
   'NOT_FOUND',
   'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
   'INVALID_STATE',
   'RATE_LIMITED',
   'INTERNAL_ERROR',

@@ -36,7 +36,7 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
  * names have the form `<source> <n>`.
  */
 export const ProjectName = z
-  .string({ error: 'Project name is required' })
+  .string({ error: (issue) => (issue.input === undefined ? 'Project name is required' : 'Project name must be text (a JSON string)') })
   .trim()
   .min(3, 'Project name must be 3-50 characters')
   .max(50, 'Project name must be 3-50 characters')
@@ -56,7 +56,10 @@ export const GroupName = z
   .max(50, 'Group must be at most 50 characters')
   .refine((value) => !CONTROL_CHARS.test(value), 'Group must not contain control characters');
 
-/** `POST /api/projects/create` body (api-reference "Create Project"). */
+/**
+ * `POST /api/projects/create` body (api-reference "Create Project"). `password` is required when
+ * `passwordProtected` is true and refused (VALIDATION_ERROR, via the issue's `params.errorCode`) when it is not.
+ */
 export const CreateProjectRequest = z
   .object({
     projectName: ProjectName,
@@ -72,6 +75,16 @@ export const CreateProjectRequest = z
   .superRefine((value, ctx) => {
     if (value.passwordProtected && value.password === undefined) {
       ctx.addIssue({ code: 'custom', path: ['password'], message: 'Password is required when passwordProtected is true' });
+    }
+    if (!value.passwordProtected && value.password !== undefined) {
+      // A password on an unprotected workspace would be dropped silently; refuse it instead. The password
+      // itself is fine, the combination is not: VALIDATION_ERROR rather than INVALID_PASSWORD.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'Set passwordProtected to true to protect the workspace with this password (or leave the password out)',
+        params: { errorCode: 'VALIDATION_ERROR' },
+      });
     }
   });
 /** Parsed create request (defaults applied). */

@@ -45,6 +45,9 @@ const SINGLE_FIELD_CASES: Array<[string, Record<string, unknown>, string, string
   ['password with a newline', { ...VALID, passwordProtected: true, password: 'line1\nline2xx' }, 'INVALID_PASSWORD', 'password'],
   ['password missing when protected', { ...VALID, passwordProtected: true }, 'INVALID_PASSWORD', 'password'],
   ['password not a string', { ...VALID, passwordProtected: true, password: 12345678 }, 'INVALID_PASSWORD', 'password'],
+  // A valid password without protection would be dropped silently: refused instead.
+  ['password without passwordProtected', { ...VALID, password: 'abcdefghij' }, 'VALIDATION_ERROR', 'password'],
+  ['password with passwordProtected false', { ...VALID, passwordProtected: false, password: 'abcdefghij' }, 'VALIDATION_ERROR', 'password'],
   ['passwordProtected not boolean', { ...VALID, passwordProtected: 'yes' }, 'VALIDATION_ERROR', 'passwordProtected'],
   ['createGitRepo not boolean', { ...VALID, createGitRepo: 'true' }, 'VALIDATION_ERROR', 'createGitRepo'],
   ['unknown proxy mode', { ...VALID, proxyMode: 'open-bar' }, 'VALIDATION_ERROR', 'proxyMode'],
@@ -90,7 +93,7 @@ describe('POST /api/projects/create validation', () => {
     expect(array.body.code).toBe('VALIDATION_ERROR');
 
     const text = await t.api('POST', '/api/projects/create', undefined, { rawBody: 'projectName=abc', headers: { 'content-type': 'text/plain' } });
-    expect(text.status).toBe(400);
+    expect(text.status).toBe(415);
     expect(ApiErrorBody.safeParse(text.body).success).toBe(true);
 
     const huge = await t.api('POST', '/api/projects/create', { ...VALID, filler: 'x'.repeat(100 * 1024) });
@@ -100,6 +103,46 @@ describe('POST /api/projects/create validation', () => {
     const badStopBody = await t.api('POST', '/api/projects/aaaaaaaaaaaa/stop', undefined, { rawBody: '{nope' });
     expect(badStopBody.status).toBe(400);
     expect(badStopBody.body.code).toBe('VALIDATION_ERROR');
+    await expectNothingCreated(t);
+  });
+
+  it('explains wrong types and content types instead of calling the name missing', async () => {
+    const numberName = await t.api('POST', '/api/projects/create', { projectName: 123, projectType: 'empty' });
+    expect(numberName.status).toBe(400);
+    expect(numberName.body.details.projectName).toMatch(/must be text/);
+
+    const password = await t.api('POST', '/api/projects/create', { projectName: 'x-y-z', projectType: 'empty', password: 'abcdefghij' });
+    expect(password.status).toBe(400);
+    expect(password.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
+    expect(password.body.details.password).toMatch(/passwordProtected to true/);
+    expect(JSON.stringify(password.body)).not.toContain('abcdefghij');
+
+    // JSON sent with a non-JSON content type (or none): 415 saying what to send, on every API route with a body.
+    for (const [method, path, headers] of [
+      ['POST', '/api/projects/create', { 'content-type': 'text/plain' }],
+      ['POST', '/api/projects/create', { 'content-type': 'application/x-www-form-urlencoded' }],
+      ['POST', '/api/projects/aaaaaaaaaaaa/stop', { 'content-type': 'text/plain;charset=utf-8' }],
+    ] as const) {
+      const r = await t.api(method, path, undefined, { rawBody: JSON.stringify(VALID), headers });
+      expect(r.status, `${method} ${path} ${headers['content-type']}`).toBe(415);
+      expect(ApiErrorBody.safeParse(r.body).success).toBe(true);
+      expect(r.body.error).toMatch(/Content-Type: application\/json/);
+    }
+    const withoutType = await fetch(`${t.url}/api/projects/create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.token}` },
+      body: new Blob([JSON.stringify(VALID)]), // a Blob without type: fetch sends no Content-Type
+    });
+    expect(withoutType.status).toBe(415);
+    expect(ApiErrorBody.safeParse(await withoutType.json()).success).toBe(true);
+    // Body-less calls need no content type.
+    const bodyless = await fetch(`${t.url}/api/projects/aaaaaaaaaaaa/start`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` } });
+    expect(bodyless.status).toBe(404);
+
+    // `null` is valid JSON, just not an object.
+    const nullBody = await t.api('POST', '/api/projects/create', undefined, { rawBody: 'null' });
+    expect(nullBody.status).toBe(400);
+    expect(nullBody.body).toMatchObject({ code: 'VALIDATION_ERROR', error: 'The request body must be a JSON object' });
     await expectNothingCreated(t);
   });
 
@@ -186,7 +229,7 @@ describe('names and limits on the real engine', () => {
       expect(a.status).toBe(201);
       const concurrent = await limited.api('POST', '/api/projects/create', { projectName: 'limit-b', projectType: 'empty' });
       expect(concurrent.status).toBe(409);
-      expect(concurrent.body).toMatchObject({ success: false, code: 'CONCURRENT_LIMIT_REACHED' });
+      expect(concurrent.body).toMatchObject({ success: false, code: 'CONCURRENT_LIMIT_REACHED', error: 'The maximum of 1 running workspace is reached' });
       await expectNothingCreated(limited, 1);
 
       await limited.waitForStatus(a.body.project.id, 'running');
