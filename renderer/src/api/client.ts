@@ -12,6 +12,7 @@ import {
   MessageResponse,
   LimitsResponse,
   ListProjectsResponse,
+  SetPasswordResponse,
   StartProjectResponse,
   StatsResponse,
   StopProjectResponse,
@@ -190,6 +191,14 @@ export class ApiClient {
       method: 'DELETE',
       body: password === undefined ? {} : { password },
     });
+  }
+
+  /**
+   * `PUT /api/projects/:id/password`: `newPassword` or `removePassword: true`, with `currentPassword` when the
+   * workspace is protected (401 `INVALID_WORKSPACE_PASSWORD` when wrong; 400 `INVALID_PASSWORD` for a bad new one).
+   */
+  async setPassword(projectId: string, body: { currentPassword?: string; newPassword?: string; removePassword?: true }) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/password`, SetPasswordResponse, { method: 'PUT', body });
   }
 
   /** `GET /api/projects/:id/notes` → the notes text (`''` when none). */

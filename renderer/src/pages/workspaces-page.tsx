@@ -2,6 +2,7 @@ import { useCallback, useMemo, useState } from 'react';
 import type { ProjectSummary } from '../../../server/contract/index.js';
 import { loadFeatures, loadLimits, loadProjects } from '../actions/live-connection.js';
 import { renameWorkspace, saveWorkspaceNotes, setWorkspaceGroup } from '../actions/details-actions.js';
+import { setWorkspacePassword } from '../actions/password-actions.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
 import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
@@ -42,6 +43,7 @@ function WorkspaceDetailsPanel({ project, groups, onClose }: { project: ProjectS
       onRefreshDisk={refreshDisk}
       onRename={(name) => renameWorkspace(project.id, name)}
       onSetGroup={(group) => setWorkspaceGroup(project.id, group)}
+      onSetPassword={(change) => setWorkspacePassword(project.id, change)}
       onSaveNotes={(text) => saveWorkspaceNotes(project.id, text)}
       onOpen={openWorkspace}
       onClose={onClose}

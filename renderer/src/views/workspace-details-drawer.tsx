@@ -13,6 +13,7 @@ import type { Reading } from '../pages/use-workspace-details.js';
 import { formatNotesSize } from '../stores/project-filters.js';
 import { Icon } from './icons.js';
 import { STATUS_LABEL, TEMPLATE_INFO, safeHttpUrl } from './labels.js';
+import { PasswordSection, type PasswordChange } from './password-section.js';
 import { StatusBadge } from './status-badge.js';
 
 export interface WorkspaceDetailsDrawerProps {
@@ -27,6 +28,7 @@ export interface WorkspaceDetailsDrawerProps {
   onRename: (name: string) => Promise<void>;
   onSetGroup: (group: string) => Promise<void>;
   onSaveNotes: (notes: string) => Promise<void>;
+  onSetPassword: (change: PasswordChange) => Promise<void>;
   /** Opening the IDE; the desktop app routes it to the system browser (returns true when it did). */
   onOpen: (project: ProjectSummary, url: string) => boolean;
   onClose: () => void;
@@ -114,6 +116,7 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
         <ResourcesSection project={project} container={props.container} disk={props.disk} onRefreshDisk={props.onRefreshDisk} />
         <GroupEditor project={project} groups={props.groups} onSetGroup={props.onSetGroup} />
         <NotesEditor notes={props.notes} onSaveNotes={props.onSaveNotes} />
+        <PasswordSection key={project.id} project={project} onSetPassword={props.onSetPassword} />
       </div>
     </aside>
   );
