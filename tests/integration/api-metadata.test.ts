@@ -4,7 +4,7 @@
 // Docker socket). Every error case of the contract for these routes, and persistence across a restart.
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -324,6 +324,34 @@ describe('hard limits and the container block', () => {
     expect(detail.container!.uptime).toMatch(/^(\d+d )?(\d+h )?\d+m$/);
     expect(detail.container!.resources.cpu).toMatch(/^\d+\.\d%$/);
     expect(detail.container!.resources.memory).toMatch(/^\d+(\.\d)?(KB|MB|GB)$/);
+  });
+});
+
+describe('configured limits, config and statistics', () => {
+  it('reports the configured values and real counts and host resources', async () => {
+    // This server: memoryPerWorkspaceMB 4096, cpuPerWorkspace 4; defaults otherwise (see config.ts).
+    const limits = await t.api('GET', '/api/limits');
+    expect(limits.status).toBe(200);
+    expect(limits.body).toEqual({ maxConcurrentWorkspaces: 40, cpuPerWorkspace: 4, memoryPerWorkspaceMB: 4096, enableResourceLimits: true });
+    const config = await t.api('GET', '/api/config');
+    expect(config.body.config.limits).toMatchObject({ maxWorkspacesPerUser: 200, maxConcurrentWorkspaces: 40, maxCPUPerWorkspace: 4, enableResourceLimits: true });
+    expect(config.body.config.limits.maxMemoryPerWorkspace).toMatch(/^4(\.0)? ?GB$/);
+
+    const list = (await t.api('GET', '/api/projects/')).body.projects as ProjectSummary[];
+    const stats = (await t.api('GET', '/api/workspace/stats')).body.stats;
+    const count = (status: string) => list.filter((p) => p.status === status).length;
+    expect(stats).toMatchObject({
+      totalWorkspaces: list.length,
+      runningWorkspaces: count('running'),
+      stoppedWorkspaces: count('stopped'),
+      errorWorkspaces: count('error'),
+    });
+    expect(stats.runningWorkspaces).toBeGreaterThanOrEqual(1);
+    expect(stats.systemResources.totalCPU).toBe(`${os.cpus().length} cores`);
+    expect(stats.systemResources.totalMemory).toMatch(/^\d+(\.\d)?GB$/);
+    const gib = Number.parseFloat(stats.systemResources.totalMemory);
+    expect(Math.abs(gib - os.totalmem() / 1024 ** 3)).toBeLessThan(0.06);
+    expect(stats.systemResources.diskUsage).toMatch(/^\d+(\.\d)?(MB|GB|TB) \/ \d+(\.\d)?(GB|TB)$/);
   });
 });
 
