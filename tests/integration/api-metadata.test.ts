@@ -94,7 +94,7 @@ describe('notes', () => {
     expect(first.status).toBe(200);
     expect(GetNotesResponse.parse(first.body)).toEqual({ success: true, notes: '' });
 
-    const text = 'Exercises 1–3 ✓\n<script>alert("x")</script> & "quotes"\n\ttabbed line\n';
+    const text = 'Exercises 1–3 ✓\r\n<script>alert("x")</script> & "quotes"\n\ttabbed line\u0000 after NUL\n  ';
     const put = await t.api('PUT', `/api/projects/${id}/notes`, { notes: text });
     expect(put.status).toBe(200);
     expect(MessageResponse.parse(put.body)).toEqual({ success: true, message: 'Notes updated successfully' });
