@@ -245,10 +245,11 @@ describe('workspace life cycle on the real engine', () => {
 
 describe('a workspace whose code-server cannot start', () => {
   it('ends in error with the reason kept, and start reports the failure', async () => {
-    // An image derived from the real one whose command exits at once (tini → /bin/false, exit code 1).
+    // An image derived from the real one whose entrypoint exits at once (/bin/false, exit code 1). The
+    // entrypoint, not the CMD: the server gives every workspace its own command (the code-server supervisor).
     const base = await docker.createContainer({ Image: t.config.workspaceImage as string, Labels: { 'xares.instance': t.instanceId } });
     const tag = `xares-test-exiting:${t.instanceId}`;
-    await base.commit({ repo: 'xares-test-exiting', tag: t.instanceId, changes: 'CMD ["/bin/false"]' });
+    await base.commit({ repo: 'xares-test-exiting', tag: t.instanceId, changes: 'ENTRYPOINT ["/bin/false"]' });
     await base.remove({ force: true });
     const s = await startTestServer({ workspaceImage: tag });
     try {
