@@ -58,6 +58,18 @@ ${detail === '' ? '' : `<pre>${escapeHtml(detail)}</pre>\n`}${page.refreshSecond
 `;
 }
 
+/**
+ * 502 page of an app host (`<id>-<port>.<base>`) when code-server's port proxy found nothing listening on
+ * `appPort` inside the workspace (see `isPortProxyRefusal` in workspace-router.ts).
+ */
+export function appPortNotListeningPage(appPort: number): StatusPage {
+  return {
+    status: 502,
+    title: 'No app on this port yet',
+    message: `Nothing is listening on port ${appPort} in this workspace yet. Start your app (bound to 0.0.0.0) and reload.`,
+  };
+}
+
 /** Headers of every status page: never cached, never sniffed, no scripts or framing allowed. */
 function statusHeaders(page: StatusPage, body: Buffer): Record<string, string | number> {
   const headers: Record<string, string | number> = {

@@ -1,10 +1,11 @@
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type stream from 'node:stream';
 import httpProxy from 'http-proxy';
 import type pino from 'pino';
 import type { RouteTable, RouteTarget } from './route-table.js';
 import { classifyHost, normalizeBaseDomain, type HostClass } from './workspace-host.js';
-import { sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
+import { appPortNotListeningPage, sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
 import { createWorkspaceGate, type WorkspaceGate, type WorkspaceGateOptions } from './workspace-gate.js';
 
 export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
@@ -21,7 +22,9 @@ export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
  * - `Host` and `Origin` go through exactly as the browser sent them (code-server compares them for
  *   WebSockets); `X-Forwarded-For/-Proto/-Host/-Port` are set by us (we are the edge: client-sent values are
  *   replaced, never trusted); `Forwarded` from the client is dropped.
- * - Bodies stream both ways; nothing is buffered or parsed.
+ * - Bodies stream both ways; nothing is buffered or parsed, with one narrow exception: on an app host, a 500
+ *   without Content-Type (the shape of code-server's port-proxy error) is held back up to 256 bytes to tell
+ *   "nothing listens on the port" (answered with our own 502 page) from an app's own 500 (passed on as is).
  * - `Set-Cookie` from a workspace loses every `Domain` attribute, so a workspace can only set host-only
  *   cookies for its own host (not for the base domain the dashboard uses, nor for other workspaces).
  */
@@ -95,6 +98,8 @@ interface ProxyCallOptions {
   target: { protocol: 'http:'; host: string; hostname: string; port: number };
   headers?: Readonly<Record<string, string>>;
   agent?: false;
+  /** http-proxy neither writes the head nor pipes the body; our 'proxyRes' listener does. */
+  selfHandleResponse?: true;
 }
 
 /** Builds the router. Creates one http-proxy instance and one keep-alive agent; no sockets until used. */
@@ -109,6 +114,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   const gate: WorkspaceGate | null = opts.gate ? createWorkspaceGate(opts.gate) : null;
   const hostCache = new Map<string, HostClass | null>();
   const webOptionsByPort = new Map<number, ProxyCallOptions>();
+  const appWebOptionsByPort = new Map<number, ProxyCallOptions>();
   const wsOptionsByPort = new Map<number, ProxyCallOptions>();
   /** Both ends of every proxied WebSocket (and of upgrades in flight), for close(). */
   const openSockets = new Set<stream.Duplex>();
@@ -133,6 +139,16 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     if (options === undefined) {
       options = { target: target(port), headers: UPSTREAM_KEEP_ALIVE };
       webOptionsByPort.set(port, options);
+    }
+    return options;
+  }
+  // App hosts: we write the upstream response ourselves ('proxyRes' → forwardAppResponse), to catch
+  // code-server's port-proxy error before it reaches the browser.
+  function appWebOptions(port: number): ProxyCallOptions {
+    let options = appWebOptionsByPort.get(port);
+    if (options === undefined) {
+      options = { target: target(port), headers: UPSTREAM_KEEP_ALIVE, selfHandleResponse: true };
+      appWebOptionsByPort.set(port, options);
     }
     return options;
   }
@@ -168,7 +184,10 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     const cookies = headers['set-cookie'];
     if (cookies !== undefined) headers['set-cookie'] = cookies.map(stripCookieDomain);
     const appPort = (req as StatefulRequest)[STATE]?.appPort;
-    if (appPort !== undefined && headers.location !== undefined) headers.location = stripPortProxyPrefix(headers.location, appPort);
+    if (appPort !== undefined) {
+      if (headers.location !== undefined) headers.location = stripPortProxyPrefix(headers.location, appPort);
+      forwardAppResponse(proxyRes, req, res, appPort);
+    }
   });
 
   proxy.on('proxyReqWs', (proxyReq, req, socket) => {
@@ -243,7 +262,8 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
 
   function proxyWeb(req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
     try {
-      proxy.web(req, res, webOptions(port), onWebError);
+      const appPort = (req as StatefulRequest)[STATE]?.appPort;
+      proxy.web(req, res, appPort === undefined ? webOptions(port) : appWebOptions(port), onWebError);
     } catch (err) {
       // Node refused to build the upstream request (e.g. a header it will not send): the client's fault.
       log.warn({ err: errorSummary(err) }, 'request could not be forwarded');
@@ -376,6 +396,87 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
 }
 
 // --- helpers --------------------------------------------------------------------------------------------
+
+/** One of http-proxy's outgoing passes (status, headers, connection handling of the client response). */
+type OutgoingPass = (req: http.IncomingMessage, res: http.ServerResponse, proxyRes: http.IncomingMessage, options: object) => boolean | void;
+/**
+ * http-proxy 1.18.1's own passes (`lib/http-proxy/passes/web-outgoing.js`), run in its order, so responses we
+ * forward ourselves (app hosts, `selfHandleResponse`) get exactly the head http-proxy would have written.
+ */
+const WEB_OUTGOING_PASSES: OutgoingPass[] = Object.values(
+  createRequire(import.meta.url)('http-proxy/lib/http-proxy/passes/web-outgoing.js') as Record<string, OutgoingPass>,
+);
+/** Options seen by the passes: none of ours affect them (no cookie/host rewriting, no header case keeping). */
+const PASS_OPTIONS = Object.freeze({});
+
+function writeUpstreamHead(req: http.IncomingMessage, res: http.ServerResponse, proxyRes: http.IncomingMessage): void {
+  for (const pass of WEB_OUTGOING_PASSES) if (pass(req, res, proxyRes, PASS_OPTIONS)) break;
+}
+
+/** Longest body of a suspected port-proxy error we hold back (code-server's message is about 40 bytes). */
+const PORT_PROXY_ERROR_MAX_BYTES = 256;
+/**
+ * code-server 4.100.3 `out/node/proxy.js`: when its port proxy cannot connect, it answers `writeHead(500)`
+ * (no other headers) and `end(error.message)`; its target is `http://0.0.0.0:<port>`
+ * (`out/node/routes/pathProxy.js`), so nothing listening gives Node's `connect ECONNREFUSED 0.0.0.0:<port>`.
+ */
+const PORT_PROXY_REFUSED = /^connect ECONNREFUSED [0-9A-Fa-f.:[\]]+:(\d+)$/;
+
+/** True when a response might be code-server's port-proxy error: 500, no Content-Type, small or unsized body. */
+function mayBePortProxyError(proxyRes: http.IncomingMessage): boolean {
+  if (proxyRes.statusCode !== 500 || proxyRes.headers['content-type'] !== undefined) return false;
+  const length = proxyRes.headers['content-length'];
+  return length === undefined || Number(length) <= PORT_PROXY_ERROR_MAX_BYTES;
+}
+
+/**
+ * True when a complete upstream response is code-server's "nothing listens on `appPort`" error: status 500,
+ * no Content-Type, body exactly `connect ECONNREFUSED <address>:<appPort>`. An app's own 500 (with a content
+ * type, or any other body) is not.
+ */
+export function isPortProxyRefusal(statusCode: number | undefined, headers: http.IncomingHttpHeaders, body: string, appPort: number): boolean {
+  if (statusCode !== 500 || headers['content-type'] !== undefined) return false;
+  const match = PORT_PROXY_REFUSED.exec(body);
+  return match !== null && Number(match[1]) === appPort;
+}
+
+/**
+ * Forwards an app host's upstream response (http-proxy's `selfHandleResponse`): streams it like http-proxy
+ * would, except that a possible port-proxy error is read first (at most {@link PORT_PROXY_ERROR_MAX_BYTES})
+ * and, when it is one, answered with our 502 page instead.
+ */
+function forwardAppResponse(proxyRes: http.IncomingMessage, req: http.IncomingMessage, res: http.ServerResponse, appPort: number): void {
+  if (!mayBePortProxyError(proxyRes)) {
+    writeUpstreamHead(req, res, proxyRes);
+    proxyRes.pipe(res);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const onData = (chunk: Buffer): void => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size <= PORT_PROXY_ERROR_MAX_BYTES) return;
+    // Too long for code-server's message: the app's own 500. Stream on from here.
+    proxyRes.off('data', onData);
+    proxyRes.off('end', onEnd);
+    proxyRes.pause();
+    writeUpstreamHead(req, res, proxyRes);
+    res.write(Buffer.concat(chunks));
+    proxyRes.pipe(res);
+  };
+  const onEnd = (): void => {
+    const body = Buffer.concat(chunks);
+    if (isPortProxyRefusal(proxyRes.statusCode, proxyRes.headers, body.toString('utf8'), appPort)) {
+      sendStatusPage(req, res, appPortNotListeningPage(appPort));
+      return;
+    }
+    writeUpstreamHead(req, res, proxyRes);
+    res.end(body);
+  };
+  proxyRes.on('data', onData);
+  proxyRes.on('end', onEnd);
+}
 
 const UPSTREAM_REQUEST = Symbol('xares.workspaceRouter.upstreamRequest');
 const CLIENT_RESPONSE = Symbol('xares.workspaceRouter.clientResponse');

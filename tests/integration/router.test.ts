@@ -724,6 +724,44 @@ describe('workspace router with a real code-server container', () => {
     expect(redirect.headers.location).toBe('/sub/');
   });
 
+  it('answers an app port with nothing listening with our 502 page, and passes an app’s own 500 through', async () => {
+    // Nothing listens on 5002 inside the container: code-server's port proxy answers 500 `connect ECONNREFUSED`.
+    const emptyHost = `${projectId}-5002.localhost:${port}`;
+    const nothing = await request(port, emptyHost, '/some/page');
+    expect(nothing.status).toBe(502);
+    expect(nothing.headers['content-type']).toMatch(/^text\/html/);
+    expect(nothing.body).toContain('Nothing is listening on port 5002 in this workspace yet.');
+    expect(nothing.body).not.toContain('ECONNREFUSED');
+
+    // An app whose own 500s are forwarded unchanged: with a content type, without one, and a long one.
+    const app = [
+      'import http.server',
+      'class H(http.server.BaseHTTPRequestHandler):',
+      '    def do_GET(self):',
+      '        body = {"/typed": b"app says no", "/untyped": b"connect ECONNREFUSED 0.0.0.0:5002", "/long": b"x" * 100000}.get(self.path, b"ok")',
+      '        self.send_response(200 if body == b"ok" else 500)',
+      '        if self.path == "/typed": self.send_header("Content-Type", "text/plain; charset=utf-8")',
+      '        self.send_header("Content-Length", str(len(body)))',
+      '        self.end_headers()',
+      '        self.wfile.write(body)',
+      'http.server.ThreadingHTTPServer(("0.0.0.0", 5003), H).serve_forever()',
+    ].join('\n');
+    await docker('exec', '-d', containerId, 'python3', '-c', app);
+    const appHost = `${projectId}-5003.localhost:${port}`;
+    await waitFor('the app on port 5003', async () => (await request(port, appHost, '/')).status === 200, 30_000);
+    const typed = await request(port, appHost, '/typed');
+    expect(typed.status).toBe(500);
+    expect(typed.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(typed.body).toBe('app says no');
+    // Same body as code-server's message, but for another port: the app's, not ours.
+    const untyped = await request(port, appHost, '/untyped');
+    expect(untyped.status).toBe(500);
+    expect(untyped.body).toBe('connect ECONNREFUSED 0.0.0.0:5002');
+    const long = await request(port, appHost, '/long');
+    expect(long.status).toBe(500);
+    expect(long.body).toBe('x'.repeat(100_000));
+  });
+
   it('carries a WebSocket to an app port inside the workspace', async () => {
     // A WebSocket echo app on port 5001, written with the `ws` package code-server itself ships.
     const app = "const { WebSocketServer } = require('/usr/local/lib/code-server/node_modules/ws'); new WebSocketServer({ port: 5001 }).on('connection', (ws, req) => ws.on('message', (m) => ws.send('app-echo:' + req.url + ':' + m)));";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderStatusPage } from '../../server/routing/status-pages.js';
-import { stripCookieDomain, stripPortProxyPrefix } from '../../server/routing/workspace-router.js';
+import { appPortNotListeningPage, escapeHtml, renderStatusPage } from '../../server/routing/status-pages.js';
+import { isPortProxyRefusal, stripCookieDomain, stripPortProxyPrefix } from '../../server/routing/workspace-router.js';
 
 describe('status pages', () => {
   it('escape every text field', () => {
@@ -51,5 +51,26 @@ describe('stripPortProxyPrefix', () => {
     expect(stripPortProxyPrefix('/proxy/50000/x', 5000)).toBe('/proxy/50000/x');
     expect(stripPortProxyPrefix('/login', 5000)).toBe('/login');
     expect(stripPortProxyPrefix('https://example.org/proxy/5000/x', 5000)).toBe('https://example.org/proxy/5000/x');
+  });
+});
+
+describe('app port with nothing listening', () => {
+  it('recognises only code-server’s own refusal for the requested port', () => {
+    expect(isPortProxyRefusal(500, {}, 'connect ECONNREFUSED 0.0.0.0:3000', 3000)).toBe(true);
+    expect(isPortProxyRefusal(500, {}, 'connect ECONNREFUSED 127.0.0.1:3000', 3000)).toBe(true);
+    // Another port, another status, a content type of its own, or any other body: the app's own answer.
+    expect(isPortProxyRefusal(500, {}, 'connect ECONNREFUSED 0.0.0.0:3001', 3000)).toBe(false);
+    expect(isPortProxyRefusal(502, {}, 'connect ECONNREFUSED 0.0.0.0:3000', 3000)).toBe(false);
+    expect(isPortProxyRefusal(500, { 'content-type': 'text/plain' }, 'connect ECONNREFUSED 0.0.0.0:3000', 3000)).toBe(false);
+    expect(isPortProxyRefusal(500, {}, 'Internal error: connect ECONNREFUSED 0.0.0.0:3000', 3000)).toBe(false);
+    expect(isPortProxyRefusal(500, {}, '', 3000)).toBe(false);
+  });
+
+  it('has a 502 page telling the user to start the app on 0.0.0.0', () => {
+    const page = appPortNotListeningPage(3000);
+    expect(page.status).toBe(502);
+    const html = renderStatusPage(page);
+    expect(html).toContain('Nothing is listening on port 3000 in this workspace yet.');
+    expect(html).toContain('0.0.0.0');
   });
 });
