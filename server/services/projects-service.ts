@@ -692,6 +692,16 @@ export class ProjectsService implements RouteTable {
     } finally {
       live.starting = false;
     }
+    if (!live.hostPort) {
+      // Exited before the engine even reported it running (its 'die' event may come before or after this):
+      // a failed start, not something to probe for two minutes.
+      const info = await runtime.inspect(id).catch(() => null);
+      if (!info?.running) {
+        this.setStatus(live, 'error', `code-server stopped during start-up (exit code ${info?.exitCode ?? 'unknown'}${info?.error ? `: ${info.error}` : ''})`);
+        return;
+      }
+      live.hostPort = info.hostPort;
+    }
     const probe = this.probeUntilReady(live, generation);
     if (waitUntilReady) await probe;
   }

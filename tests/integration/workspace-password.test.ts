@@ -1,7 +1,9 @@
 // Password enforcement on real containers (issue #3 "Passwords", "App ports"): the router's gate (login page,
 // signed per-workspace cookie, rate limit), code-server's own password on the direct 127.0.0.1 port, and
 // PUT /api/projects/:id/password on running and stopped workspaces.
+import { statSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATE_FAILURES_PER_CLIENT } from '../../server/routing/workspace-gate.js';
@@ -328,5 +330,11 @@ describe('PUT /api/projects/:id/password', () => {
     const info = await docker.getContainer(`workspace-${c}`).inspect();
     expect(JSON.stringify(info)).not.toContain(next);
     expect(JSON.stringify(info)).not.toContain(storedHash(c));
+
+    // Sessions survive a server restart (the secret is kept in the data dir, mode 0600).
+    t = await t.restart();
+    await t.waitForStatus(c, 'running');
+    expect(isWorkbench(await request(ideHost(c), WORKBENCH, { cookie }))).toBe(true);
+    expect(statSync(path.join(t.dataDir, 'gate-secret')).mode & 0o777).toBe(0o600);
   });
 });
