@@ -103,6 +103,13 @@ export function createWorkspaceGate(options: WorkspaceGateOptions): WorkspaceGat
   const secret = options.secret;
   const now = options.now ?? Date.now;
   const failures = new FailureCounter();
+  /** Login attempts being verified right now, per rate-limit key. */
+  const inFlight = new Map<string, number>();
+  const bump = (key: string, delta: number) => {
+    const value = (inFlight.get(key) ?? 0) + delta;
+    if (value <= 0) inFlight.delete(key);
+    else inFlight.set(key, value);
+  };
 
   function mac(projectId: string, issuedAt: string, passwordHash: string): Buffer {
     return createHmac('sha256', secret).update(`${COOKIE_VERSION}\n${projectId}\n${issuedAt}\n${passwordHash}`).digest();
@@ -152,7 +159,10 @@ export function createWorkspaceGate(options: WorkspaceGateOptions): WorkspaceGat
     const clientKey = `${projectId}|${req.socket.remoteAddress ?? ''}`;
     const workspaceKey = projectId;
     const at = now();
-    if (failures.count(clientKey, at) >= GATE_FAILURES_PER_CLIENT || failures.count(workspaceKey, at) >= GATE_FAILURES_PER_WORKSPACE) {
+    // Attempts still being verified count too: a burst of parallel posts cannot run more argon2 checks
+    // (19 MiB each) than the limit allows.
+    const used = (key: string) => failures.count(key, at) + (inFlight.get(key) ?? 0);
+    if (used(clientKey) >= GATE_FAILURES_PER_CLIENT || used(workspaceKey) >= GATE_FAILURES_PER_WORKSPACE) {
       const seconds = Math.max(1, Math.ceil(Math.max(failures.retryAfterMs(clientKey, at), failures.retryAfterMs(workspaceKey, at)) / 1000));
       sendPage(
         req,
@@ -163,7 +173,17 @@ export function createWorkspaceGate(options: WorkspaceGateOptions): WorkspaceGat
       );
       return;
     }
-    const verifiedHash = password.length === 0 || password.length > 200 ? null : await options.verifyPassword(projectId, password);
+    let verifiedHash: string | null = null;
+    if (password.length > 0 && password.length <= 200) {
+      bump(clientKey, 1);
+      bump(workspaceKey, 1);
+      try {
+        verifiedHash = await options.verifyPassword(projectId, password);
+      } finally {
+        bump(clientKey, -1);
+        bump(workspaceKey, -1);
+      }
+    }
     if (verifiedHash === null) {
       failures.add(clientKey, at);
       failures.add(workspaceKey, at);

@@ -137,6 +137,15 @@ describe('login form', () => {
     expect((await post(port, { password: 'right password', next: '/' })).status).toBe(303);
   });
 
+  it('counts attempts still being verified, so a parallel burst runs no more argon2 checks than the limit', async () => {
+    const gate = gateWith();
+    const port = await loginServer(gate, B);
+    const callsBefore = verifyCalls;
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => post(port, { password: `burst ${i}`, next: '/' })));
+    expect(verifyCalls - callsBefore).toBeLessThanOrEqual(GATE_FAILURES_PER_CLIENT);
+    expect(replies.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(20 - GATE_FAILURES_PER_CLIENT);
+  });
+
   it('refuses a form posted from another site, a non-form body and an oversized body', async () => {
     const gate = gateWith();
     const port = await loginServer(gate, A);
