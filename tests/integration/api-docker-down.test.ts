@@ -1,11 +1,9 @@
 // Docker unavailable: the server still starts and answers; engine-dependent routes give 503
 // SERVICE_UNAVAILABLE; nothing is left behind; the engine coming back is noticed (a socket relay we can cut).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../server/store/index.js';
+import { startDockerRelay } from '../helpers/docker-relay.js';
 import { newInstanceId, pollUntil, removeInstanceContainers, startTestServer, type TestServer } from '../helpers/server.js';
 
 const DEAD_SOCKET = 'unix:///tmp/nonexistent.sock';
@@ -14,46 +12,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** A unix-socket relay to the real engine that can be switched off and on (simulates Docker going away). */
-async function startEngineRelay(): Promise<{ socketPath: string; stop(): Promise<void>; start(): Promise<void> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'xares-relay-'));
-  const socketPath = path.join(dir, 'docker.sock');
-  let server: net.Server | null = null;
-  const open = new Set<net.Socket>();
-  const start = () =>
-    new Promise<void>((resolve) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect('/var/run/docker.sock');
-        open.add(client);
-        open.add(upstream);
-        client.pipe(upstream).pipe(client);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-          open.delete(client);
-          open.delete(upstream);
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-      });
-      server.listen(socketPath, () => resolve());
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of open) s.destroy();
-      open.clear();
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server = null;
-    });
-  await start();
-  cleanups.push(async () => {
-    await stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return { socketPath, stop, start };
-}
 
 describe('Docker unavailable', () => {
   it('starts anyway, reports it, and answers engine routes with 503 leaving nothing behind', async () => {
@@ -117,8 +75,9 @@ describe('Docker unavailable', () => {
   });
 
   it('notices the engine going away and coming back, and reconciles', async () => {
-    const relay = await startEngineRelay();
-    const t = await startTestServer({ dockerHost: `unix://${relay.socketPath}` });
+    const relay = await startDockerRelay();
+    cleanups.push(() => relay.close());
+    const t = await startTestServer({ dockerHost: relay.dockerHost });
     cleanups.push(() => t.dispose());
     await pollUntil(async () => (await t.api('GET', '/api/system/status')).body.docker.available === true, { timeoutMs: 10_000, description: 'docker available' });
     const created = await t.api('POST', '/api/projects/create', { projectName: 'relay-ws', projectType: 'empty' });
@@ -126,12 +85,12 @@ describe('Docker unavailable', () => {
     const id: string = created.body.project.id;
     await t.waitForStatus(id, 'running');
 
-    await relay.stop();
+    await relay.cut();
     await pollUntil(async () => (await t.api('GET', '/api/system/status')).body.docker.available === false, { timeoutMs: 10_000, description: 'docker unavailable' });
     expect((await t.api('POST', '/api/projects/create', { projectName: 'relay-ws-2', projectType: 'empty' })).status).toBe(503);
     expect((await t.api('GET', '/api/projects/')).body.count).toBe(1);
 
-    await relay.start();
+    await relay.restore();
     await pollUntil(async () => (await t.api('GET', '/api/system/status')).body.docker.available === true, { timeoutMs: 20_000, description: 'docker back' });
     expect((await t.api('GET', '/api/projects/')).body.projects[0].status).toBe('running');
     expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectSummary, ServerEvent } from '../../server/contract/index.js';
 import { openStore } from '../../server/store/index.js';
 import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
+import { openServerEvents } from '../helpers/event-stream.js';
 import { exchangeWithCodeServer, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
@@ -197,29 +198,11 @@ describe('workspace life cycle on the real engine', () => {
   });
 
   it('streams a hello with the full state, then updates, over GET /api/events', async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${t.url}/api/events`, { headers: { authorization: `Bearer ${t.token}` }, signal: controller.signal });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    const events: ServerEvent[] = [];
-    let buffer = '';
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          if (data) events.push(JSON.parse(data) as ServerEvent);
-        }
-      }
-    })().catch(() => undefined);
+    const stream = await openServerEvents(t.url, t.token);
+    const { response, events } = stream;
     try {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       await pollUntil(() => events.length > 0, { timeoutMs: 5_000, description: 'hello event' });
       expect(events[0]!.type).toBe('hello');
       const hello = events[0] as Extract<ServerEvent, { type: 'hello' }>;
@@ -237,8 +220,7 @@ describe('workspace life cycle on the real engine', () => {
       expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
       await pollUntil(() => events.some((e) => e.type === 'project.removed' && e.projectId === id), { timeoutMs: 5_000, description: 'project.removed' });
     } finally {
-      controller.abort();
-      await pump;
+      await stream.close();
     }
   });
 });

@@ -2,10 +2,7 @@
 // group list, disk usage from the container's layers, hard limits per docker inspect, the details'
 // container block, and a list that never asks the engine (proved with a counting relay in front of the
 // Docker socket). Every error case of the contract for these routes, and persistence across a restart.
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import os, { tmpdir } from 'node:os';
-import path from 'node:path';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ApiErrorBody,
@@ -16,9 +13,10 @@ import {
   MAX_NOTES_BYTES,
   MessageResponse,
   type ProjectSummary,
-  type ServerEvent,
 } from '../../server/contract/index.js';
 import { openStore } from '../../server/store/index.js';
+import { startDockerRelay } from '../helpers/docker-relay.js';
+import { openServerEvents } from '../helpers/event-stream.js';
 import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
@@ -52,40 +50,18 @@ function expectError(result: { status: number; body: unknown }, status: number, 
 }
 
 /**
- * A unix-socket relay to the real engine that records the request line of every HTTP request passing through
- * it (dockerode speaks plain HTTP/1.1 over the socket; keep-alive connections carry several requests).
+ * A relay to the real engine (tests/helpers/docker-relay.ts) that records the request line of every HTTP
+ * request passing through it, as `"<METHOD> <path>"` (keep-alive connections carry several requests).
  */
-async function startCountingRelay(): Promise<{ socketPath: string; paths: string[] }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'xares-count-relay-'));
-  const socketPath = path.join(dir, 'docker.sock');
+async function startCountingRelay(): Promise<{ dockerHost: string; paths: string[] }> {
   const paths: string[] = [];
-  const open = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect('/var/run/docker.sock');
-    open.add(client).add(upstream);
-    client.on('data', (chunk: Buffer) => {
+  const relay = await startDockerRelay({
+    onClientData: (chunk) => {
       for (const match of chunk.toString('latin1').matchAll(/(?:^|\r\n)(GET|POST|PUT|DELETE|HEAD) (\/\S*) HTTP\/1\.[01]\r\n/g)) paths.push(`${match[1]} ${match[2]}`);
-    });
-    client.pipe(upstream).pipe(client);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
+    },
   });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const socket of open) socket.destroy();
-        server.close(() => resolve());
-      }),
-    () => rmSync(dir, { recursive: true, force: true }),
-  );
-  return { socketPath, paths };
+  cleanups.push(() => relay.close());
+  return { dockerHost: relay.dockerHost, paths };
 }
 
 describe('notes', () => {
@@ -180,27 +156,10 @@ describe('rename', () => {
 
 describe('live updates', () => {
   it('sends rename and group changes to open dashboards over the event stream, never the notes', async () => {
-    const controller = new AbortController();
-    const response = await fetch(`${t.url}/api/events`, { headers: { authorization: `Bearer ${t.token}` }, signal: controller.signal });
-    expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    const decoder = new TextDecoder();
-    const events: ServerEvent[] = [];
-    let buffer = '';
-    const pump = (async () => {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const data = buffer.slice(0, end).split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-          buffer = buffer.slice(end + 2);
-          if (data) events.push(JSON.parse(data) as ServerEvent);
-        }
-      }
-    })().catch(() => undefined);
+    const stream = await openServerEvents(t.url, t.token);
+    const { response, events } = stream;
     try {
+      expect(response.status).toBe(200);
       await pollUntil(() => events.some((e) => e.type === 'hello'), { timeoutMs: 5_000, description: 'hello event' });
       const updated = (check: (p: ProjectSummary) => boolean) => () => events.some((e) => e.type === 'project.updated' && e.project.id === id && check(e.project));
       expect((await t.api('PUT', `/api/projects/${id}/name`, { name: 'Live Name' })).status).toBe(200);
@@ -213,8 +172,7 @@ describe('live updates', () => {
       await pollUntil(updated((p) => p.name === 'Meta Seat' && p.group === null), { timeoutMs: 5_000, description: 'reset event' });
       expect(JSON.stringify(events)).not.toContain('4711');
     } finally {
-      controller.abort();
-      await pump;
+      await stream.close();
     }
   });
 });
@@ -363,7 +321,7 @@ describe('across a restart', () => {
     expect((await t.api('PUT', `/api/projects/${id}/notes`, { notes })).status).toBe(200);
 
     const relay = await startCountingRelay();
-    t = await t.restart({ dockerHost: `unix://${relay.socketPath}` });
+    t = await t.restart({ dockerHost: relay.dockerHost });
     await t.waitForStatus(id, 'running');
     const project = (await t.api('GET', `/api/projects/${id}`)).body.project;
     expect(project).toMatchObject({ name: 'Renamed Seat', group: 'persisted' });
