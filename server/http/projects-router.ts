@@ -31,7 +31,7 @@ export function projectsRouter(projects: ProjectsService): Router {
 
   router.post('/create', async (req, res) => {
     const request = parseOrThrow(CreateProjectRequest, req.body ?? {});
-    const result = await projects.create(request);
+    const result = await projects.create(request, req.body);
     const body: CreateProjectResponse = { success: true, project: result.project, ...(result.password ? { password: result.password } : {}) };
     res.status(201).json(body);
   });

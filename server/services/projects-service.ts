@@ -32,6 +32,7 @@ import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
+import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
 
 /** Max processes per workspace when limits are on (fork-bomb guard; code-server plus tools stay far below). */
@@ -319,9 +320,12 @@ export class ProjectsService implements RouteTable {
    * @throws ServiceError PROJECT_EXISTS, WORKSPACE_LIMIT_EXCEEDED, CONCURRENT_LIMIT_REACHED,
    *   VALIDATION_ERROR (limits above the configured maxima, features not available), SERVICE_UNAVAILABLE
    *   (engine down, image missing/building), CONTAINER_CREATE_FAILED. Nothing is left behind on failure.
+   * @param rawBody the body as received: memory and cores it leaves out get {@link defaultResources}, which
+   *   stay within the configured maxima (without it, the request's values are taken as sent).
    */
-  async create(request: CreateProjectRequest): Promise<{ project: ProjectSummary; password?: string }> {
+  async create(parsed: CreateProjectRequest, rawBody: unknown = parsed): Promise<{ project: ProjectSummary; password?: string }> {
     const { config, runtime, store, images, logger } = this.options;
+    const request = withDefaultResources(parsed, rawBody, config);
     this.checkRequestAgainstConfig(request);
     const nameKey = request.projectName.toLowerCase();
     if (this.pendingNames.has(nameKey) || [...this.projects.values()].some((p) => p.record.name.toLowerCase() === nameKey)) {
