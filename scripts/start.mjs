@@ -73,13 +73,19 @@ child.on('error', (error) => {
 // SIGTERM starts the child's clean stop. Further signals are not passed on: a second Ctrl+C reaches the child
 // directly and ends it at once, the usual escape from a stop that hangs.
 let forwarded = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (forwarded || child.exitCode !== null) return;
-    forwarded = true;
-    child.kill('SIGTERM');
-  });
-}
+const stopChild = () => {
+  if (forwarded || child.exitCode !== null) return;
+  forwarded = true;
+  child.kill('SIGTERM');
+};
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, stopChild);
+
+// `kill <pid of npm start>` ends npm without passing the signal on; we are then re-parented. Treat losing the
+// parent that started us like a stop request, so no server is left holding the port.
+const startedBy = process.ppid;
+setInterval(() => {
+  if (process.ppid !== startedBy) stopChild();
+}, 500).unref();
 
 child.on('exit', (code, signal) => {
   // A child killed by a signal: exit as a shell would report it (128 + signal number).

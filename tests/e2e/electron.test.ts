@@ -190,5 +190,42 @@ describe.skipIf(!BUILT || process.platform === 'win32')(
         rmSync(work, { recursive: true, force: true });
       }
     }, 90_000);
+
+    it('stops the server when the process that started it goes away without passing a signal on (kill of `npm start`)', async () => {
+      const work = mkdtempSync(path.join(tmpdir(), 'xares-start-'));
+      const env: Record<string, string> = {
+        ...(process.env as Record<string, string>),
+        DISPLAY: '',
+        WAYLAND_DISPLAY: '',
+        XARES_PORT: '0',
+        XARES_DATA_DIR: path.join(work, 'data'),
+        XARES_LOG_LEVEL: 'warn',
+        DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+      };
+      // A parent shell that starts start.mjs in the background and is then SIGKILLed, as npm is when killed.
+      const parent = spawn('/bin/sh', ['-c', `"${process.execPath}" "${path.join(ROOT, 'scripts', 'start.mjs')}" & wait`], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      try {
+        const dashboard = await waitFor('the dashboard line', () => /\[xares\] dashboard: (\S+)/.exec(stdout)?.[1], 60_000);
+        expect((await fetch(dashboard)).status).toBe(200);
+        parent.kill('SIGKILL');
+        await waitFor('the server to stop', async () => {
+          try {
+            await fetch(dashboard);
+            return undefined;
+          } catch {
+            return true;
+          }
+        }, 20_000);
+      } finally {
+        if (parent.exitCode === null) parent.kill('SIGKILL');
+        rmSync(work, { recursive: true, force: true });
+      }
+    }, 90_000);
   },
 );
