@@ -37,6 +37,22 @@ if (reason) console.warn(`[electron e2e] skipped: ${reason}`);
 const rootArgs = process.platform === 'linux' && process.getuid?.() === 0 ? ['--no-sandbox'] : [];
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+/**
+ * Environment for `scripts/start.mjs` in a test: no display (so it runs headless), port 0, a data dir under
+ * `work`, and a Docker socket with no engine behind it so the server never touches the shared engine.
+ */
+function headlessStartEnv(work: string): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    DISPLAY: '',
+    WAYLAND_DISPLAY: '',
+    XARES_PORT: '0',
+    XARES_DATA_DIR: path.join(work, 'data'),
+    XARES_LOG_LEVEL: 'warn',
+    DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
+  };
+}
+
 async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -159,16 +175,7 @@ describe.skipIf(!BUILT || process.platform === 'win32')(
   () => {
     it('says why it runs headless, serves the dashboard, and stops cleanly on SIGTERM with exit code 0', async () => {
       const work = mkdtempSync(path.join(tmpdir(), 'xares-start-'));
-      const env: Record<string, string> = {
-        ...(process.env as Record<string, string>),
-        DISPLAY: '',
-        WAYLAND_DISPLAY: '',
-        XARES_PORT: '0',
-        XARES_DATA_DIR: path.join(work, 'data'),
-        XARES_LOG_LEVEL: 'warn',
-        // No engine behind this socket: the server runs without touching the shared Docker engine.
-        DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
-      };
+      const env = headlessStartEnv(work);
       const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
@@ -193,15 +200,7 @@ describe.skipIf(!BUILT || process.platform === 'win32')(
 
     it('stops the server when the process that started it goes away without passing a signal on (kill of `npm start`)', async () => {
       const work = mkdtempSync(path.join(tmpdir(), 'xares-start-'));
-      const env: Record<string, string> = {
-        ...(process.env as Record<string, string>),
-        DISPLAY: '',
-        WAYLAND_DISPLAY: '',
-        XARES_PORT: '0',
-        XARES_DATA_DIR: path.join(work, 'data'),
-        XARES_LOG_LEVEL: 'warn',
-        DOCKER_HOST: `unix://${path.join(work, 'no-docker.sock')}`,
-      };
+      const env = headlessStartEnv(work);
       // A parent shell that starts start.mjs in the background and is then SIGKILLed, as npm is when killed.
       const parent = spawn('/bin/sh', ['-c', `"${process.execPath}" "${path.join(ROOT, 'scripts', 'start.mjs')}" & wait`], {
         cwd: ROOT,
