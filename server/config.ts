@@ -63,6 +63,16 @@ const BaseDomain = z
   .regex(/^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a DNS name like localhost or ws.example.org');
 
 /**
+ * Name or IP address under which participants on other machines reach this one (`XARES_PUBLIC_HOST`): a DNS
+ * name (`lab-pc.local`), an IPv4 or an IPv6 address (without brackets).
+ */
+const PublicHost = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.union([BaseDomain, z.ipv4(), z.ipv6()], { error: 'must be a host name or an IP address like 192.168.1.20' }));
+
+/**
  * The validated configuration of one server instance. Units: `memoryPerWorkspaceMB` in MiB, `cpuPerWorkspace`
  * in cores, ports as TCP ports.
  */
@@ -73,6 +83,11 @@ export const ServerConfig = z.object({
   host: z.string().min(1).optional(),
   dataDir: z.string().min(1).default(() => defaultDataDir()),
   baseDomain: BaseDomain.default('localhost'),
+  /**
+   * Host name or IP under which participants reach this machine (issue #4 "LAN access"); used in the join URL
+   * and accepted by the HostGuard. Undefined: the join URL uses the detected LAN IPv4 address.
+   */
+  publicHost: PublicHost.optional(),
   /** When set, the admin credential; otherwise one is generated at first start and kept in the data dir (0600). */
   adminToken: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
   /** Tag of the workspace image to run; undefined means our own image (see resources/images/workspace/image.json). */
@@ -118,6 +133,7 @@ const ENV_SCHEMA = {
   XARES_HOST: ['host', z.string().trim().min(1, 'must not be empty')],
   XARES_DATA_DIR: ['dataDir', z.string().trim().min(1, 'must not be empty')],
   BASE_DOMAIN: ['baseDomain', BaseDomain],
+  XARES_PUBLIC_HOST: ['publicHost', PublicHost],
   XARES_ADMIN_TOKEN: ['adminToken', z.string().min(16, 'must be at least 16 characters')],
   XARES_WORKSPACE_IMAGE: ['workspaceImage', z.string().trim().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/i, 'must be an image reference like xares/workspace:1')],
   MAX_CONCURRENT_WORKSPACES: ['maxConcurrentWorkspaces', intFromEnv(1, 1000)],

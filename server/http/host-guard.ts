@@ -13,20 +13,26 @@ export function parseHostHeader(host: string | undefined): { hostname: string; p
 
 /**
  * Decides whether a Host (or Origin host) names this server, against DNS rebinding: loopback names, the base
- * domain, this machine's name and its interface addresses, each with our port or none. The interface list is
+ * domain, this machine's name, its interface addresses and the configured extra names (`publicHost`), each
+ * with our port or none. The interface list is
  * re-read at most every 10 s (addresses change when a laptop changes network).
  */
 export class HostGuard {
   private cached: { at: number; names: Set<string> } | null = null;
 
+  /**
+   * @param extraNames further names that are ours, e.g. the configured `publicHost` (issue #4 "LAN access");
+   *   lower-cased, IPv6 addresses without brackets.
+   */
   constructor(
     private readonly baseDomain: string,
     private readonly port: () => number,
+    private readonly extraNames: readonly string[] = [],
   ) {}
 
   private names(now = Date.now()): Set<string> {
     if (this.cached && now - this.cached.at < 10_000) return this.cached.names;
-    const names = new Set<string>(['localhost', '127.0.0.1', '::1', this.baseDomain.toLowerCase()]);
+    const names = new Set<string>(['localhost', '127.0.0.1', '::1', this.baseDomain.toLowerCase(), ...this.extraNames.map((name) => name.toLowerCase())]);
     try {
       names.add(hostname().toLowerCase());
     } catch {

@@ -13,6 +13,12 @@ export type RouteTarget =
        * The router's gate signs sessions for it and passes it upstream as code-server's session cookie.
        */
       passwordHash?: string;
+      /**
+       * Present while the workspace is a claimed workshop seat: the secret of its active claim (never sent to
+       * clients). The gate accepts seat sessions and enter tickets signed for it; releasing the claim (key
+       * gone or changed) ends them at once.
+       */
+      claimKey?: string;
     }
   | { kind: 'not-running'; projectId: string; name: string; status: 'creating' | 'stopped' | 'error'; reason?: string }
   | { kind: 'unknown'; projectId: string };

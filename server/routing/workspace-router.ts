@@ -6,7 +6,9 @@ import type pino from 'pino';
 import type { RouteTable, RouteTarget } from './route-table.js';
 import { classifyHost, normalizeBaseDomain, type HostClass } from './workspace-host.js';
 import { appPortNotListeningPage, sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
-import { createWorkspaceGate, type WorkspaceGate, type WorkspaceGateOptions } from './workspace-gate.js';
+import { ProjectId } from '../contract/index.js';
+import { seatPathPrefix } from './public-urls.js';
+import { createWorkspaceGate, upstreamCookieHeader, type GateKeys, type GateRoute, type WorkspaceGate, type WorkspaceGateOptions } from './workspace-gate.js';
 
 export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
 
@@ -27,6 +29,9 @@ export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
  *   "nothing listens on the port" (answered with our own 502 page) from an app's own 500 (passed on as is).
  * - `Set-Cookie` from a workspace loses every `Domain` attribute, so a workspace can only set host-only
  *   cookies for its own host (not for the base domain the dashboard uses, nor for other workspaces).
+ * - Path seats (issue #4 "LAN access"): on participant hosts (`isParticipantHost`), `/w/<id>/<rest>` goes to
+ *   the same code-server as `/<rest>` (prefix stripped; `/w/<id>` answers 301 to `/w/<id>/`); `Set-Cookie`
+ *   paths are moved under `/w/<id>/` and absolute-path redirects get the prefix back.
  */
 export interface WorkspaceRouter {
   /**
@@ -38,6 +43,11 @@ export interface WorkspaceRouter {
   handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   /** Same for WebSocket upgrades: proxied, or answered with an HTTP error response and closed. */
   handleUpgrade(req: http.IncomingMessage, socket: stream.Duplex, head: Buffer): boolean;
+  /**
+   * The gate (sessions, seat cookies, enter tickets), shared with the routes that start sessions (workshop
+   * claims, the dashboard's open link); null when the router was built without one.
+   */
+  readonly gate: WorkspaceGate | null;
   /**
    * Closes the proxy: destroys pooled and in-use upstream sockets and every proxied WebSocket (both ends).
    * Later requests on workspace hosts get a 503 page. Idempotent.
@@ -56,7 +66,13 @@ export interface WorkspaceRouterOptions {
    * Password gate of protected workspaces (`workspace-gate.ts`). Without it, a protected workspace (a route
    * with `passwordHash`) is never proxied: it gets a 503 page (fail closed).
    */
-  gate?: WorkspaceGateOptions;
+  gate?: WorkspaceGateOptions | WorkspaceGate;
+  /**
+   * True for Host headers of participant hosts (LAN address, machine name, `publicHost`; see
+   * `classifyRequestHost` in public-urls.ts) that the server answers for: only there are `/w/<id>/…` path seats
+   * routed. Absent: no path seats.
+   */
+  isParticipantHost?: (host: string | undefined) => boolean;
 }
 
 /**
@@ -83,6 +99,8 @@ const UPSTREAM_KEEP_ALIVE = Object.freeze({ connection: 'keep-alive' });
 interface ProxyState {
   projectId: string;
   appPort: number | undefined;
+  /** `''` on workspace hosts, `/w/<id>` on path seats. */
+  base: string;
   workspaceName: string;
   /** The current upstream request went out on a pooled (reused) socket. */
   reusedSocket: boolean;
@@ -111,7 +129,8 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   // toProxy: http-proxy then forwards req.url verbatim instead of re-serialising it through the legacy
   // url.parse (which turns `\` into `/` and costs time per request); we only accept origin-form targets.
   const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true, toProxy: true });
-  const gate: WorkspaceGate | null = opts.gate ? createWorkspaceGate(opts.gate) : null;
+  const gate: WorkspaceGate | null = opts.gate === undefined ? null : 'hasSession' in opts.gate ? opts.gate : createWorkspaceGate(opts.gate);
+  const isParticipantHost = opts.isParticipantHost ?? (() => false);
   const hostCache = new Map<string, HostClass | null>();
   const webOptionsByPort = new Map<number, ProxyCallOptions>();
   const appWebOptionsByPort = new Map<number, ProxyCallOptions>();
@@ -182,8 +201,11 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     proxyRes.on('close', cutClientOnIncompleteUpstream);
     const headers = proxyRes.headers;
     const cookies = headers['set-cookie'];
-    if (cookies !== undefined) headers['set-cookie'] = cookies.map(stripCookieDomain);
-    const appPort = (req as StatefulRequest)[STATE]?.appPort;
+    const state = (req as StatefulRequest)[STATE];
+    const base = state?.base ?? '';
+    if (cookies !== undefined) headers['set-cookie'] = base === '' ? cookies.map(stripCookieDomain) : cookies.map((cookie) => moveCookiePath(stripCookieDomain(cookie), base));
+    if (base !== '' && headers.location !== undefined) headers.location = prefixLocation(headers.location, base);
+    const appPort = state?.appPort;
     if (appPort !== undefined) {
       if (headers.location !== undefined) headers.location = stripPortProxyPrefix(headers.location, appPort);
       forwardAppResponse(proxyRes, req, res, appPort);
@@ -272,17 +294,18 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   }
 
   /** Resolves the route, or the page to answer with instead. */
-  function route(hostClass: HostClass): { target: Extract<RouteTarget, { kind: 'running' }>; state: ProxyState } | StatusPage {
+  function route(hostClass: HostClass | PathSeat): { target: Extract<RouteTarget, { kind: 'running' }>; state: ProxyState } | StatusPage {
     if (closed) return SHUTTING_DOWN_PAGE;
     if (hostClass.kind === 'foreign-subdomain') return NO_WORKSPACE_PAGE;
     const { projectId, appPort } = hostClass.host;
+    const base = hostClass.kind === 'path-seat' ? seatPathPrefix(projectId) : '';
     const resolved = safeResolve(projectId);
     if (resolved === null) return ROUTE_FAILED_PAGE;
     switch (resolved.kind) {
       case 'running':
         return {
           target: resolved,
-          state: { projectId, appPort, workspaceName: resolved.name, reusedSocket: false, retried: false, upgraded: false },
+          state: { projectId, appPort, base, workspaceName: resolved.name, reusedSocket: false, retried: false, upgraded: false },
         };
       case 'not-running':
         return notRunningPage(resolved);
@@ -313,32 +336,68 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     return true;
   }
 
+  /**
+   * Path seat of a request on a participant host: `/w/<id>/<rest>` → the seat with `req.url` rewritten to
+   * `/<rest>`; `/w/<id>` (no slash) → a redirect to `/w/<id>/`; any other `/w/…` → a seat that resolves to
+   * the 404 page. Null when the host is not a participant host or the path is not under `/w/`.
+   */
+  function pathSeat(req: http.IncomingMessage): PathSeat | { kind: 'foreign-subdomain' } | { kind: 'redirect'; location: string } | null {
+    const url = req.url;
+    if (url === undefined || !url.startsWith('/w/') || !isParticipantHost(req.headers.host)) return null;
+    const end = url.slice(3).search(/[/?#]/);
+    const idText = end === -1 ? url.slice(3) : url.slice(3, 3 + end);
+    if (!ProjectId.safeParse(idText).success) return { kind: 'foreign-subdomain' };
+    const prefix = seatPathPrefix(idText);
+    const rest = url.slice(prefix.length);
+    if (rest === '' || rest.charCodeAt(0) === 63 /* ? */) return { kind: 'redirect', location: `${prefix}/${rest}` };
+    if (rest.charCodeAt(0) !== 47 /* / */) return { kind: 'foreign-subdomain' };
+    req.url = rest;
+    return { kind: 'path-seat', host: { projectId: idText } };
+  }
+
   return {
+    gate,
+
     handleRequest(req, res) {
-      const hostClass = classify(req.headers.host);
-      if (hostClass === null) return false;
+      let hostClass: HostClass | PathSeat | null = classify(req.headers.host);
+      if (hostClass === null) {
+        const seat = pathSeat(req);
+        if (seat === null) return false;
+        if (seat.kind === 'redirect') {
+          if (!res.headersSent) {
+            res.writeHead(301, { location: seat.location, 'cache-control': 'no-store', 'content-length': 0 });
+            res.end();
+          }
+          return true;
+        }
+        hostClass = seat;
+      }
       const routed = route(hostClass);
       if (!('target' in routed)) {
         sendStatusPage(req, res, routed);
         return true;
       }
-      const passwordHash = routed.target.passwordHash;
-      if (passwordHash !== undefined) {
+      const keys = gateKeys(routed.target);
+      const gated = keys.passwordHash !== undefined || keys.claimKey !== undefined;
+      if (gate !== null && gate.isEnterPath(req.url)) {
+        gate.handleEnter(req, res, gateRoute(routed.state, keys));
+        return true;
+      }
+      if (gated) {
         if (gate === null) {
           sendStatusPage(req, res, GATE_UNAVAILABLE_PAGE);
           return true;
         }
-        const { projectId, workspaceName } = routed.state;
         if (gate.isLoginPath(req.url)) {
-          gate.handleLogin(req, res, projectId, workspaceName);
+          gate.handleLogin(req, res, gateRoute(routed.state, keys));
           return true;
         }
-        if (!gate.hasSession(req, projectId, passwordHash)) {
-          gate.sendLoginPage(req, res, workspaceName);
+        if (!gate.hasSession(req, routed.state.projectId, keys)) {
+          gate.sendLoginPage(req, res, gateRoute(routed.state, keys));
           return true;
         }
-        setUpstreamCookie(req, gate, passwordHash);
       }
+      setUpstreamCookie(req, keys.passwordHash);
       if (!prepareRequest(req, routed.state, false)) {
         sendStatusPage(req, res, BAD_REQUEST_PAGE);
         return true;
@@ -350,8 +409,17 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
     },
 
     handleUpgrade(req, socket, head) {
-      const hostClass = classify(req.headers.host);
-      if (hostClass === null) return false;
+      let hostClass: HostClass | PathSeat | null = classify(req.headers.host);
+      if (hostClass === null) {
+        const seat = pathSeat(req);
+        if (seat === null) return false;
+        socket.on('error', ignoreSocketError);
+        if (seat.kind === 'redirect') {
+          writeSocketStatus(socket, NO_WORKSPACE_PAGE);
+          return true;
+        }
+        hostClass = seat;
+      }
       // Node's server removed its own error listener when it handed the socket over: without ours, a
       // client reset would be an unhandled 'error' event.
       socket.on('error', ignoreSocketError);
@@ -360,15 +428,15 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
         writeSocketStatus(socket, routed);
         return true;
       }
-      const passwordHash = routed.target.passwordHash;
-      if (passwordHash !== undefined) {
+      const keys = gateKeys(routed.target);
+      if (keys.passwordHash !== undefined || keys.claimKey !== undefined) {
         // No login form over a WebSocket: without a valid session the upgrade is refused with 401.
-        if (gate === null || !gate.hasSession(req, routed.state.projectId, passwordHash)) {
+        if (gate === null || !gate.hasSession(req, routed.state.projectId, keys)) {
           writeSocketStatus(socket, gate === null ? GATE_UNAVAILABLE_PAGE : SIGN_IN_REQUIRED_PAGE);
           return true;
         }
-        setUpstreamCookie(req, gate, passwordHash);
       }
+      setUpstreamCookie(req, keys.passwordHash);
       if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET' || !prepareRequest(req, routed.state, true)) {
         writeSocketStatus(socket, BAD_REQUEST_PAGE);
         return true;
@@ -494,14 +562,55 @@ function cutClientOnIncompleteUpstream(this: UpstreamResponseWithClient): void {
 }
 
 /**
- * Replaces the request's cookies for the upstream: our gate cookies and any client-sent code-server session
- * go, code-server's session for the current hash comes in (code-server accepts the hash itself as session,
- * see server/services/code-server-auth.ts), so the workspace never sees a gate cookie.
+ * Replaces the request's cookies for the upstream: our own cookies (`xares_*`: gate sessions, the participant
+ * cookie) and any client-sent code-server session go; for a password-protected workspace code-server's
+ * session for the current hash comes in (code-server accepts the hash itself as session, see
+ * server/services/code-server-auth.ts). The workspace never sees a cookie of ours.
  */
-function setUpstreamCookie(req: http.IncomingMessage, gate: WorkspaceGate, passwordHash: string): void {
-  const cookie = gate.upstreamCookie(req.headers.cookie, `${CODE_SERVER_SESSION_COOKIE}=${passwordHash}`);
+function setUpstreamCookie(req: http.IncomingMessage, passwordHash: string | undefined): void {
+  const header = req.headers.cookie;
+  if (header === undefined && passwordHash === undefined) return;
+  const cookie = upstreamCookieHeader(header, passwordHash === undefined ? undefined : `${CODE_SERVER_SESSION_COOKIE}=${passwordHash}`);
   if (cookie === undefined) delete req.headers.cookie;
   else req.headers.cookie = cookie;
+}
+
+/** A workspace reached by path on a participant host (`/w/<id>/…`). */
+interface PathSeat {
+  kind: 'path-seat';
+  host: { projectId: string; appPort?: undefined };
+}
+
+function gateKeys(target: Extract<RouteTarget, { kind: 'running' }>): GateKeys {
+  return { passwordHash: target.passwordHash, claimKey: target.claimKey };
+}
+
+function gateRoute(state: ProxyState, keys: GateKeys): GateRoute {
+  return { projectId: state.projectId, workspaceName: state.workspaceName, base: state.base, keys };
+}
+
+const COOKIE_PATH_ATTRIBUTE = /;\s*path\s*=([^;]*)/gi;
+
+/**
+ * Moves a path seat's `Set-Cookie` under its prefix: `Path=/` → `Path=<base>/`, `Path=/x` → `Path=<base>/x`,
+ * no (or a relative) Path → `Path=<base>/`. Every Path attribute is removed and one is appended (browsers use
+ * the last one), so a workspace's cookies never reach the join page or another seat's path.
+ */
+export function moveCookiePath(setCookie: string, base: string): string {
+  let last: string | undefined;
+  const without = setCookie.replace(COOKIE_PATH_ATTRIBUTE, (_match, value: string) => {
+    last = value.trim();
+    return '';
+  });
+  const path = last !== undefined && last.startsWith('/') ? `${base}${last}` : `${base}/`;
+  return `${without}; Path=${path}`;
+}
+
+/** Redirects from a path seat's upstream: absolute paths (`/x`, not `//x`) get the seat prefix back. */
+export function prefixLocation(location: string, base: string): string {
+  if (location.charCodeAt(0) !== 47 /* / */ || location.charCodeAt(1) === 47 || location.charCodeAt(1) === 92) return location;
+  if (location === base || location.startsWith(`${base}/`)) return location;
+  return `${base}${location}`;
 }
 
 /** code-server's session cookie (code-server 4.100.3 `CookieKeys.Session`). */
