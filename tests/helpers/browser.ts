@@ -17,7 +17,21 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+/** Options of {@link launchChromium}. */
+export interface LaunchOptions {
+  /**
+   * Further command-line switches, e.g. `--host-resolver-rules=MAP lan.test 127.0.0.1` to reach this machine
+   * under a LAN-like name without DNS (see {@link mapHostsToLoopback}).
+   */
+  extraArgs?: readonly string[];
+}
+
 /** A fresh headless Chromium; close it in `afterAll`. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...(options.extraArgs ?? [])] });
+}
+
+/** The switch that makes Chromium resolve each of `names` to 127.0.0.1 (a participant host for tests). */
+export function mapHostsToLoopback(...names: string[]): string {
+  return `--host-resolver-rules=${names.map((name) => `MAP ${name} 127.0.0.1`).join(', ')}`;
 }
