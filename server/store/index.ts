@@ -1,14 +1,17 @@
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { ProjectsRepository } from './projects-repository.js';
+import { WorkshopRepository } from './workshop-repository.js';
 
 export { openDatabase, applyMigrations, schemaVersion, DATABASE_FILE_NAME, type SqliteDatabase } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { ProjectsRepository, DuplicateProjectNameError, type ProjectRecord } from './projects-repository.js';
+export { WorkshopRepository, ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopSettingsRecord } from './workshop-repository.js';
 
 /** The store: the open database and one repository per table group. `close()` is idempotent. */
 export interface Store {
   readonly db: SqliteDatabase;
   readonly projects: ProjectsRepository;
+  readonly workshop: WorkshopRepository;
   close(): void;
 }
 
@@ -19,6 +22,7 @@ export function openStore(dataDir: string): Store {
   return {
     db,
     projects: new ProjectsRepository(db),
+    workshop: new WorkshopRepository(db),
     close() {
       if (closed) return;
       closed = true;

@@ -47,4 +47,36 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE projects ADD COLUMN notes TEXT NOT NULL DEFAULT ''`);
     },
   },
+  {
+    version: 3,
+    description: 'workshop claims and settings',
+    up(db) {
+      // Claims are never deleted: a release sets released_at, so the history survives (issue #4). No foreign
+      // key to projects: a deleted workspace's claims stay in the history, with the name it had
+      // (project_name). The partial unique indexes make "one active claim per seat" and "one active claim per
+      // e-mail" hold in the database itself, whatever the code above it does. email_norm is
+      // lower(trim(email)), computed by the application (SQLite's lower() only folds ASCII).
+      db.exec(`
+        CREATE TABLE workshop_claims (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          project_id TEXT NOT NULL,
+          project_name TEXT NOT NULL,
+          name TEXT NOT NULL,
+          email TEXT NOT NULL,
+          email_norm TEXT NOT NULL,
+          claim_key TEXT NOT NULL,
+          claimed_at TEXT NOT NULL,
+          released_at TEXT
+        );
+        CREATE UNIQUE INDEX workshop_claims_active_project ON workshop_claims (project_id) WHERE released_at IS NULL;
+        CREATE UNIQUE INDEX workshop_claims_active_email ON workshop_claims (email_norm) WHERE released_at IS NULL;
+        CREATE INDEX workshop_claims_released ON workshop_claims (released_at);
+        CREATE TABLE workshop_settings (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          group_name TEXT,
+          registration_open INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];

@@ -1,0 +1,369 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type {
+  ClaimRequest,
+  ProjectSummary,
+  Seat,
+  UpdateWorkshopSettingsRequest,
+  WorkshopSettings,
+  WorkshopStatusResponse,
+} from '../contract/index.js';
+import type { EventBus } from '../events/event-bus.js';
+import { ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopRepository } from '../store/index.js';
+import { ServiceError } from './service-error.js';
+
+/** What the workshop needs to know about workspaces (ProjectsService provides it, from memory). */
+export interface WorkshopProjects {
+  /** Every workspace with its current status and group. */
+  list(): ProjectSummary[];
+  /** Distinct non-empty groups, sorted. */
+  groups(): string[];
+}
+
+/** Options of {@link WorkshopService}. */
+export interface WorkshopServiceOptions {
+  repository: WorkshopRepository;
+  projects: WorkshopProjects;
+  bus: EventBus;
+  /** Group open for registration until the teacher saves settings (`WORKSHOP_GROUP`); undefined or '' for none. */
+  defaultGroup?: string | undefined;
+  /**
+   * Server secret (at least 32 bytes, kept in the data dir) from which the participant cookie's signing key
+   * is derived.
+   */
+  secret: Buffer;
+  logger?: Logger;
+  /** Clock (tests). */
+  now?: () => Date;
+}
+
+/**
+ * A claim with the workspace's current name (the stored name when the workspace is gone). Still holds the
+ * claim key: for the server only, never for a response.
+ */
+export interface ClaimView {
+  claim: ClaimRecord;
+  projectName: string;
+}
+
+/**
+ * 409 ALREADY_CLAIMED: the e-mail already holds a seat. Carries that seat so the answer can name it (the
+ * contract's `workspaceUrl`, `projectName`); the caller sets no cookie for it.
+ */
+export class AlreadyClaimedError extends ServiceError {
+  constructor(
+    readonly projectId: string,
+    readonly projectName: string,
+  ) {
+    super('ALREADY_CLAIMED', 'This e-mail address is already registered.');
+  }
+}
+
+/** Version prefix of the participant cookie value. */
+const PARTICIPANT_COOKIE_VERSION = 'p1';
+/** Lifetime of the participant cookie (seconds): 7 days, a workshop week, like the seat session. */
+export const PARTICIPANT_COOKIE_SECONDS = 7 * 24 * 3600;
+
+/** Natural order of names ("Seat 2" before "Seat 10"), case-insensitive; ids break ties. */
+const NATURAL = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+function byNaturalName(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  return NATURAL.compare(a.name, b.name) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * The rules of workshop seats (issue #4 "Workshop", behaviour.md "Workshop"):
+ * - the open group (settings) is the workshop; each of its `running` workspaces is a seat;
+ * - a claim gives the next free seat (natural name order) in one synchronous SQLite transaction, so two
+ *   claims never get the same seat (and the database's partial unique indexes would refuse it anyway);
+ * - one active claim per e-mail (trimmed, case-insensitive): a second claim gets 409 with the first seat;
+ * - a release ends a claim (kept as history with `releasedAt`); deleting a workspace releases its claim.
+ * Keeps `projectId → claimKey` of active claims in memory for the router (no database call per request).
+ * Publishes `workshop.changed` after every change. Errors: `ServiceError` with the contract's codes.
+ */
+export class WorkshopService {
+  /** Claim keys of the active claims, by workspace id: the route table reads this on every proxied request. */
+  private readonly keys = new Map<string, string>();
+  private readonly cookieKey: Buffer;
+  private cachedSettings: WorkshopSettings | null = null;
+  private readonly unsubscribe: () => void;
+  private changeQueued = false;
+
+  constructor(private readonly options: WorkshopServiceOptions) {
+    if (options.secret.length < 32) throw new Error('The workshop secret must be at least 32 bytes');
+    this.cookieKey = createHmac('sha256', options.secret).update('xares-participant-cookie').digest();
+    for (const claim of options.repository.active()) this.keys.set(claim.projectId, claim.claimKey);
+    // Claims of workspaces deleted while we were not running end now (their history stays).
+    const existing = new Set(options.projects.list().map((p) => p.id));
+    for (const projectId of [...this.keys.keys()]) if (!existing.has(projectId)) this.releaseQuietly(projectId);
+    this.unsubscribe = options.bus.subscribe((event) => {
+      if (event.type === 'project.removed') {
+        if (this.releaseQuietly(event.projectId)) options.logger?.info({ projectId: event.projectId }, 'workspace deleted: its workshop claim was released');
+        this.changed();
+      } else if (event.type === 'project.updated' && event.project.group !== null && event.project.group === this.settings().group) {
+        // A seat started, stopped or was renamed: the board and the free-seat count change.
+        this.changedSoon();
+      }
+    });
+  }
+
+  /** Stops listening to the event bus. */
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /** The claim key of `projectId`'s active claim, or undefined (not claimed). Memory only. */
+  claimKeyOf(projectId: string): string | undefined {
+    return this.keys.get(projectId);
+  }
+
+  // ---------------------------------------------------------------- settings
+
+  /**
+   * The settings in force: the saved ones, else the configured default group (open when set). Without a
+   * group, registration is never open.
+   */
+  settings(): WorkshopSettings {
+    if (this.cachedSettings) return this.cachedSettings;
+    const saved = this.options.repository.settings();
+    let settings: WorkshopSettings;
+    if (saved) settings = { group: saved.group, registrationOpen: saved.group !== null && saved.registrationOpen };
+    else {
+      const group = this.options.defaultGroup ? this.options.defaultGroup : null;
+      settings = { group, registrationOpen: group !== null };
+    }
+    this.cachedSettings = settings;
+    return settings;
+  }
+
+  /**
+   * Changes the settings (either field or both) and saves them. `group` `''` or null closes the workshop.
+   * Choosing a group while none was open opens registration unless `registrationOpen` says otherwise.
+   * @throws ServiceError VALIDATION_ERROR when registration is to be opened without a group.
+   */
+  updateSettings(request: UpdateWorkshopSettingsRequest): WorkshopSettings {
+    const current = this.settings();
+    const group = request.group === undefined ? current.group : request.group === null || request.group === '' ? null : request.group;
+    if (group === null && request.registrationOpen === true) {
+      throw new ServiceError('VALIDATION_ERROR', 'Choose a group before opening registration', { registrationOpen: 'No group is open for registration' });
+    }
+    const registrationOpen = group === null ? false : (request.registrationOpen ?? (current.group === null ? true : current.registrationOpen));
+    this.options.repository.saveSettings({ group, registrationOpen });
+    this.cachedSettings = null;
+    this.changed();
+    return this.settings();
+  }
+
+  // ---------------------------------------------------------------- participants
+
+  /** Counts of the open group (all zero when none): its workspaces, active claims and free running seats. */
+  status(): WorkshopStatusResponse {
+    const settings = this.settings();
+    const counts = this.counts(settings.group);
+    return { ...counts, registrationOpen: settings.registrationOpen, group: settings.group };
+  }
+
+  /**
+   * Claims the next free seat for a participant, in one synchronous transaction (no await between choosing
+   * the seat and storing the claim). Order of the checks: the e-mail's existing claim (409, even when
+   * registration has closed since), registration open (403), a free seat (503).
+   * @returns the new claim and the seat's name.
+   * @throws AlreadyClaimedError (409 ALREADY_CLAIMED); ServiceError REGISTRATION_CLOSED (403),
+   *   NO_SEATS_AVAILABLE (503).
+   */
+  claim(request: ClaimRequest): ClaimView {
+    const emailNorm = normalizeEmail(request.email);
+    const claimedAt = this.now();
+    const outcome = this.options.repository.transaction((): ClaimView | { conflict: ClaimRecord } => {
+      const existing = this.options.repository.activeByEmail(emailNorm);
+      if (existing) return { conflict: existing };
+      const settings = this.settings();
+      if (!settings.registrationOpen || settings.group === null) {
+        throw new ServiceError('REGISTRATION_CLOSED', 'Registration is closed at the moment. Please ask the workshop leader.');
+      }
+      const seat = this.freeSeats(settings.group)[0];
+      if (!seat) throw new ServiceError('NO_SEATS_AVAILABLE', 'Sorry, no workspaces are available any more. Please ask the workshop leader.');
+      try {
+        const claim = this.options.repository.insert({
+          projectId: seat.id,
+          projectName: seat.name,
+          name: request.name.trim(),
+          email: request.email.trim(),
+          emailNorm,
+          claimKey: randomBytes(32).toString('base64url'),
+          claimedAt,
+        });
+        return { claim, projectName: seat.name };
+      } catch (error) {
+        // Only reachable if memory and database disagree; the index has the last word.
+        if (error instanceof ActiveClaimExistsError && error.conflict === 'email') {
+          const again = this.options.repository.activeByEmail(emailNorm);
+          if (again) return { conflict: again };
+        }
+        throw error;
+      }
+    });
+    if ('conflict' in outcome) {
+      const view = this.view(outcome.conflict);
+      throw new AlreadyClaimedError(view.claim.projectId, view.projectName);
+    }
+    this.keys.set(outcome.claim.projectId, outcome.claim.claimKey);
+    this.options.logger?.info({ projectId: outcome.claim.projectId, claimId: outcome.claim.id }, 'workshop seat claimed');
+    this.changed();
+    return outcome;
+  }
+
+  /** The value of the participant cookie for `claim`: `p1.<claim id>.<HMAC over id and claim key>`. */
+  participantCookieValue(claim: ClaimRecord): string {
+    return `${PARTICIPANT_COOKIE_VERSION}.${claim.id}.${this.cookieMac(claim.id, claim.claimKey).toString('base64url')}`;
+  }
+
+  /**
+   * The active claim a participant cookie value stands for, or null: malformed, forged, or its claim was
+   * released (the signature covers the claim key, so a released claim's cookie is worthless).
+   */
+  claimFromCookie(value: string | undefined): ClaimView | null {
+    if (typeof value !== 'string' || value.length > 200) return null;
+    const parts = value.split('.');
+    if (parts.length !== 3 || parts[0] !== PARTICIPANT_COOKIE_VERSION || !/^[1-9]\d{0,15}$/.test(parts[1] as string)) return null;
+    const claim = this.options.repository.get(Number(parts[1]));
+    if (!claim || claim.releasedAt !== null) return null;
+    const given = Buffer.from(parts[2] as string, 'base64url');
+    const expected = this.cookieMac(claim.id, claim.claimKey);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    return this.view(claim);
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /**
+   * Ends the active claim of a seat; the claim stays in the history with `releasedAt`, and the seat's
+   * sessions end at once (its claim key is gone from the route).
+   * @returns the released claim.
+   * @throws ServiceError NOT_FOUND when the seat has no active claim.
+   */
+  release(projectId: string): ClaimView {
+    const claim = this.options.repository.activeByProject(projectId);
+    if (!claim) throw new ServiceError('NOT_FOUND', `The workspace "${projectId}" has no active claim`);
+    const releasedAt = this.now();
+    this.options.repository.release(claim.id, releasedAt);
+    this.keys.delete(projectId);
+    this.options.logger?.info({ projectId, claimId: claim.id }, 'workshop seat released');
+    this.changed();
+    return this.view({ ...claim, releasedAt });
+  }
+
+  /** Active claims (oldest first) and the release history (newest first), with current workspace names. */
+  claims(): { active: ClaimView[]; history: ClaimView[] } {
+    return {
+      active: this.options.repository.active().map((claim) => this.view(claim)),
+      history: this.options.repository.history().map((claim) => this.view(claim)),
+    };
+  }
+
+  /** Everything the dashboard's seat board shows, except the join URL (the HTTP layer knows the port). */
+  board(): { settings: WorkshopSettings; groups: string[]; counts: { available: number; total: number; claimed: number }; seats: Seat[] } {
+    const settings = this.settings();
+    const groups = this.options.projects.groups();
+    if (settings.group !== null && !groups.includes(settings.group)) groups.push(settings.group);
+    groups.sort((a, b) => a.localeCompare(b));
+    const active = new Map(this.options.repository.active().map((claim) => [claim.projectId, claim]));
+    const seats: Seat[] =
+      settings.group === null
+        ? []
+        : this.groupProjects(settings.group).map((project) => {
+            const claim = active.get(project.id);
+            return {
+              projectId: project.id,
+              projectName: project.name,
+              status: project.status,
+              claim: claim ? { name: claim.name, email: claim.email, claimedAt: claim.claimedAt } : null,
+            };
+          });
+    return { settings, groups, counts: this.counts(settings.group), seats };
+  }
+
+  /**
+   * The claims and their history as CSV for spreadsheets: UTF-8 with BOM, CRLF line ends, every field quoted
+   * (RFC 4180), and every cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
+   * tab or carriage return) prefixed with `'` (OWASP "CSV Injection"). Columns: status, workspace id,
+   * workspace, name, e-mail, claimed at, released at.
+   */
+  csv(): string {
+    const { active, history } = this.claims();
+    const rows: string[][] = [['Status', 'Workspace ID', 'Workspace', 'Name', 'E-mail', 'Claimed at', 'Released at']];
+    for (const { claim, projectName } of [...active, ...history]) {
+      rows.push([claim.releasedAt === null ? 'active' : 'released', claim.projectId, projectName, claim.name, claim.email, claim.claimedAt, claim.releasedAt ?? '']);
+    }
+    return `\uFEFF${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  private cookieMac(id: number, claimKey: string): Buffer {
+    return createHmac('sha256', this.cookieKey).update(`${PARTICIPANT_COOKIE_VERSION}\n${id}\n${claimKey}`).digest();
+  }
+
+  /** The group's workspaces in natural name order. */
+  private groupProjects(group: string): ProjectSummary[] {
+    return this.options.projects
+      .list()
+      .filter((project) => project.group === group)
+      .sort(byNaturalName);
+  }
+
+  /** Running, unclaimed workspaces of the group, in natural name order. */
+  private freeSeats(group: string): ProjectSummary[] {
+    return this.groupProjects(group).filter((project) => project.status === 'running' && !this.keys.has(project.id));
+  }
+
+  private counts(group: string | null): { available: number; total: number; claimed: number } {
+    if (group === null) return { available: 0, total: 0, claimed: 0 };
+    let total = 0;
+    let claimed = 0;
+    let available = 0;
+    for (const project of this.options.projects.list()) {
+      if (project.group !== group) continue;
+      total += 1;
+      if (this.keys.has(project.id)) claimed += 1;
+      else if (project.status === 'running') available += 1;
+    }
+    return { available, total, claimed };
+  }
+
+  private view(claim: ClaimRecord): ClaimView {
+    const project = this.options.projects.list().find((p) => p.id === claim.projectId);
+    return { claim, projectName: project?.name ?? claim.projectName };
+  }
+
+  /** Releases the active claim of a seat without an error when there is none. @returns true when one was released. */
+  private releaseQuietly(projectId: string): boolean {
+    const claim = this.options.repository.activeByProject(projectId);
+    this.keys.delete(projectId);
+    if (!claim) return false;
+    return this.options.repository.release(claim.id, this.now());
+  }
+
+  private changed(): void {
+    this.options.bus.publish({ type: 'workshop.changed' });
+  }
+
+  /** One `workshop.changed` for a burst of workspace updates (a clone batch starts many seats at once). */
+  private changedSoon(): void {
+    if (this.changeQueued) return;
+    this.changeQueued = true;
+    setImmediate(() => {
+      this.changeQueued = false;
+      this.changed();
+    });
+  }
+}
+
+/** One CSV field: formula-looking cells defused with a leading `'`, then quoted with inner quotes doubled. */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return `"${safe.replace(/"/g, '""')}"`;
+}
