@@ -96,6 +96,14 @@ export type CreateProjectInput = z.input<typeof CreateProjectRequest>;
 export const WorkspacePasswordBody = z.object({ password: z.string().max(200).optional() }).default({});
 export type WorkspacePasswordBody = z.infer<typeof WorkspacePasswordBody>;
 
+/**
+ * Phase of a clone that is still `creating` (ours, for progress bars; absent on every other workspace):
+ * `snapshot` waiting for the source's snapshot, `creating` its container is being made, `starting` its
+ * container runs and code-server is not answering yet. Gone once the clone is `running` or `error`.
+ */
+export const CloneProgress = z.enum(['snapshot', 'creating', 'starting']);
+export type CloneProgress = z.infer<typeof CloneProgress>;
+
 /** One row of `GET /api/projects/` (api-reference "List All Projects"), plus our settings fields. */
 export const ProjectSummary = z.object({
   id: ProjectId,
@@ -114,6 +122,8 @@ export const ProjectSummary = z.object({
   memoryLimit: MemoryLimit,
   cpuCores: CpuCores,
   group: z.string().nullable(),
+  /** Only while a clone is being made: see {@link CloneProgress}. */
+  progress: CloneProgress.optional(),
 });
 export type ProjectSummary = z.infer<typeof ProjectSummary>;
 
@@ -243,3 +253,38 @@ export type SetPasswordRequest = z.output<typeof SetPasswordRequest>;
 /** Answer of `PUT /api/projects/:projectId/password`. */
 export const SetPasswordResponse = z.object({ success: z.literal(true), message: z.string(), passwordProtected: z.boolean() });
 export type SetPasswordResponse = z.infer<typeof SetPasswordResponse>;
+
+// ---------------------------------------------------------------- cloning (issue 4)
+
+/** Most clones one request may ask for (api-reference "Clone Workspace": count 1–50). */
+export const MAX_CLONES_PER_REQUEST = 50;
+
+/**
+ * `POST /api/projects/:projectId/clone` body (api-reference "Clone Workspace"): `count` an integer 1–50,
+ * optional `password` for every clone (same rules as a workspace password). No source password is asked:
+ * cloning is an admin action, like creating.
+ */
+export const CloneProjectRequest = z.object({
+  count: z
+    .number({ error: 'Count must be a whole number from 1 to 50' })
+    .int('Count must be a whole number from 1 to 50')
+    .min(1, 'Count must be a whole number from 1 to 50')
+    .max(MAX_CLONES_PER_REQUEST, 'Count must be a whole number from 1 to 50'),
+  password: WorkspacePassword.optional(),
+});
+export type CloneProjectRequest = z.output<typeof CloneProjectRequest>;
+
+/** One clone in the answer of a clone request: new id and name, always `creating` at that moment. */
+export const CloneEntry = z.object({ projectId: ProjectId, projectName: z.string(), status: z.literal('creating') });
+export type CloneEntry = z.infer<typeof CloneEntry>;
+
+/** 202 answer of `POST /api/projects/:projectId/clone`; progress then shows in the projects list and events. */
+export const CloneProjectResponse = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  sourceProjectId: ProjectId,
+  sourceProjectName: z.string(),
+  clones: z.array(CloneEntry),
+  totalCount: z.number().int(),
+});
+export type CloneProjectResponse = z.infer<typeof CloneProjectResponse>;

@@ -1,11 +1,13 @@
 import { Router } from 'express';
 import {
+  CloneProjectRequest,
   CreateProjectRequest,
   RenameProjectRequest,
   SetPasswordRequest,
   UpdateGroupRequest,
   UpdateNotesRequest,
   WorkspacePasswordBody,
+  type CloneProjectResponse,
   type CreateProjectResponse,
   type DeleteProjectResponse,
   type DiskUsageResponse,
@@ -111,6 +113,21 @@ export function projectsRouter(projects: ProjectsService): Router {
     projects.setGroup(req.params.projectId, group);
     const body: MessageResponse = { success: true, message: 'Project group updated successfully' };
     res.json(body);
+  });
+
+  // Clone (api-reference "Clone Workspace"): 202 at once; each clone's progress shows in the list and events.
+  router.post('/:projectId/clone', async (req, res) => {
+    projects.assertExists(req.params.projectId); // unknown source: 404 before any complaint about the body
+    const request = parseOrThrow(CloneProjectRequest, req.body ?? {});
+    const result = await projects.clone(req.params.projectId, request);
+    const count = result.clones.length;
+    const body: CloneProjectResponse = {
+      success: true,
+      message: `Cloning ${count} workspace${count === 1 ? '' : 's'} from "${result.sourceProjectName}"`,
+      ...result,
+      totalCount: count,
+    };
+    res.status(202).json(body);
   });
 
   router.get('/:projectId/disk-usage', async (req, res) => {

@@ -5,6 +5,7 @@ import {
   LABEL_INSTANCE,
   LABEL_MANAGED,
   LABEL_PROJECT_ID,
+  LABEL_SNAPSHOT,
   RuntimeUnavailableError,
   workspaceContainerName,
   type RuntimeEvent,
@@ -277,6 +278,68 @@ export class DockerRuntime implements WorkspaceRuntime {
     } catch (error) {
       throw mapEngineError(error, `Container ${name} does not exist`);
     }
+  }
+
+  async snapshot(projectId: string, tag: string): Promise<void> {
+    const name = workspaceContainerName(projectId);
+    const colon = tag.lastIndexOf(':');
+    const [repo, version] = colon > tag.lastIndexOf('/') ? [tag.slice(0, colon), tag.slice(colon + 1)] : [tag, 'latest'];
+    // The image inherits the container's config (our labels, env without secrets, command); the change adds
+    // the snapshot label. Dockerode would send its options as both query and body, so the call is made here.
+    const query = {
+      container: name,
+      repo,
+      tag: version,
+      pause: true,
+      changes: `LABEL ${LABEL_SNAPSHOT}=true ${LABEL_INSTANCE}=${JSON.stringify(this.instanceId)}`,
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.dial(
+          {
+            path: '/commit?',
+            method: 'POST',
+            options: { _query: query, _body: {} },
+            statusCodes: { 200: true, 201: true, 404: 'no such container', 500: 'server error' },
+          },
+          (error: unknown) => (error ? reject(error) : resolve()),
+        );
+      });
+    } catch (error) {
+      throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+  }
+
+  async removeSnapshot(tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(tag).remove({ force: true });
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) throw mapEngineError(error);
+    }
+  }
+
+  async removeSnapshots(keep: ReadonlySet<string>): Promise<number> {
+    let images: Docker.ImageInfo[];
+    try {
+      images = await this.docker.listImages({ filters: { label: [`${LABEL_SNAPSHOT}=true`, `${LABEL_INSTANCE}=${this.instanceId}`] } });
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+    let removed = 0;
+    for (const image of images) {
+      const tags = (image.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+      if (tags.some((t) => keep.has(t))) continue;
+      try {
+        await this.docker.getImage(image.Id).remove();
+        removed += 1;
+      } catch (error) {
+        // 409: clones still use it; untag so only the engine's reference from those containers keeps it.
+        if (statusCodeOf(error) !== 409 || tags.length === 0) continue;
+        for (const t of tags) await this.removeSnapshot(t).catch(() => undefined);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   async hasImage(tag: string): Promise<boolean> {

@@ -4,6 +4,8 @@ import type { ProjectStatus } from '../contract/index.js';
 export const LABEL_MANAGED = 'xares.managed';
 export const LABEL_PROJECT_ID = 'xares.project-id';
 export const LABEL_INSTANCE = 'xares.instance';
+/** Marks an image as a clone snapshot (`docker commit` of a source workspace), removable once a batch is done. */
+export const LABEL_SNAPSHOT = 'xares.snapshot';
 
 /**
  * TCP port code-server listens on inside a workspace container (the image's CMD, resources/images/workspace/
@@ -125,4 +127,22 @@ export interface WorkspaceRuntime {
    * @throws ContainerNotFoundError when the container does not exist; an engine error when it is not running.
    */
   signal(projectId: string, signal: string): Promise<void>;
+  /**
+   * Snapshots the workspace's container file system into image `tag` (Docker `POST /commit`, `pause=true`: a
+   * running container is frozen for the moment of the commit and keeps running; a stopped one stays stopped).
+   * The image carries our instance labels plus {@link LABEL_SNAPSHOT}, so leftovers can be found and removed.
+   * @throws ContainerNotFoundError when the container does not exist.
+   */
+  snapshot(projectId: string, tag: string): Promise<void>;
+  /**
+   * Removes the snapshot image `tag` (untags it when containers still use it; the engine drops the layers
+   * once the last of them is removed). No-op when it is gone.
+   */
+  removeSnapshot(tag: string): Promise<void>;
+  /**
+   * Removes this instance's snapshot images (by {@link LABEL_SNAPSHOT}) except those whose tag is in `keep`;
+   * one still used by a container is only untagged. Returns how many were removed or untagged. Never throws
+   * for a single image; throws `RuntimeUnavailableError` when the engine cannot be listed.
+   */
+  removeSnapshots(keep: ReadonlySet<string>): Promise<number>;
 }

@@ -5,6 +5,9 @@ import {
   MEMORY_LIMIT_MB,
   ProjectId,
   utf8ByteLength,
+  type CloneEntry,
+  type CloneProgress,
+  type CloneProjectRequest,
   type ContainerInfo,
   type DiskUsage,
   type CreateProjectRequest,
@@ -23,6 +26,7 @@ import {
   type WorkspaceSpec,
 } from '../runtime/workspace-runtime.js';
 import { DuplicateProjectNameError, type ProjectRecord, type Store } from '../store/index.js';
+import { CLONE_PARALLELISM, checkCloneLimits, cloneNames, createLimiter, snapshotTag } from './cloning.js';
 import { capabilitiesFromConfig, unavailableOptionDetails, type ServerCapabilities } from './capabilities.js';
 import { formatBytes, formatPercent, formatUptime } from './format.js';
 import type { ImageService } from './image-service.js';
@@ -64,6 +68,10 @@ interface LiveProject {
   starting: boolean;
   /** Number of readiness probes running (a start event does not begin another one). */
   probing: number;
+  /** Phase while this workspace is a clone being made (contract `CloneProgress`); memory only. */
+  progress?: CloneProgress | null;
+  /** Snapshots of this workspace in progress: the engine's pause/unpause events of `docker commit` are ours. */
+  snapshotting?: number;
 }
 
 export interface ProjectsServiceOptions {
@@ -98,6 +106,8 @@ export class ProjectsService implements RouteTable {
   private readonly startReservations = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private stopWatching: (() => void) | null = null;
+  /** Tags of snapshot images a clone batch still needs (the leftover clean-up keeps them). */
+  private readonly activeSnapshots = new Set<string>();
   private closed = false;
   private reconciling: Promise<void> | null = null;
   /** Labelled containers of this instance that have no record (reported, never destroyed). */
@@ -163,6 +173,7 @@ export class ProjectsService implements RouteTable {
       if (!state.docker.available) logger.info({ version }, 'Docker engine available');
       state.setDocker({ available: true, version, error: null });
       await this.reconcile();
+      await this.removeLeftoverSnapshots();
       await images.check();
     } catch (error) {
       state.setDocker({ available: false, version: null, error: error instanceof Error ? error.message : String(error) });
@@ -222,6 +233,7 @@ export class ProjectsService implements RouteTable {
     const live = this.projects.get(event.projectId);
     if (!live || this.closed || live.deleting) return;
     if (live.stopping && ['die', 'stop', 'kill'].includes(event.action)) return;
+    if ((live.snapshotting ?? 0) > 0 && ['pause', 'unpause'].includes(event.action)) return;
     if (event.action === 'die' && live.record.status === 'creating' && !live.stopping) {
       // Died while starting: that is a failed start, with the exit code as reason.
       void this.options.runtime
@@ -487,6 +499,168 @@ export class ProjectsService implements RouteTable {
       this.options.bus.publish({ type: 'project.removed', projectId });
       this.options.logger.info({ projectId }, 'workspace deleted');
     });
+    // The last clone of a batch gone: its (untagged) snapshot image can go too.
+    void this.removeLeftoverSnapshots();
+  }
+
+  // ---------------------------------------------------------------- cloning (issue 4, api-reference "Clone Workspace")
+
+  /**
+   * Clones a workspace `request.count` times (behaviour.md "Cloning"). Checks, all before anything is made:
+   * the source exists, is not `creating` and has a container (else 400 VALIDATION_ERROR), the engine is up, and
+   * the whole batch fits both limits ({@link checkCloneLimits}). Then writes every clone's record at once
+   * (`creating`, progress `snapshot`, names `<source> <n>`) and returns; the rest runs in the background:
+   * one `docker commit` of the source (paused for that moment if it runs), then each clone's container from
+   * that image with the source's settings, its own id, labels and code-server configuration (the request's
+   * password, or none: the source's configuration in the snapshot is overwritten before the first start, and
+   * templates are not written), started {@link CLONE_PARALLELISM} at a time. A failing clone ends in `error`
+   * with its reason and does not stop the others. The snapshot image is removed once every container exists.
+   * No source password is asked: cloning is an admin action.
+   * @returns the source's id and name and the clones (id, name), all `creating`.
+   * @throws ServiceError PROJECT_NOT_FOUND, VALIDATION_ERROR, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE.
+   */
+  async clone(sourceId: string, request: CloneProjectRequest): Promise<{ sourceProjectId: string; sourceProjectName: string; clones: CloneEntry[] }> {
+    const { config, runtime, store, logger } = this.options;
+    const source = this.require(sourceId);
+    this.checkCloneSource(source);
+    await this.requireEngine();
+    const container = await runtime.inspect(sourceId).catch((error: unknown) => {
+      throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not inspect the source workspace');
+    });
+    if (!container) {
+      throw new ServiceError('VALIDATION_ERROR', 'The source workspace has no container to copy; start it once to create it again', {
+        projectId: 'Source has no container',
+      });
+    }
+    // One hash for the whole batch: every clone has the same password, so separate salts would protect nothing more.
+    const passwordHash = request.password ? await hashPassword(request.password) : null;
+    // From here on no await until the records exist, so parallel creates, starts and clones see the slots taken.
+    if (this.projects.get(sourceId) !== source || source.deleting) throw notFound();
+    this.checkCloneSource(source);
+    checkCloneLimits(request.count, {
+      existing: this.projects.size + this.pendingCreates,
+      active: this.activeCount() + this.pendingCreates,
+      maxWorkspaces: config.maxWorkspaces,
+      maxConcurrentWorkspaces: config.maxConcurrentWorkspaces,
+    });
+    const taken = [...this.pendingNames, ...[...this.projects.values()].map((p) => p.record.name)];
+    const names = cloneNames(source.record.name, request.count, taken);
+    const createdAt = new Date().toISOString();
+    const clones: LiveProject[] = [];
+    try {
+      for (const name of names) {
+        let id = newProjectId();
+        while (this.projects.has(id) || clones.some((c) => c.record.id === id)) id = newProjectId();
+        const record: ProjectRecord = {
+          ...source.record,
+          id,
+          name,
+          status: 'creating',
+          statusReason: 'Waiting for the snapshot of the source',
+          createdAt,
+          lastActivity: null,
+          passwordHash,
+          containerId: null,
+        };
+        store.projects.insert(record);
+        clones.push({ record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0, progress: 'snapshot' });
+      }
+    } catch (error) {
+      for (const clone of clones) store.projects.remove(clone.record.id);
+      if (error instanceof DuplicateProjectNameError) throw new ServiceError('PROJECT_EXISTS', error.message);
+      throw error;
+    }
+    for (const clone of clones) {
+      this.projects.set(clone.record.id, clone);
+      this.publish(clone);
+    }
+    const tag = snapshotTag(sourceId);
+    this.activeSnapshots.add(tag);
+    logger.info({ sourceId, count: clones.length, clones: clones.map((c) => c.record.id) }, 'cloning workspace');
+    const snapshot = this.withLock(sourceId, async () => {
+      source.snapshotting = (source.snapshotting ?? 0) + 1;
+      try {
+        await runtime.snapshot(sourceId, tag);
+      } finally {
+        source.snapshotting = (source.snapshotting ?? 1) - 1;
+      }
+    });
+    snapshot.catch(() => undefined);
+    const limit = createLimiter(CLONE_PARALLELISM);
+    // Each clone's lock is taken now (synchronously), so reconcile and other commands leave it alone meanwhile.
+    const builds = clones.map((clone) => this.withLock(clone.record.id, () => this.buildClone(clone, tag, snapshot, limit)));
+    void Promise.allSettled(builds).then(async () => {
+      await runtime.removeSnapshot(tag).catch((error: unknown) => logger.warn({ tag, err: errorMessage(error) }, 'could not remove the clone snapshot image'));
+      this.activeSnapshots.delete(tag);
+      logger.info({ sourceId, tag }, 'clone batch done, snapshot removed');
+    });
+    return {
+      sourceProjectId: sourceId,
+      sourceProjectName: source.record.name,
+      clones: clones.map((c) => ({ projectId: c.record.id, projectName: c.record.name, status: 'creating' as const })),
+    };
+  }
+
+  /** A source must not be `creating` (its file system is not settled yet). @throws ServiceError VALIDATION_ERROR. */
+  private checkCloneSource(source: LiveProject): void {
+    if (source.record.status === 'creating') {
+      throw new ServiceError('VALIDATION_ERROR', 'The source workspace is still being created; wait until it is running or stopped', {
+        projectId: 'Source is still creating',
+      });
+    }
+  }
+
+  /** Background part of one clone: wait for the snapshot, then (bounded by `limit`) create, configure and start. Never throws. */
+  private async buildClone(live: LiveProject, tag: string, snapshot: Promise<void>, limit: <T>(fn: () => Promise<T>) => Promise<T>): Promise<void> {
+    const { runtime, store, logger } = this.options;
+    const id = live.record.id;
+    const gone = () => live.deleting || this.closed || this.projects.get(id) !== live;
+    try {
+      await snapshot;
+    } catch (error) {
+      if (!gone()) this.setStatus(live, 'error', `Could not snapshot the source workspace: ${this.engineFailure(error, 'INTERNAL_ERROR', 'Snapshot failed').message}`);
+      return;
+    }
+    await limit(async () => {
+      if (gone()) return;
+      this.setProgress(live, 'creating', 'Creating the container from the snapshot');
+      try {
+        live.record.containerId = await runtime.create({ ...this.specFor(live.record), image: tag });
+        store.projects.setContainerId(id, live.record.containerId);
+      } catch (error) {
+        if (!gone()) this.setStatus(live, 'error', this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the clone container').message);
+        return;
+      }
+      if (gone()) return;
+      live.progress = 'starting';
+      // startContainer writes this clone's own code-server configuration (its password or none) over the
+      // source's copy in the snapshot before the first start; templates are never written into a clone.
+      await this.startContainer(live, false).catch((error: unknown) => {
+        logger.warn({ projectId: id, err: errorMessage(error) }, 'clone failed to start');
+      });
+    });
+  }
+
+  /** Sets a clone's progress phase and reason (still `creating`) and tells the dashboards. */
+  private setProgress(live: LiveProject, progress: CloneProgress, reason: string): void {
+    if (this.closed || this.projects.get(live.record.id) !== live) return;
+    live.progress = progress;
+    this.options.store.projects.setStatus(live.record.id, 'creating', reason);
+    live.record = { ...live.record, status: 'creating', statusReason: reason };
+    this.publish(live);
+  }
+
+  /**
+   * Removes this instance's snapshot images that no batch in flight needs (left by a crash, or untagged ones
+   * whose last clone was deleted). Never throws; logs what it removed.
+   */
+  private async removeLeftoverSnapshots(): Promise<void> {
+    try {
+      const removed = await this.options.runtime.removeSnapshots(this.activeSnapshots);
+      if (removed > 0) this.options.logger.info({ removed }, 'removed leftover clone snapshot images');
+    } catch (error) {
+      this.options.logger.debug({ err: errorMessage(error) }, 'could not look for leftover clone snapshot images');
+    }
   }
 
   // ---------------------------------------------------------------- passwords (issue #3 "Passwords")
@@ -736,6 +910,7 @@ export class ProjectsService implements RouteTable {
     if (this.closed) return;
     if (live.record.status === status && live.record.statusReason === reason) return;
     if (this.projects.get(live.record.id) !== live) return;
+    if (status !== 'creating') live.progress = null;
     this.options.store.projects.setStatus(live.record.id, status, reason);
     live.record = { ...live.record, status, statusReason: reason };
     this.publish(live);
@@ -841,6 +1016,7 @@ export class ProjectsService implements RouteTable {
       memoryLimit: record.memoryLimit,
       cpuCores: record.cpuCores,
       group: record.group,
+      ...(progressOf(this.projects.get(record.id), record) ?? {}),
     };
   }
 
@@ -865,6 +1041,11 @@ export class ProjectsService implements RouteTable {
       if (this.locks.get(projectId) === tail) this.locks.delete(projectId);
     }
   }
+}
+
+/** `{progress}` of a clone being made (only while it is `creating`), else undefined. */
+function progressOf(live: LiveProject | undefined, record: ProjectRecord): { progress: CloneProgress } | undefined {
+  return live?.progress && record.status === 'creating' ? { progress: live.progress } : undefined;
 }
 
 function notFound(): ServiceError {

@@ -32,6 +32,9 @@ export function createFakeRuntime(state: FakeRuntimeState): WorkspaceRuntime {
     putArchive: notHere('putArchive'),
     signal: notHere('signal'),
     diskUsage: notHere('diskUsage'),
+    snapshot: notHere('snapshot'),
+    removeSnapshot: notHere('removeSnapshot'),
+    removeSnapshots: notHere('removeSnapshots'),
     watch: () => () => undefined,
   };
 }
