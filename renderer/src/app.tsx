@@ -9,6 +9,7 @@ import { AppHeader, type DashboardView } from './views/app-header.js';
 import { SignInView } from './views/sign-in-view.js';
 import { SystemBanners } from './views/system-banners.js';
 import { Toasts } from './views/toasts.js';
+import { WorkshopView } from './views/workshop-view.js';
 
 /** Signed-in layout: header, banners, the current view, notifications. Owns the live connection. */
 function Dashboard({ canSignOut }: { canSignOut: boolean }) {
@@ -24,6 +25,7 @@ function Dashboard({ canSignOut }: { canSignOut: boolean }) {
       <AppHeader view={view} onNavigate={setView} connection={connection} docker={docker} onSignOut={canSignOut ? () => signOut(null) : null} />
       <SystemBanners docker={docker} image={image} />
       {view === 'workspaces' ? <WorkspacesPage /> : null}
+      {view === 'workshop' ? <WorkshopView /> : null}
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { api } from '../services.js';
 import { applyProjectList, dispatchServerEvent } from '../stores/live-dispatch.js';
 import { useProjectsStore } from '../stores/projects-store.js';
 import { useSystemStore } from '../stores/system-store.js';
+import { useWorkshopStore } from '../stores/workshop-store.js';
 import { ApiError, describeError } from '../api/api-error.js';
 
 /**
@@ -14,7 +15,11 @@ export function startLiveData(): () => void {
   const system = useSystemStore.getState();
   const handle: EventStreamHandle = connectEventStream({
     open: (signal) => api.openEventStream(signal),
-    onEvent: dispatchServerEvent,
+    onEvent: (event) => {
+      dispatchServerEvent(event);
+      // The Workshop view refetches its board on `workshop.changed` (debounced; only while it is shown).
+      useWorkshopStore.getState().handleEvent(event);
+    },
     onStateChange: system.setConnection,
     onInvalidEvent: (data, reason) => console.warn('Ignored an invalid server event:', reason, data.slice(0, 200)),
   });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   ApiErrorBody,
   AuthExchangeResponse,
+  CloneProjectResponse,
   ConfigResponse,
   CreateProjectResponse,
   DeleteProjectResponse,
@@ -17,7 +18,13 @@ import {
   StatsResponse,
   StopProjectResponse,
   SystemStatusResponse,
+  ClaimsResponse,
+  ReleaseResponse,
+  WorkshopBoardResponse,
+  WorkshopSettingsResponse,
+  type CloneProjectRequest,
   type CreateProjectInput,
+  type UpdateWorkshopSettingsRequest,
   type ProjectSummary,
 } from '../../../server/contract/index.js';
 import { ApiError } from './api-error.js';
@@ -249,6 +256,53 @@ export class ApiClient {
   /** `GET /api/system/status` → Docker engine and workspace image state. */
   async getSystemStatus() {
     return this.request('/api/system/status', SystemStatusResponse);
+  }
+
+  /** `GET /api/workshop/board` (admin) → settings, join URL, groups to choose from, counts and seats. */
+  async getWorkshopBoard() {
+    return this.request('/api/workshop/board', WorkshopBoardResponse);
+  }
+
+  /**
+   * `PUT /api/workshop/settings` (admin): the group open for registration (`null` closes the workshop) and/or
+   * whether registration is open → the settings now in force.
+   */
+  async updateWorkshopSettings(change: UpdateWorkshopSettingsRequest) {
+    return (await this.request('/api/workshop/settings', WorkshopSettingsResponse, { method: 'PUT', body: change })).settings;
+  }
+
+  /** `POST /api/workshop/claims/:projectId/release` (admin) → the released claim (404 `NOT_FOUND` when none is active). */
+  async releaseWorkshopClaim(projectId: string) {
+    return (await this.request(`/api/workshop/claims/${encodeURIComponent(projectId)}/release`, ReleaseResponse, { method: 'POST', body: {} })).released;
+  }
+
+  /** `GET /api/workshop/claims` (admin) → active claims and the release history. */
+  async listWorkshopClaims() {
+    return this.request('/api/workshop/claims', ClaimsResponse);
+  }
+
+  /**
+   * `GET /api/workshop/claims.csv` (admin) with the bearer header (never a token in the URL) → the CSV file as
+   * a Blob and the file name the server suggests (`Content-Disposition`), else `workshop-claims.csv`.
+   */
+  async downloadWorkshopClaimsCsv(): Promise<{ blob: Blob; fileName: string }> {
+    const response = await this.send('/api/workshop/claims.csv', { accept: 'text/csv' });
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const error = errorFromResponse(response.status, body);
+      if (error.isUnauthorized) this.options.onUnauthorized?.(error);
+      throw error;
+    }
+    const disposition = response.headers.get('Content-Disposition') ?? '';
+    // Only a plain `name.csv` is taken over; anything else (paths, odd characters) gets our default name.
+    const match = /filename="?([A-Za-z0-9][A-Za-z0-9._-]*\.csv)"?(?:;|$)/.exec(disposition);
+    return { blob: await response.blob(), fileName: match?.[1] ?? 'workshop-claims.csv' };
   }
 
   /**

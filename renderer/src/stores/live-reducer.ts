@@ -30,6 +30,7 @@ function indexById(projects: readonly ProjectSummary[]): Record<string, ProjectS
  * - `project.updated`: inserts or replaces that workspace.
  * - `project.removed`: drops it (no-op when unknown).
  * - `docker`, `image`: replace that part.
+ * - `workshop.changed`: nothing here (the Workshop view refetches its board).
  */
 export function reduceServerEvent(state: LiveState, event: ServerEvent): LiveState {
   switch (event.type) {
@@ -46,6 +47,9 @@ export function reduceServerEvent(state: LiveState, event: ServerEvent): LiveSta
       return { ...state, docker: event.docker };
     case 'image':
       return { ...state, image: event.image };
+    case 'workshop.changed':
+      // Not live state: the Workshop view refetches its board (see `workshop-store.ts`).
+      return state;
   }
 }
 
