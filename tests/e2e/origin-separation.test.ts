@@ -56,15 +56,28 @@ function probeAdmin(page: Page, adminOrigin: string, projectId: string): Promise
 }
 
 /**
- * Sends a "simple" cross-site POST (no preflight, `no-cors`) from the page and returns the status our server
- * answered, as Chromium's network layer saw it (the page itself only gets an opaque response).
+ * Sends a "simple" cross-site POST (no preflight, `no-cors`) from the page and returns the HTTP status our
+ * server answered, read from Chromium's network layer over CDP (the page itself only gets an opaque response,
+ * and Chromium may block even that for our `Cross-Origin-Resource-Policy`, but the raw status is still seen).
  */
 async function simplePostStatus(page: Page, url: string): Promise<number> {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url() === url && r.request().method() === 'POST'),
-    page.evaluate((target) => fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include', body: 'x' }).then(() => 'sent', () => 'failed'), url),
-  ]);
-  return response.status();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const ids = new Set<string>();
+  const status = new Promise<number>((resolve) => {
+    cdp.on('Network.requestWillBeSent', (event) => {
+      if (event.request.url === url && event.request.method === 'POST') ids.add(event.requestId);
+    });
+    cdp.on('Network.responseReceivedExtraInfo', (event) => {
+      if (ids.has(event.requestId)) resolve(event.statusCode);
+    });
+  });
+  await page.evaluate((target) => fetch(target, { method: 'POST', mode: 'no-cors', credentials: 'include', body: 'x' }).then(() => 'sent', () => 'failed'), url);
+  try {
+    return await Promise.race([status, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no response seen for POST ${url}`)), 15_000))]);
+  } finally {
+    await cdp.detach();
+  }
 }
 
 describe('origin separation in Chromium', () => {
