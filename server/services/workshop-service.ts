@@ -12,10 +12,13 @@ import type { EventBus } from '../events/event-bus.js';
 import { ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopRepository } from '../store/index.js';
 import { ServiceError } from './service-error.js';
 
+/** What the workshop needs to know about one workspace. */
+export type SeatProject = Pick<ProjectSummary, 'id' | 'name' | 'group' | 'status'>;
+
 /** What the workshop needs to know about workspaces (ProjectsService provides it, from memory). */
 export interface WorkshopProjects {
-  /** Every workspace with its current status and group. */
-  list(): ProjectSummary[];
+  /** Every workspace with its current status and group; called on every claim, so it must be cheap. */
+  briefs(): SeatProject[];
   /** Distinct non-empty groups, sorted. */
   groups(): string[];
 }
@@ -93,7 +96,7 @@ export class WorkshopService {
     this.cookieKey = createHmac('sha256', options.secret).update('xares-participant-cookie').digest();
     for (const claim of options.repository.active()) this.keys.set(claim.projectId, claim.claimKey);
     // Claims of workspaces deleted while we were not running end now (their history stays).
-    const existing = new Set(options.projects.list().map((p) => p.id));
+    const existing = new Set(options.projects.briefs().map((p) => p.id));
     for (const projectId of [...this.keys.keys()]) if (!existing.has(projectId)) this.releaseQuietly(projectId);
     this.unsubscribe = options.bus.subscribe((event) => {
       if (event.type === 'project.removed') {
@@ -180,7 +183,7 @@ export class WorkshopService {
       if (!settings.registrationOpen || settings.group === null) {
         throw new ServiceError('REGISTRATION_CLOSED', 'Registration is closed at the moment. Please ask the workshop leader.');
       }
-      const seat = this.freeSeats(settings.group)[0];
+      const seat = this.firstFreeSeat(settings.group);
       if (!seat) throw new ServiceError('NO_SEATS_AVAILABLE', 'Sorry, no workspaces are available any more. Please ask the workshop leader.');
       try {
         const claim = this.options.repository.insert({
@@ -254,10 +257,9 @@ export class WorkshopService {
 
   /** Active claims (oldest first) and the release history (newest first), with current workspace names. */
   claims(): { active: ClaimView[]; history: ClaimView[] } {
-    return {
-      active: this.options.repository.active().map((claim) => this.view(claim)),
-      history: this.options.repository.history().map((claim) => this.view(claim)),
-    };
+    const names = new Map(this.options.projects.briefs().map((project) => [project.id, project.name]));
+    const view = (claim: ClaimRecord): ClaimView => ({ claim, projectName: names.get(claim.projectId) ?? claim.projectName });
+    return { active: this.options.repository.active().map(view), history: this.options.repository.history().map(view) };
   }
 
   /** Everything the dashboard's seat board shows, except the join URL (the HTTP layer knows the port). */
@@ -308,16 +310,21 @@ export class WorkshopService {
   }
 
   /** The group's workspaces in natural name order. */
-  private groupProjects(group: string): ProjectSummary[] {
+  private groupProjects(group: string): SeatProject[] {
     return this.options.projects
-      .list()
+      .briefs()
       .filter((project) => project.group === group)
       .sort(byNaturalName);
   }
 
-  /** Running, unclaimed workspaces of the group, in natural name order. */
-  private freeSeats(group: string): ProjectSummary[] {
-    return this.groupProjects(group).filter((project) => project.status === 'running' && !this.keys.has(project.id));
+  /** The first running, unclaimed workspace of the group in natural name order (one pass, no sort), or undefined. */
+  private firstFreeSeat(group: string): SeatProject | undefined {
+    let first: SeatProject | undefined;
+    for (const project of this.options.projects.briefs()) {
+      if (project.group !== group || project.status !== 'running' || this.keys.has(project.id)) continue;
+      if (first === undefined || byNaturalName(project, first) < 0) first = project;
+    }
+    return first;
   }
 
   private counts(group: string | null): { available: number; total: number; claimed: number } {
@@ -325,7 +332,7 @@ export class WorkshopService {
     let total = 0;
     let claimed = 0;
     let available = 0;
-    for (const project of this.options.projects.list()) {
+    for (const project of this.options.projects.briefs()) {
       if (project.group !== group) continue;
       total += 1;
       if (this.keys.has(project.id)) claimed += 1;
@@ -335,7 +342,7 @@ export class WorkshopService {
   }
 
   private view(claim: ClaimRecord): ClaimView {
-    const project = this.options.projects.list().find((p) => p.id === claim.projectId);
+    const project = this.options.projects.briefs().find((p) => p.id === claim.projectId);
     return { claim, projectName: project?.name ?? claim.projectName };
   }
 

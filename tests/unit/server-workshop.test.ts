@@ -30,7 +30,7 @@ function project(id: string, name: string, group: string | null, status: Project
 /** Workspaces as ProjectsService would list them (memory), editable by the test. */
 class FakeProjects implements WorkshopProjects {
   constructor(public items: ProjectSummary[]) {}
-  list(): ProjectSummary[] {
+  briefs(): ProjectSummary[] {
     return this.items;
   }
   groups(): string[] {
