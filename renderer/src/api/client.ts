@@ -208,6 +208,15 @@ export class ApiClient {
     return this.request(`/api/projects/${encodeURIComponent(projectId)}/password`, SetPasswordResponse, { method: 'PUT', body });
   }
 
+  /**
+   * `POST /api/projects/:id/clone` (202) → the new clones (id, name, all `creating`); their progress then
+   * arrives through the live stream (`progress` of each clone). 400 for a bad count or too few workspace slots
+   * (the message says how many are left), 409 `CONCURRENT_LIMIT_REACHED`, 404 for an unknown source.
+   */
+  async cloneProject(projectId: string, request: CloneProjectRequest) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/clone`, CloneProjectResponse, { method: 'POST', body: request });
+  }
+
   /** `GET /api/projects/:id/notes` → the notes text (`''` when none). */
   async getNotes(projectId: string): Promise<string> {
     return (await this.request(`/api/projects/${encodeURIComponent(projectId)}/notes`, GetNotesResponse)).notes;

@@ -4,12 +4,14 @@ import { loadFeatures, loadLimits, loadProjects } from '../actions/live-connecti
 import { renameWorkspace, saveWorkspaceNotes, setWorkspaceGroup } from '../actions/details-actions.js';
 import { setWorkspacePassword } from '../actions/password-actions.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
+import { cloneWorkspace } from '../actions/clone-actions.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
 import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
 import { useNotificationsStore } from '../stores/notifications-store.js';
 import { GROUP_FILTER_ALL, GROUP_FILTER_NONE, effectiveGroupFilter, filterByGroup } from '../stores/project-filters.js';
 import { useProjectsStore } from '../stores/projects-store.js';
 import { useSystemStore } from '../stores/system-store.js';
+import { CloneDialog } from '../views/clone-dialog.js';
 import { ConfirmActionDialog, type ConfirmableAction } from '../views/confirm-action-dialog.js';
 import { CreateWorkspaceDialog } from '../views/create-workspace-dialog.js';
 import { EmptyState } from '../views/empty-state.js';
@@ -18,7 +20,7 @@ import { WorkspaceDetailsDrawer } from '../views/workspace-details-drawer.js';
 import { WorkspaceTable } from '../views/workspace-table.js';
 import { useWorkspaceDetails } from './use-workspace-details.js';
 
-type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | null;
+type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | { kind: 'clone'; projectId: string } | null;
 
 /** Opens a workspace URL: in the desktop app through the system browser, in a browser as a normal link. */
 function openWorkspace(_project: ProjectSummary, url: string): boolean {
@@ -74,6 +76,7 @@ export function WorkspacesPage() {
   const onStart = useCallback((project: ProjectSummary) => void startWorkspace(project), []);
   const onStop = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'stop', projectId: project.id }), []);
   const onDelete = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'delete', projectId: project.id }), []);
+  const onClone = useCallback((project: ProjectSummary) => setDialog({ kind: 'clone', projectId: project.id }), []);
   const onDetails = useCallback((project: ProjectSummary) => setSelectedId((current) => (current === project.id ? null : project.id)), []);
   const closeDetails = useCallback(() => setSelectedId(null), []);
   const counts = useMemo(() => {
@@ -83,6 +86,7 @@ export function WorkspacesPage() {
   }, [sorted]);
   const dockerAvailable = docker?.available ?? true;
   const confirmProject = dialog?.kind === 'confirm' ? projects[dialog.projectId] : undefined;
+  const cloneSource = dialog?.kind === 'clone' ? projects[dialog.projectId] : undefined;
   const openCreate = () => {
     if (!limits) void loadLimits();
     if (!features) void loadFeatures();
@@ -160,6 +164,7 @@ export function WorkspacesPage() {
               onDelete={onDelete}
               onOpen={openWorkspace}
               onDetails={onDetails}
+              onClone={onClone}
               selectedId={selectedProject ? selectedProject.id : null}
             />
           )}
@@ -178,6 +183,9 @@ export function WorkspacesPage() {
           onCreate={createWorkspace}
           onClose={() => setDialog(null)}
         />
+      ) : null}
+      {dialog?.kind === 'clone' && cloneSource ? (
+        <CloneDialog source={cloneSource} projects={projects} onClone={(request) => cloneWorkspace(cloneSource.id, request)} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.kind === 'confirm' && confirmProject ? (
         <ConfirmActionDialog

@@ -17,6 +17,8 @@ export interface WorkspaceTableProps {
   onOpen: (project: ProjectSummary, url: string) => boolean;
   /** Opens the details panel of a workspace. */
   onDetails: (project: ProjectSummary) => void;
+  /** Opens the clone dialog for a workspace (no Clone button when absent). */
+  onClone?: (project: ProjectSummary) => void;
   /** Id of the workspace whose details panel is open, if any (its row is highlighted). */
   selectedId: string | null;
 }
@@ -25,7 +27,7 @@ export interface WorkspaceTableProps {
  * The workspace list. Pure: renders what it gets, reports clicks. Rows are memoised and keyed by id: with
  * stable callbacks from the page, an event about one workspace re-renders that row only (200 rows stay fast).
  */
-export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, selectedId }: WorkspaceTableProps) {
+export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, onClone, selectedId }: WorkspaceTableProps) {
   return (
     <div className="table-card">
       <table className="workspace-table" data-testid="workspace-table">
@@ -53,6 +55,7 @@ export function WorkspaceTable({ projects, pending, dockerAvailable, onStart, on
               onDelete={onDelete}
               onOpen={onOpen}
               onDetails={onDetails}
+              {...(onClone ? { onClone } : {})}
               selected={selectedId === project.id}
             />
           ))}
@@ -68,7 +71,7 @@ interface WorkspaceRowProps extends Omit<WorkspaceTableProps, 'projects' | 'pend
   selected: boolean;
 }
 
-const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, selected }: WorkspaceRowProps) {
+const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvailable, onStart, onStop, onDelete, onOpen, onDetails, onClone, selected }: WorkspaceRowProps) {
   const id = project.id;
   const url = safeHttpUrl(project.workspaceUrl);
   const canOpen = project.status === 'running' && url !== null;
@@ -170,6 +173,19 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
               Start
             </button>
           )}
+          {onClone ? (
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => onClone(project)}
+              disabled={busy || project.status === 'creating' || !dockerAvailable}
+              title={project.status === 'creating' ? 'Available once the workspace is running or stopped' : 'Make copies of this workspace'}
+              data-testid={`workspace-clone-${id}`}
+              aria-label={`Clone ${project.name}`}
+            >
+              Clone
+            </button>
+          ) : null}
           <button
             type="button"
             className="button button--small button--danger-ghost"

@@ -1,0 +1,272 @@
+import { useId, useState } from 'react';
+import {
+  CloneProjectRequest,
+  MAX_CLONES_PER_REQUEST,
+  type CloneEntry,
+  type CloneProjectResponse,
+  type ProjectSummary,
+} from '../../../server/contract/index.js';
+import { ApiError, describeError } from '../api/api-error.js';
+import { Dialog } from './dialog.js';
+import './clone-dialog.css';
+
+/** Where one clone stands, for its progress bar. */
+export interface CloneRowState {
+  projectId: string;
+  name: string;
+  /** What the row says: a phase while being made, then Running, Failed, Stopped or Removed. */
+  label: string;
+  /** 0–1: snapshot 0.1, container 0.35, code-server starting 0.7, running (or finished otherwise) 1. */
+  fraction: number;
+  state: 'working' | 'running' | 'failed' | 'stopped' | 'removed';
+  /** The server's reason when it failed. */
+  reason?: string;
+}
+
+const PHASES: Record<NonNullable<ProjectSummary['progress']>, { label: string; fraction: number }> = {
+  snapshot: { label: 'Copying the source…', fraction: 0.1 },
+  creating: { label: 'Creating the container…', fraction: 0.35 },
+  starting: { label: 'Starting VS Code…', fraction: 0.7 },
+};
+
+/**
+ * The state of each clone of a batch from the live projects store (`projects`, fed by the event stream): its
+ * phase (`progress`) while `creating`, then its final status. A clone missing from the store was deleted.
+ */
+export function cloneRows(clones: readonly CloneEntry[], projects: Readonly<Record<string, ProjectSummary>>): CloneRowState[] {
+  return clones.map((clone) => {
+    const project = projects[clone.projectId];
+    const base = { projectId: clone.projectId, name: project?.name ?? clone.projectName };
+    if (!project) return { ...base, label: 'Removed', fraction: 1, state: 'removed' };
+    switch (project.status) {
+      case 'running':
+        return { ...base, label: 'Running', fraction: 1, state: 'running' };
+      case 'error':
+        return { ...base, label: 'Failed', fraction: 1, state: 'failed', ...(project.statusReason ? { reason: project.statusReason } : {}) };
+      case 'stopped':
+        return { ...base, label: 'Stopped', fraction: 1, state: 'stopped' };
+      case 'creating': {
+        // A clone seen before its first phase update is waiting for the snapshot.
+        const phase = PHASES[project.progress ?? 'snapshot'];
+        return { ...base, label: phase.label, fraction: phase.fraction, state: 'working' };
+      }
+    }
+  });
+}
+
+export interface CloneDialogProps {
+  /** The workspace to clone (live from the store). */
+  source: ProjectSummary;
+  /** Every workspace by id, live: the progress of the clones is read from here. */
+  projects: Readonly<Record<string, ProjectSummary>>;
+  /** Sends the clone request; rejects with an ApiError whose words and field details the dialog shows. */
+  onClone: (request: CloneProjectRequest) => Promise<CloneProjectResponse>;
+  onClose: () => void;
+}
+
+/**
+ * "Clone workspace" dialog (issue 4 "Clone"): how many copies (1–50) and an optional password for all of them,
+ * then the new clones with a live progress bar each and one for the whole batch. Failed clones show the
+ * server's reason. Closing the dialog does not stop the cloning; the table shows the clones too.
+ */
+export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogProps) {
+  const idPrefix = useId();
+  const [count, setCount] = useState('1');
+  const [password, setPassword] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<'count' | 'password', string>>>({});
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<CloneProjectResponse | null>(null);
+  const sourceBusy = source.status === 'creating';
+
+  const submit = async () => {
+    if (result) {
+      onClose();
+      return;
+    }
+    setServerError(null);
+    const parsed = CloneProjectRequest.safeParse({ count: count.trim() === '' ? Number.NaN : Number(count), ...(password !== '' ? { password } : {}) });
+    if (!parsed.success) {
+      const errors: Partial<Record<'count' | 'password', string>> = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0];
+        if ((field === 'count' || field === 'password') && !errors[field]) errors[field] = issue.message;
+      }
+      setFieldErrors(errors);
+      return;
+    }
+    setFieldErrors({});
+    setBusy(true);
+    try {
+      setResult(await onClone(parsed.data));
+    } catch (error) {
+      if (error instanceof ApiError) {
+        const details: Partial<Record<'count' | 'password', string>> = {};
+        if (error.details['count'] && error.details['count'] !== error.message) details.count = error.details['count'];
+        if (error.details['password']) details.password = error.details['password'];
+        setFieldErrors(details);
+      }
+      setServerError(describeError(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (result) {
+    const rows = cloneRows(result.clones, projects);
+    const total = rows.length;
+    const running = rows.filter((row) => row.state === 'running').length;
+    const failed = rows.filter((row) => row.state === 'failed').length;
+    const finished = rows.filter((row) => row.state !== 'working').length;
+    const overall = total === 0 ? 1 : rows.reduce((sum, row) => sum + row.fraction, 0) / total;
+    const percent = Math.round(overall * 100);
+    return (
+      <Dialog
+        title={`Cloning “${result.sourceProjectName}”`}
+        description="The clones keep being made when you close this dialog; the table shows them too."
+        onClose={onClose}
+        testId="clone-dialog"
+        size="large"
+        onSubmit={onClose}
+        footer={
+          <button type="submit" className="button button--primary" data-testid="clone-done" data-autofocus>
+            {finished === total ? 'Done' : 'Close'}
+          </button>
+        }
+      >
+        <div className="clone-progress" data-testid="clone-progress" data-finished={finished === total ? 'true' : 'false'}>
+          <p className="clone-progress__summary" data-testid="clone-progress-summary" aria-live="polite">
+            {running} of {total} running{failed > 0 ? ` · ${failed} failed` : ''}
+            {finished === total ? '' : ` · ${percent} %`}
+          </p>
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label="All clones"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={percent}
+            data-testid="clone-progress-overall"
+          >
+            <div className={`progress__bar${failed > 0 ? ' progress__bar--warning' : ''}`} style={{ width: `${percent}%` }} />
+          </div>
+          <ul className="clone-list" data-testid="clone-list">
+            {rows.map((row) => (
+              <li key={row.projectId} className={`clone-list__item clone-list__item--${row.state}`} data-testid={`clone-row-${row.projectId}`} data-state={row.state}>
+                <div className="clone-list__head">
+                  <span className="clone-list__name">{row.name}</span>
+                  <span className="clone-list__label" data-testid={`clone-row-label-${row.projectId}`}>
+                    {row.label}
+                  </span>
+                </div>
+                <div
+                  className="progress progress--small"
+                  role="progressbar"
+                  aria-label={`Progress of ${row.name}`}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={Math.round(row.fraction * 100)}
+                >
+                  <div className={`progress__bar${row.state === 'failed' ? ' progress__bar--error' : ''}`} style={{ width: `${Math.round(row.fraction * 100)}%` }} />
+                </div>
+                {row.reason ? (
+                  <p className="clone-list__reason" role="alert" data-testid={`clone-row-reason-${row.projectId}`}>
+                    {row.reason}
+                  </p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </Dialog>
+    );
+  }
+
+  const errorId = (field: 'count' | 'password') => `${idPrefix}-${field}-error`;
+  return (
+    <Dialog
+      title={`Clone “${source.name}”`}
+      description="Each copy gets the source's files, installed packages and settings, and is named after it with the next free number."
+      onClose={onClose}
+      busy={busy}
+      testId="clone-dialog"
+      onSubmit={() => void submit()}
+      alert={
+        serverError ? (
+          <div className="form-alert" role="alert" data-testid="clone-error">
+            {serverError}
+          </div>
+        ) : null
+      }
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose} disabled={busy} data-testid="clone-cancel">
+            Cancel
+          </button>
+          <button type="submit" className="button button--primary" disabled={busy || sourceBusy} data-testid="clone-submit">
+            {busy ? <span className="spinner spinner--small" aria-hidden="true" /> : null}
+            Clone
+          </button>
+        </>
+      }
+    >
+      {sourceBusy ? (
+        <p className="form-alert" data-testid="clone-source-busy">
+          “{source.name}” is still being created. It can be cloned once it is running or stopped.
+        </p>
+      ) : null}
+      <div className="field-row">
+        <div className="field">
+          <label className="field__label" htmlFor={`${idPrefix}-count`}>
+            Number of copies
+          </label>
+          <input
+            id={`${idPrefix}-count`}
+            className="input"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={MAX_CLONES_PER_REQUEST}
+            step={1}
+            value={count}
+            onChange={(event) => setCount(event.target.value)}
+            aria-invalid={fieldErrors.count ? true : undefined}
+            aria-describedby={fieldErrors.count ? errorId('count') : undefined}
+            data-testid="clone-count"
+            data-autofocus
+          />
+          {fieldErrors.count ? (
+            <p className="field__error" id={errorId('count')} data-testid="clone-count-error">
+              {fieldErrors.count}
+            </p>
+          ) : (
+            <p className="field__hint">1 to {MAX_CLONES_PER_REQUEST}.</p>
+          )}
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor={`${idPrefix}-password`}>
+            Password for the copies (optional)
+          </label>
+          <input
+            id={`${idPrefix}-password`}
+            className="input"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            aria-invalid={fieldErrors.password ? true : undefined}
+            aria-describedby={fieldErrors.password ? errorId('password') : undefined}
+            data-testid="clone-password"
+          />
+          {fieldErrors.password ? (
+            <p className="field__error" id={errorId('password')} data-testid="clone-password-error">
+              {fieldErrors.password}
+            </p>
+          ) : (
+            <p className="field__hint">8–50 characters. Empty: the copies open without a password. The source's password is never copied.</p>
+          )}
+        </div>
+      </div>
+    </Dialog>
+  );
+}
