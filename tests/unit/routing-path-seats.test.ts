@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { ConfigError, configFromEnv } from '../../server/config.js';
 import { isParticipantPath } from '../../server/routing/participant-access.js';
 import { classifyRequestHost, joinUrl, seatUrl } from '../../server/routing/public-urls.js';
 import { createStaticRouteTable } from '../../server/routing/static-route-table.js';
@@ -212,6 +213,16 @@ describe('public URLs', () => {
     }
     for (const path of ['/admin/', '/admin', '/api/projects', '/api/events', '/api/auth/exchange', '/api/workshop/claims', '/api/workshop/board', '/api/workshop/settings', '/API/projects', '/api/workshop/me/', '/index.html']) {
       expect(isParticipantPath(path)).toBe(false);
+    }
+  });
+
+  it('read XARES_PUBLIC_HOST as a host name or IP address, and refuse anything else', () => {
+    expect(configFromEnv({ XARES_PUBLIC_HOST: ' Lab-PC.local ' }).publicHost).toBe('lab-pc.local');
+    expect(configFromEnv({ XARES_PUBLIC_HOST: '192.168.1.20' }).publicHost).toBe('192.168.1.20');
+    expect(configFromEnv({ XARES_PUBLIC_HOST: 'fe80::1' }).publicHost).toBe('fe80::1');
+    expect(configFromEnv({}).publicHost).toBeUndefined();
+    for (const bad of ['http://lab-pc/', 'lab pc', 'lab-pc:8080', '<script>', 'a/b']) {
+      expect(() => configFromEnv({ XARES_PUBLIC_HOST: bad }), bad).toThrow(ConfigError);
     }
   });
 });
