@@ -2,7 +2,8 @@
  * Workshop seats end to end (issue #4 "Tests"): real engine and image, the built join page and dashboard in
  * real Chromium. The participant side runs on a participant host (`lan.test`, mapped to 127.0.0.1 inside
  * Chromium, configured as `publicHost`), as a laptop in the room would reach the teacher's machine.
- * - The teacher opens group "ws-e2e" for registration in the dashboard's Workshop view (join URL, QR code).
+ * - The join page says registration is closed until the teacher opens group "ws-e2e" in the dashboard's
+ *   Workshop view (join URL, QR code, full-screen QR).
  * - A participant fills the join page and lands in the VS Code workbench of the claimed seat; back on the
  *   join page the same browser is offered "continue" into the same seat.
  * - A second browser with the same e-mail address gets the 409 explanation, and the seat link only shows the
@@ -96,6 +97,11 @@ describe('workshop seats in Chromium', () => {
     await dashboard.getByTestId('nav-workshop').click();
     await dashboard.getByTestId('workshop-view').waitFor();
 
+    // Before the teacher chooses a group, the join page says registration is closed.
+    const waiting = await (await participantContext()).newPage();
+    await waiting.goto(`http://${PARTICIPANT_HOST}:${server.port}/`);
+    await waiting.getByTestId('join-closed').waitFor();
+
     await dashboard.getByTestId('workshop-group-select').selectOption(GROUP);
     await expect.poll(() => dashboard.locator('[data-testid=seat-row]').count(), { timeout: 15_000 }).toBe(2);
     const toggle = dashboard.getByTestId('workshop-registration-toggle');
@@ -117,6 +123,12 @@ describe('workshop seats in Chromium', () => {
     await dashboard.getByTestId('workshop-qr-fullscreen-close').click();
     await dashboard.getByTestId('workshop-qr-fullscreen').waitFor({ state: 'detached' });
     for (const id of seatIds) expect(await seatRow(id).getAttribute('data-state')).toBe('free');
+
+    // Now it offers the form.
+    await waiting.getByTestId('join-check-again').click();
+    await waiting.getByTestId('join-form').waitFor();
+    expect(await waiting.getByTestId('join-seats').getAttribute('data-available')).toBe('2');
+    await waiting.close();
   });
 
   it('a participant joins from the join page and lands in the workbench of the claimed seat', async () => {
