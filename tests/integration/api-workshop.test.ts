@@ -409,6 +409,12 @@ describe('workshop API', () => {
     // The seat: refused without the cookie, open with it.
     expect((await raw(t.port, 'GET', `/w/${projectId}/healthz`, { host: lanHost })).status).toBe(401);
     expect((await raw(t.port, 'GET', `/w/${projectId}/healthz`, { host: lanHost, headers: { cookie: cookiePair(seatCookie) } })).status).toBe(200);
+    // Admin endpoints are never served on a participant host, whatever credential comes along.
+    for (const path of ['/api/workshop/claims', `/api/workshop/claims?password=${encodeURIComponent(t.token)}`, '/api/workshop/board', '/api/workshop/claims.csv']) {
+      const reply = await raw(t.port, 'GET', path, { host: lanHost, headers: { authorization: `Bearer ${t.token}` } });
+      expect(reply.status, path).toBe(403);
+      expect(reply.text).not.toContain('lan@example.org');
+    }
     expect((await t.api('POST', `/api/workshop/claims/${projectId}/release`)).status).toBe(200);
   });
 

@@ -7,7 +7,7 @@ import type { ProjectStatus, ProjectSummary, ServerEvent } from '../../server/co
 import { EventBus } from '../../server/events/event-bus.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import { WORKSHOP_MESSAGES, languageFromAcceptLanguage, workshopMessage } from '../../server/services/workshop-messages.js';
-import { AlreadyClaimedError, WorkshopService, csvCell, type WorkshopProjects } from '../../server/services/workshop-service.js';
+import { AlreadyClaimedError, WorkshopService, csvCell, naturalKey, type WorkshopProjects } from '../../server/services/workshop-service.js';
 import { ActiveClaimExistsError, openStore, schemaVersion, type Store } from '../../server/store/index.js';
 
 function project(id: string, name: string, group: string | null, status: ProjectStatus = 'running'): ProjectSummary {
@@ -309,6 +309,17 @@ describe('WorkshopService (real SQLite file)', () => {
     bus.publish({ type: 'project.updated', project: projects.items.find((p) => p.id === 'dddddddddddd') as ProjectSummary });
     await new Promise((resolve) => setImmediate(resolve));
     expect(events.filter((e) => e.type === 'workshop.changed')).toHaveLength(1);
+  });
+});
+
+describe('natural name order', () => {
+  it('orders numbers by value, ignores case and accents', () => {
+    const names = ['Seat 10', 'seat 9', 'Seat 1', 'Seat 100', 'Seat 2', 'Seat 02b', 'Ärger 1', 'Apfel 3', 'Seat 12345678901234567890', 'Seat 99999', 'Raum 2 Platz 10', 'Raum 2 Platz 9'];
+    const sorted = [...names].sort((a, b) => (naturalKey(a) < naturalKey(b) ? -1 : naturalKey(a) > naturalKey(b) ? 1 : 0));
+    expect(sorted).toEqual(['Apfel 3', 'Ärger 1', 'Raum 2 Platz 9', 'Raum 2 Platz 10', 'Seat 1', 'Seat 2', 'Seat 02b', 'seat 9', 'Seat 10', 'Seat 100', 'Seat 99999', 'Seat 12345678901234567890']);
+    // Same order as a numeric, accent- and case-insensitive collator for these names.
+    const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    expect([...names].sort(collator.compare)).toEqual(sorted);
   });
 });
 
