@@ -11,10 +11,11 @@
  * - With every seat taken the join page says so; the teacher releases the first seat in the Workshop view
  *   (confirmation dialog), its participant's session ends, and a new participant gets that seat.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, mapHostsToLoopback } from '../helpers/browser.js';
-import { pollUntil, startTestServer, type TestServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const GROUP = 'ws-e2e';
 const SEAT_PASSWORD = 'seat pass 4711';
@@ -239,11 +240,15 @@ describe('workshop seats in Chromium', () => {
     await expectWorkbench(latePage, firstSeatId);
     await expect.poll(() => seatRow(firstSeatId).getByTestId('seat-participant').textContent(), { timeout: 15_000 }).toBe('Katherine Johnson');
 
-    const csv = await pollUntil(async () => {
-      const answer = await fetch(`${server.url}/api/workshop/claims.csv`, { headers: { authorization: `Bearer ${server.token}` } });
-      return answer.status === 200 ? answer.text() : undefined;
-    });
-    expect(csv).toContain('Katherine Johnson');
+    // CSV export from the dashboard: fetched with the bearer header and saved as a file (no token in any URL).
+    const requested: string[] = [];
+    dashboard.on('request', (request) => requested.push(request.url()));
+    const [download] = await Promise.all([dashboard.waitForEvent('download'), dashboard.getByTestId('workshop-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^workshop-claims-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = readFileSync(await download.path(), 'utf8');
+    for (const name of ['Ada Lovelace', 'Grace Hopper', 'Katherine Johnson']) expect(csv).toContain(name);
+    expect(requested.some((url) => url.includes('/api/workshop/claims.csv'))).toBe(true);
+    expect(requested.filter((url) => url.includes(server.token))).toEqual([]);
     expect(problems).toEqual([]);
   });
 });
