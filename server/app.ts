@@ -12,17 +12,25 @@ import { AdminAuth, RateLimiter, loadOrCreateAdminToken } from './http/auth.js';
 import { dashboardRouter, securityHeaders } from './http/dashboard.js';
 import { errorHandler, requireJsonContentType, sendError } from './http/errors.js';
 import { HostGuard } from './http/host-guard.js';
+import { joinDirFor, joinPageRouter } from './http/join-page.js';
+import { openLinkRouter } from './http/open-link.js';
 import { projectsRouter } from './http/projects-router.js';
+import { joinEnterHandler, workshopAdminRouter, workshopPublicRouter } from './http/workshop-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
-import { loadOrCreateGateSecret } from './routing/workspace-gate.js';
+import { participantHostFilter } from './routing/participant-access.js';
+import { classifyRequestHost } from './routing/public-urls.js';
+import { deriveTeacherKey, loadOrCreateGateSecret } from './routing/workspace-gate.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from './routing/workspace-router.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
+import type { WorkspaceRuntime } from './runtime/workspace-runtime.js';
 import { ImageService, resolveWorkspaceImageTag } from './services/image-service.js';
 import { ProjectsService } from './services/projects-service.js';
 import { SystemState } from './services/system-state.js';
+import { WorkshopService } from './services/workshop-service.js';
 import { openStore } from './store/index.js';
+import { JOIN_ENTER_PATH } from './contract/index.js';
 
 /** Max JSON body on `/api` (64 KiB; our rule: no API request needs more). */
 export const API_BODY_LIMIT = '64kb';
@@ -33,6 +41,15 @@ export interface XaresAppServer extends XaresServer {
   readonly logger: Logger;
   readonly projects: ProjectsService;
   readonly system: SystemState;
+  readonly workshop: WorkshopService;
+}
+
+/** Options of {@link startServer} beside the configuration (tests, benchmarks). */
+export interface StartServerOptions {
+  /** The engine to run workspaces on; default the Docker engine of `config.dockerHost`. */
+  runtime?: WorkspaceRuntime;
+  /** Workshop claims per client address per minute (default `CLAIM_RATE_LIMIT`). */
+  claimRateLimit?: number;
 }
 
 function readVersion(): string {
@@ -49,7 +66,7 @@ function readVersion(): string {
  * sees every request first (workspace hosts), and Express serves `/api` and `/admin/` for our own hosts.
  * @throws ConfigError for a bad configuration; the listen error (e.g. EADDRINUSE) when the port cannot be bound.
  */
-export async function startServer(input: ServerConfigInput | ServerConfig): Promise<XaresAppServer> {
+export async function startServer(input: ServerConfigInput | ServerConfig, options: StartServerOptions = {}): Promise<XaresAppServer> {
   const config = parseConfig(input);
   const logger = createLogger(config.logLevel);
   const startedAt = Date.now();
@@ -63,7 +80,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   const baseUrl = () => `http://${urlHost}:${boundPort}`;
   const dashboardUrl = () => `${baseUrl()}/admin/`;
 
-  const runtime = new DockerRuntime({ dockerHost: config.dockerHost, instanceId: config.instanceId });
+  const dockerRuntime = new DockerRuntime({ dockerHost: config.dockerHost, instanceId: config.instanceId });
+  const runtime = options.runtime ?? dockerRuntime;
   const bus = new EventBus();
   const imageTag = resolveWorkspaceImageTag(config.workspaceImage, config.resourcesDir);
   const state = new SystemState(bus, imageTag);
@@ -72,13 +90,46 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
     resourcesDir: config.resourcesDir,
     buildIfMissing: config.buildImageIfMissing,
     runtime,
-    docker: runtime.streamingDocker,
+    docker: dockerRuntime.streamingDocker,
     state,
     logger,
   });
-  const projects = new ProjectsService({ config, store, runtime, bus, state, images, logger, publicPort: () => boundPort });
+  // The workshop is built after the projects it seats; the route table asks it for claim keys through this.
+  let workshop: WorkshopService | null = null;
+  const projects = new ProjectsService({
+    config,
+    store,
+    runtime,
+    bus,
+    state,
+    images,
+    logger,
+    publicPort: () => boundPort,
+    claimKeyOf: (projectId) => workshop?.claimKeyOf(projectId),
+  });
+  workshop = new WorkshopService({
+    repository: store.workshop,
+    projects,
+    bus,
+    defaultGroup: config.workshopGroup,
+    secret: loadOrCreateGateSecret(config.dataDir),
+    logger,
+  });
+  const workshopDeps = {
+    workshop,
+    baseDomain: config.baseDomain,
+    publicHost: config.publicHost,
+    port: () => boundPort,
+    logError: (error: unknown) => logger.error({ err: error }, 'unexpected workshop error'),
+  };
   const auth = new AdminAuth(adminToken);
-  const hostGuard = new HostGuard(config.baseDomain, () => boundPort);
+  const hostGuard = new HostGuard(config.baseDomain, () => boundPort, config.publicHost === undefined ? [] : [config.publicHost]);
+  /**
+   * Participant hosts (issue #4 "LAN access"): names of ours other than loopback and the base domain (LAN
+   * addresses, the machine's name, `publicHost`). Only the join page, the public workshop API and path seats
+   * are served there; never the dashboard or the admin API (origin separation).
+   */
+  const isParticipantHost = (host: string | undefined): boolean => hostGuard.isOurHost(host) && classifyRequestHost(host, { baseDomain: config.baseDomain }) === 'participant';
   const hub = new EventStreamHub(bus, () => ({ type: 'hello', projects: projects.list(), docker: state.docker, image: state.image }));
 
   const app = express();
@@ -93,7 +144,11 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
     next();
   });
   app.use(hostGuard.checkHost);
+  app.use(participantHostFilter(isParticipantHost));
   app.use(securityHeaders);
+  // `/` is the join page on participant hosts; on the host computer (admin hosts) it leads to the dashboard.
+  const joinPage = joinPageRouter(joinDirFor(config.rendererDir));
+  app.use((req, res, next) => (isParticipantHost(req.headers.host) ? joinPage(req, res, next) : next()));
   app.get('/', (_req, res) => res.redirect(302, '/admin/'));
   app.use((req, res, next) => (req.path === '/admin' ? res.redirect(301, '/admin/') : next()));
 
@@ -104,25 +159,32 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
   api.use(healthRouter(version, startedAt));
   api.use('/auth', json);
   api.use(authRouter(auth, new RateLimiter(10, 60_000)));
+  // Workshop: public participant routes, then admin routes with their own check (bearer or `?password=`).
+  api.use(workshopPublicRouter({ ...workshopDeps, ...(options.claimRateLimit !== undefined ? { claimRateLimit: options.claimRateLimit } : {}) }));
+  api.use(workshopAdminRouter({ ...workshopDeps, auth }));
   api.use(auth.requireAdmin);
   api.use(json);
   api.get('/events', hub.handler);
+  api.use(openLinkRouter({ routeTable: projects, gate: () => router.gate, baseDomain: config.baseDomain, port: () => boundPort }));
   api.use('/projects', projectsRouter(projects));
   api.use(systemRouter({ config, version, startedAt, projects, state, imageTag, dashboardUrl }));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `No API route ${req.method} ${req.path}`));
   api.use(errorHandler((error) => logger.error({ err: error }, 'unexpected API error')));
   app.use('/api', api);
+  app.get(JOIN_ENTER_PATH, joinEnterHandler({ ...workshopDeps, gate: () => router.gate }));
   app.use('/admin', dashboardRouter(config.rendererDir));
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not found');
   });
   app.use(errorHandler((error) => logger.error({ err: error }, 'unexpected error')));
 
+  const gateSecret = loadOrCreateGateSecret(config.dataDir);
   const router: WorkspaceRouter = createWorkspaceRouter({
     baseDomain: config.baseDomain,
     routeTable: projects,
     logger,
-    gate: { secret: loadOrCreateGateSecret(config.dataDir), verifyPassword: (projectId, password) => projects.verifyGatePassword(projectId, password) },
+    gate: { secret: gateSecret, teacherKey: deriveTeacherKey(gateSecret, adminToken), verifyPassword: (projectId, password) => projects.verifyGatePassword(projectId, password) },
+    isParticipantHost,
   });
 
   const sockets = new Set<Duplex>();
@@ -184,6 +246,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
       // Operations already running (a create, a stop) finish before the store closes.
       await projects.close();
       await closed;
+      workshop?.close();
       store.close();
       logger.info('Xares server stopped');
     })();
@@ -202,5 +265,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig): Prom
     logger,
     projects,
     system: state,
+    workshop,
   };
 }

@@ -288,3 +288,14 @@ export const CloneProjectResponse = z.object({
   totalCount: z.number().int(),
 });
 export type CloneProjectResponse = z.infer<typeof CloneProjectResponse>;
+
+// ---------------------------------------------------------------- teacher open link (issue 4)
+
+/**
+ * Answer of `POST /api/projects/:projectId/open-link` (admin, ours): `url` opens the running workspace on its
+ * own origin (`http://<id>.<baseDomain>:<port>/__xares/enter?ticket=…`) without its password or the claiming
+ * browser's cookie. The ticket works once and for 2 minutes; open it at once. 409 INVALID_STATE when the workspace
+ * is not running, 404 PROJECT_NOT_FOUND for an unknown id.
+ */
+export const OpenLinkResponse = z.object({ success: z.literal(true), url: z.string() });
+export type OpenLinkResponse = z.infer<typeof OpenLinkResponse>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
-import { startServer, type XaresAppServer } from '../../server/app.js';
+import { startServer, type StartServerOptions, type XaresAppServer } from '../../server/app.js';
 import { DEFAULT_RESOURCES_DIR, type ServerConfigInput } from '../../server/config.js';
 import type { ProjectStatus, ProjectSummary } from '../../server/contract/index.js';
 import { LABEL_INSTANCE } from '../../server/runtime/workspace-runtime.js';
@@ -96,8 +96,9 @@ export async function removeInstanceContainers(instanceId: string, docker: Docke
 /**
  * Starts a server for a test. Defaults: port 0, fresh temp data dir, unique instance id, the real workspace
  * image (`testWorkspaceImage()`), no image build, log level `warn` (`XARES_TEST_LOG_LEVEL` overrides).
+ * `startOptions` go to `startServer` (e.g. a fake runtime); `restart` keeps them.
  */
-export async function startTestServer(overrides: Partial<ServerConfigInput> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Partial<ServerConfigInput> = {}, startOptions: StartServerOptions = {}): Promise<TestServer> {
   const config: ServerConfigInput = {
     port: 0,
     host: '127.0.0.1',
@@ -108,7 +109,7 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
     logLevel: (process.env['XARES_TEST_LOG_LEVEL'] as ServerConfigInput['logLevel']) ?? 'warn',
     ...overrides,
   };
-  const server = await startServer(config);
+  const server = await startServer(config, startOptions);
   let closed = false;
   const harness: TestServer = {
     server,
@@ -147,7 +148,7 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
     },
     async restart(next = {}) {
       await harness.close();
-      return startTestServer({ ...config, ...next, dataDir: config.dataDir as string, instanceId: config.instanceId as string });
+      return startTestServer({ ...config, ...next, dataDir: config.dataDir as string, instanceId: config.instanceId as string }, startOptions);
     },
     async close() {
       if (closed) return;
@@ -170,11 +171,17 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
  * @returns the payload text of code-server's reply (contains `"type":"sign"` or `"type":"error"`).
  * @throws when the upgrade is refused, the socket closes first, or nothing arrives within `timeoutMs`.
  */
-export async function exchangeWithCodeServer(port: number, projectId: string, timeoutMs = 15_000): Promise<string> {
+export async function exchangeWithCodeServer(
+  port: number,
+  projectId: string,
+  timeoutMs = 15_000,
+  via: { host?: string; pathPrefix?: string; cookie?: string } = {},
+): Promise<string> {
   const { WebSocket } = await import('ws');
-  const host = `${projectId}.localhost:${port}`;
-  const path = `/?reconnectionToken=${randomBytes(8).toString('hex')}&reconnection=false&skipWebSocketFrames=false`;
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host }, origin: `http://${host}` });
+  // `via`: another Host (e.g. a participant host), a path prefix (a path seat `/w/<id>`) and a Cookie header.
+  const host = via.host ?? `${projectId}.localhost:${port}`;
+  const path = `${via.pathPrefix ?? ''}/?reconnectionToken=${randomBytes(8).toString('hex')}&reconnection=false&skipWebSocketFrames=false`;
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { host, ...(via.cookie === undefined ? {} : { cookie: via.cookie }) }, origin: `http://${host}` });
   try {
     return await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no WebSocket reply in time')), timeoutMs);

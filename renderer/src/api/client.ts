@@ -11,6 +11,7 @@ import {
   GetProjectResponse,
   ListGroupsResponse,
   MessageResponse,
+  OpenLinkResponse,
   LimitsResponse,
   ListProjectsResponse,
   SetPasswordResponse,
@@ -206,6 +207,14 @@ export class ApiClient {
    */
   async setPassword(projectId: string, body: { currentPassword?: string; newPassword?: string; removePassword?: true }) {
     return this.request(`/api/projects/${encodeURIComponent(projectId)}/password`, SetPasswordResponse, { method: 'PUT', body });
+  }
+
+  /**
+   * `POST /api/projects/:id/open-link` → a one-time URL (2 minutes) that opens the running workspace on its own
+   * origin without its password or seat cookie (409 `INVALID_STATE` when it is not running).
+   */
+  async createOpenLink(projectId: string): Promise<string> {
+    return (await this.request(`/api/projects/${encodeURIComponent(projectId)}/open-link`, OpenLinkResponse, { method: 'POST' })).url;
   }
 
   /**

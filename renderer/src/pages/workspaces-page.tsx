@@ -6,6 +6,7 @@ import { setWorkspacePassword } from '../actions/password-actions.js';
 import { createWorkspace, deleteWorkspace, startWorkspace, stopWorkspace } from '../actions/workspace-actions.js';
 import { cloneWorkspace } from '../actions/clone-actions.js';
 import { getDesktopBridge } from '../desktop-bridge.js';
+import { api } from '../services.js';
 import { distinctGroups, sortProjects } from '../stores/live-reducer.js';
 import { useNotificationsStore } from '../stores/notifications-store.js';
 import { GROUP_FILTER_ALL, GROUP_FILTER_NONE, effectiveGroupFilter, filterByGroup } from '../stores/project-filters.js';
@@ -22,12 +23,29 @@ import { useWorkspaceDetails } from './use-workspace-details.js';
 
 type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | { kind: 'clone'; projectId: string } | null;
 
-/** Opens a workspace URL: in the desktop app through the system browser, in a browser as a normal link. */
-function openWorkspace(_project: ProjectSummary, url: string): boolean {
+/**
+ * Opens a workspace through a one-time teacher link (`POST /api/projects/:id/open-link`), so protected and
+ * claimed workspaces open without their password; the plain `url` when no link can be had. In the desktop app
+ * through the system browser; in a browser in a new tab, opened at once (a tab opened after the request would
+ * be blocked as a popup) and cut from this page (`opener = null`) before it leaves for the workspace origin.
+ * @returns true when handled (the caller suppresses the link's own navigation).
+ */
+function openWorkspace(project: ProjectSummary, url: string): boolean {
+  const link = api.createOpenLink(project.id).catch(() => url);
   const bridge = getDesktopBridge();
-  if (!bridge) return false;
-  void bridge.invoke('shell:open-external', { url }).then((result) => {
-    if (!result.ok) useNotificationsStore.getState().notify({ kind: 'error', title: 'Could not open the browser', message: result.error.message });
+  if (bridge) {
+    void link
+      .then((target) => bridge.invoke('shell:open-external', { url: target }))
+      .then((result) => {
+        if (!result.ok) useNotificationsStore.getState().notify({ kind: 'error', title: 'Could not open the browser', message: result.error.message });
+      });
+    return true;
+  }
+  const tab = window.open('about:blank', '_blank');
+  if (tab === null) return false;
+  tab.opener = null;
+  void link.then((target) => {
+    tab.location.href = target;
   });
   return true;
 }
