@@ -207,6 +207,7 @@ function SeatBoard({ rows, releasing, now, onRelease }: { rows: SeatRow[]; relea
                         className="button button--small button--danger-ghost"
                         onClick={() => onRelease(row)}
                         disabled={Boolean(releasing[row.projectId])}
+                        aria-label={`Release ${row.projectName} (${row.claim.name})`}
                         data-testid="seat-release"
                       >
                         Release
@@ -450,7 +451,7 @@ export function WorkshopView() {
                   onFocus={(event) => event.target.select()}
                   data-testid="workshop-join-url"
                 />
-                <button type="button" className="button" onClick={() => void copyJoinUrl()} data-testid="workshop-copy">
+                <button type="button" className="button" onClick={() => void copyJoinUrl()} data-testid="workshop-copy" aria-live="polite">
                   {copied ? 'Copied' : 'Copy'}
                 </button>
               </div>
