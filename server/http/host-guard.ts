@@ -13,7 +13,7 @@ export function parseHostHeader(host: string | undefined): { hostname: string; p
 
 /**
  * Decides whether a Host (or Origin host) names this server, against DNS rebinding: loopback names, the base
- * domain, this machine's name, its interface addresses and the configured extra names (`publicHost`), each
+ * domain, this machine's name (and `<name>.local`), its interface addresses and the configured extra names (`publicHost`), each
  * with our port or none. The interface list is
  * re-read at most every 10 s (addresses change when a laptop changes network).
  */
@@ -34,7 +34,10 @@ export class HostGuard {
     if (this.cached && now - this.cached.at < 10_000) return this.cached.names;
     const names = new Set<string>(['localhost', '127.0.0.1', '::1', this.baseDomain.toLowerCase(), ...this.extraNames.map((name) => name.toLowerCase())]);
     try {
-      names.add(hostname().toLowerCase());
+      const machine = hostname().toLowerCase();
+      names.add(machine);
+      // The name macOS and Avahi announce on the LAN by mDNS (e.g. `lab-pc.local`): participants may type it.
+      if (!machine.includes('.')) names.add(`${machine}.local`);
     } catch {
       // No host name: fine.
     }

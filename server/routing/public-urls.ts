@@ -56,20 +56,38 @@ export function joinUrl(config: { publicHost?: string | undefined }, port: numbe
 }
 
 /**
- * First IPv4 address of a non-internal interface (`os.networkInterfaces()` order), skipping link-local
- * `169.254.x.x` (no DHCP: nobody else can reach it); undefined when there is none.
+ * Interface names of virtual networks on this machine (Docker's `docker0`, `br-…` and `veth…`, libvirt, VirtualBox,
+ * VMware, CNI): their addresses are reachable only from this computer, never from the room.
  */
-export function detectLanIPv4(): string | undefined {
-  let interfaces: ReturnType<typeof networkInterfaces>;
-  try {
-    interfaces = networkInterfaces();
-  } catch {
-    return undefined;
-  }
-  for (const list of Object.values(interfaces)) {
-    for (const address of list ?? []) {
-      if (address.family === 'IPv4' && !address.internal && !address.address.startsWith('169.254.')) return address.address;
+const VIRTUAL_INTERFACE = /^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|podman|lxc|lxdbr|tailscale|zt)/i;
+
+/**
+ * The IPv4 address other machines in the room most likely reach this one at: the first address (in
+ * `os.networkInterfaces()` order) of a non-internal, non-virtual interface ({@link VIRTUAL_INTERFACE}), skipping
+ * link-local `169.254.x.x` (no DHCP: nobody else can reach it); private ranges (10/8, 172.16/12, 192.168/16) are
+ * preferred over other addresses. Undefined when there is none.
+ * @param interfaces the interface table (tests); default the machine's.
+ */
+export function detectLanIPv4(interfaces?: ReturnType<typeof networkInterfaces>): string | undefined {
+  let table = interfaces;
+  if (table === undefined) {
+    try {
+      table = networkInterfaces();
+    } catch {
+      return undefined;
     }
   }
-  return undefined;
+  const candidates: string[] = [];
+  for (const [name, list] of Object.entries(table)) {
+    if (VIRTUAL_INTERFACE.test(name)) continue;
+    for (const address of list ?? []) {
+      if (address.family === 'IPv4' && !address.internal && !address.address.startsWith('169.254.')) candidates.push(address.address);
+    }
+  }
+  return candidates.find(isPrivateIPv4) ?? candidates[0];
+}
+
+function isPrivateIPv4(address: string): boolean {
+  const [a, b] = address.split('.').map(Number) as [number, number];
+  return a === 10 || (a === 192 && b === 168) || (a === 172 && b >= 16 && b <= 31);
 }

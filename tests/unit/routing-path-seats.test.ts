@@ -7,9 +7,11 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { hostname } from 'node:os';
 import { ConfigError, configFromEnv } from '../../server/config.js';
+import { HostGuard } from '../../server/http/host-guard.js';
 import { isParticipantPath } from '../../server/routing/participant-access.js';
-import { classifyRequestHost, joinUrl, seatUrl } from '../../server/routing/public-urls.js';
+import { classifyRequestHost, detectLanIPv4, joinUrl, seatUrl } from '../../server/routing/public-urls.js';
 import { createStaticRouteTable } from '../../server/routing/static-route-table.js';
 import { createWorkspaceGate } from '../../server/routing/workspace-gate.js';
 import { createWorkspaceRouter, moveCookiePath, prefixLocation, type WorkspaceRouter } from '../../server/routing/workspace-router.js';
@@ -224,5 +226,25 @@ describe('public URLs', () => {
     for (const bad of ['http://lab-pc/', 'lab pc', 'lab-pc:8080', '<script>', 'a/b']) {
       expect(() => configFromEnv({ XARES_PUBLIC_HOST: bad }), bad).toThrow(ConfigError);
     }
+  });
+
+  it('detect the LAN address on a real interface, not on Docker or VM bridges or link-local ones', () => {
+    const nic = (address: string, internal = false) => ({ address, internal, family: 'IPv4' as const, netmask: '255.255.255.0', mac: '00:00:00:00:00:00', cidr: `${address}/24` });
+    expect(
+      detectLanIPv4({ lo: [nic('127.0.0.1', true)], docker0: [nic('172.17.0.1')], 'br-1234': [nic('172.18.0.1')], veth0: [nic('172.17.0.5')], wlan0: [nic('169.254.3.3'), nic('192.168.1.20')] }),
+    ).toBe('192.168.1.20');
+    expect(detectLanIPv4({ eth0: [nic('203.0.113.7')], eth1: [nic('10.1.2.3')] })).toBe('10.1.2.3');
+    expect(detectLanIPv4({ eth0: [nic('203.0.113.7')] })).toBe('203.0.113.7');
+    expect(detectLanIPv4({ lo: [nic('127.0.0.1', true)], docker0: [nic('172.17.0.1')] })).toBeUndefined();
+  });
+
+  it('accept the machine name, its mDNS name and publicHost on our port only; nothing else', () => {
+    const guard = new HostGuard('localhost', () => 8080, ['lab-pc.example.org']);
+    const machine = hostname().toLowerCase();
+    expect(guard.isOurHost(`${machine}:8080`)).toBe(true);
+    if (!machine.includes('.')) expect(guard.isOurHost(`${machine}.local:8080`)).toBe(true);
+    expect(guard.isOurHost('lab-pc.example.org:8080')).toBe(true);
+    expect(guard.isOurHost('lab-pc.example.org:8081')).toBe(false);
+    expect(guard.isOurHost('evil.example:8080')).toBe(false);
   });
 });
