@@ -27,6 +27,11 @@ export const ErrorCode = z.enum([
   'INVALID_STATE',
   'RATE_LIMITED',
   'INTERNAL_ERROR',
+  // ours, workshop (issue #4)
+  'ALREADY_CLAIMED',
+  'NO_SEATS_AVAILABLE',
+  'REGISTRATION_CLOSED',
+  'FORBIDDEN',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

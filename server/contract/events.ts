@@ -18,5 +18,7 @@ export const ServerEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('project.removed'), projectId: ProjectId }),
   z.object({ type: z.literal('docker'), docker: DockerState }),
   z.object({ type: z.literal('image'), image: ImageState }),
+  /** Ours (issue #4): a claim, release or workshop setting changed; dashboards refetch `GET /api/workshop/board`. */
+  z.object({ type: z.literal('workshop.changed') }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;

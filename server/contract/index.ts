@@ -3,3 +3,4 @@ export * from './projects.js';
 export * from './system.js';
 export * from './events.js';
 export * from './desktop-bridge.js';
+export * from './workshop.js';
