@@ -1,4 +1,4 @@
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { parseHostHeader } from '../http/host-guard.js';
 import { normalizeBaseDomain } from './workspace-host.js';
 
@@ -47,12 +47,23 @@ export function seatUrl(projectId: string, hostHeader: string | undefined, optio
 
 /**
  * The join page URL to show the room (dashboard, QR code): `http://<host>:<port>/` with `config.publicHost`
- * when set, else the first IPv4 address of a non-internal network interface (read anew on every call, so a
- * laptop that changes networks gets the new address), else `localhost`.
+ * when set, else the LAN IPv4 address ({@link detectLanIPv4}, read anew on every call, so a laptop that changes
+ * networks gets the new address), else this machine's name (offline: still a participant host, so the URL
+ * shows the join page and not the dashboard), else `localhost`.
  */
 export function joinUrl(config: { publicHost?: string | undefined }, port: number): string {
-  const host = config.publicHost ?? detectLanIPv4() ?? 'localhost';
+  const host = config.publicHost ?? detectLanIPv4() ?? machineName() ?? 'localhost';
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+/** This machine's host name when it is a plain DNS name (lower case), else undefined. */
+function machineName(): string | undefined {
+  try {
+    const name = hostname().toLowerCase();
+    return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name) && name !== 'localhost' ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
