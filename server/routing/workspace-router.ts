@@ -31,7 +31,8 @@ export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
  *   cookies for its own host (not for the base domain the dashboard uses, nor for other workspaces).
  * - Path seats (issue #4 "LAN access"): on participant hosts (`isParticipantHost`), `/w/<id>/<rest>` goes to
  *   the same code-server as `/<rest>` (prefix stripped; `/w/<id>` answers 301 to `/w/<id>/`); `Set-Cookie`
- *   paths are moved under `/w/<id>/` and absolute-path redirects get the prefix back.
+ *   paths are moved under `/w/<id>/` and absolute-path redirects get the prefix back. Only gated workspaces
+ *   (claimed or password-protected) are served there; an open one gets a 403 page ({@link NOT_SHARED_PAGE}).
  */
 export interface WorkspaceRouter {
   /**
@@ -379,6 +380,10 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       }
       const keys = gateKeys(routed.target);
       const gated = keys.passwordHash !== undefined || keys.claimKey !== undefined;
+      if (!gated && routed.state.base !== '') {
+        sendStatusPage(req, res, NOT_SHARED_PAGE);
+        return true;
+      }
       if (gate !== null && gate.isEnterPath(req.url)) {
         gate.handleEnter(req, res, gateRoute(routed.state, keys));
         return true;
@@ -429,6 +434,10 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
         return true;
       }
       const keys = gateKeys(routed.target);
+      if (keys.passwordHash === undefined && keys.claimKey === undefined && routed.state.base !== '') {
+        writeSocketStatus(socket, NOT_SHARED_PAGE);
+        return true;
+      }
       if (keys.passwordHash !== undefined || keys.claimKey !== undefined) {
         // No login form over a WebSocket: without a valid session the upgrade is refused with 401.
         if (gate === null || !gate.hasSession(req, routed.state.projectId, keys)) {
@@ -678,6 +687,17 @@ const BAD_REQUEST_PAGE: StatusPage = { status: 400, title: 'Bad request', messag
 const SHUTTING_DOWN_PAGE: StatusPage = { status: 503, title: 'Server is stopping', message: 'The Xares server is shutting down. Try again when it is back.', refreshSeconds: 10 };
 const GATE_UNAVAILABLE_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'This workspace is password-protected and its sign-in is not available on this server.' };
 const SIGN_IN_REQUIRED_PAGE: StatusPage = { status: 401, title: 'Sign-in required', message: 'This workspace is password-protected. Open it in the browser and sign in first.' };
+/**
+ * Path seats of workspaces that are neither claimed nor password-protected are not served on participant
+ * hosts: every page on a participant origin then belongs to a seat the browser has a session for, so a page
+ * from one seat cannot run in another participant's browser and use that browser's seat cookie (all path seats
+ * of a host share one origin). Unclaimed, open workspaces stay reachable on the host computer.
+ */
+const NOT_SHARED_PAGE: StatusPage = {
+  status: 403,
+  title: 'Not open to the network',
+  message: 'This workspace is not a claimed seat and has no password, so it is not served to other computers. Claim a seat on the join page, or ask your workshop leader for a password.',
+};
 const ROUTE_FAILED_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'The server could not look up this workspace. Try again in a moment.', refreshSeconds: 10 };
 
 function unknownWorkspacePage(projectId: string): StatusPage {

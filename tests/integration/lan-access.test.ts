@@ -237,7 +237,7 @@ describe('teacher open link', () => {
 });
 
 describe('releasing a seat', () => {
-  it('ends its seat session at once', async () => {
+  it('ends its seat session at once (a seat with a password asks for it again)', async () => {
     const participant = participants.find((p) => p.seat === protectedSeat)!;
     const cookie = await enterAs(participant);
     expect(isWorkbench(await request(lan, `/w/${protectedSeat}/?folder=/workspace`, { cookie }))).toBe(true);
@@ -245,5 +245,18 @@ describe('releasing a seat', () => {
     const after = await request(lan, `/w/${protectedSeat}/?folder=/workspace`, { cookie });
     expect(after.status).toBe(401);
     expect(after.body).toContain('workspace-login-form');
+  });
+
+  it('takes a released seat without a password off the network; the host computer still reaches it', async () => {
+    const participant = participants.find((p) => p.seat === openSeat)!;
+    const cookie = await enterAs(participant);
+    expect(isWorkbench(await request(lan, `/w/${openSeat}/?folder=/workspace`, { cookie }))).toBe(true);
+    expect((await t.api('POST', `/api/workshop/claims/${openSeat}/release`)).status).toBe(200);
+    for (const reply of [await request(lan, `/w/${openSeat}/?folder=/workspace`, { cookie }), await request(lan, `/w/${openSeat}/`)]) {
+      expect(reply.status).toBe(403);
+      expect(reply.body).toContain('Not open to the network');
+    }
+    await expect(exchangeWithCodeServer(t.port, openSeat, 10_000, { host: lan, pathPrefix: `/w/${openSeat}`, cookie })).rejects.toThrow(/HTTP 403/);
+    expect(isWorkbench(await request(`${openSeat}.localhost:${t.port}`, '/?folder=/workspace'))).toBe(true);
   });
 });

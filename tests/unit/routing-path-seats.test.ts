@@ -17,6 +17,8 @@ import { createWorkspaceGate } from '../../server/routing/workspace-gate.js';
 import { createWorkspaceRouter, moveCookiePath, prefixLocation, type WorkspaceRouter } from '../../server/routing/workspace-router.js';
 
 const OPEN = 'open00000001';
+const FREE = 'free00000001';
+const CLAIM_OPEN = 'claim-open-0123456789abcdef012345';
 const SEAT_A = 'seata0000001';
 const SEAT_B = 'seatb0000001';
 const CLAIM_A = 'claim-a-0123456789abcdef0123456789';
@@ -64,7 +66,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as AddressInfo).port;
   const routes = createStaticRouteTable([
-    { kind: 'running', projectId: OPEN, name: 'Open', port: upstreamPort },
+    { kind: 'running', projectId: OPEN, name: 'Open', port: upstreamPort, claimKey: CLAIM_OPEN },
+    { kind: 'running', projectId: FREE, name: 'Free', port: upstreamPort },
     { kind: 'running', projectId: SEAT_A, name: 'Seat A', port: upstreamPort, claimKey: CLAIM_A },
     { kind: 'running', projectId: SEAT_B, name: 'Seat B', port: upstreamPort, claimKey: CLAIM_B },
   ]);
@@ -111,9 +114,11 @@ function seatCookie(projectId: string, claimKey: string): string {
   return router.gate!.seatSessionCookie(projectId, claimKey, `/w/${projectId}/`).split(';')[0]!;
 }
 
+const openCookie = () => seatCookie(OPEN, CLAIM_OPEN);
+
 describe('path seats on participant hosts', () => {
   it('strip the prefix for the upstream, and only on participant hosts', async () => {
-    const reply = await get(LAN, `/w/${OPEN}/static/app.js?v=1`);
+    const reply = await get(LAN, `/w/${OPEN}/static/app.js?v=1`, openCookie());
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('upstream /static/app.js?v=1');
     // The same path on an admin host is not a seat: the caller (Express) gets it.
@@ -122,6 +127,22 @@ describe('path seats on participant hosts', () => {
     // Other paths on participant hosts are the caller's too (join page, API).
     expect((await get(LAN, '/')).body).toBe('express');
     expect((await get(LAN, '/wx')).body).toBe('express');
+  });
+
+  it('are not served for workspaces that are neither claimed nor protected (their host route still is)', async () => {
+    const refused = await get(LAN, `/w/${FREE}/`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toContain('Not open to the network');
+    expect((await get(LAN, `/w/${FREE}/__xares/enter?ticket=x`)).status).toBe(403);
+    expect((await get(`${FREE}.localhost:8080`, '/')).body).toBe('upstream /');
+    await expect(
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${frontPort}/w/${FREE}/socket`, { headers: { host: LAN }, origin: `http://${LAN}` });
+        ws.once('open', () => resolve('open'));
+        ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error('refused'), { status: res.statusCode })));
+        ws.once('error', reject);
+      }),
+    ).rejects.toMatchObject({ status: 403 });
   });
 
   it('redirect the bare prefix, and answer malformed or unknown ids with a page', async () => {
@@ -134,10 +155,10 @@ describe('path seats on participant hosts', () => {
   });
 
   it('move Set-Cookie paths under the prefix (no Domain) and give redirects their prefix back', async () => {
-    const cookies = (await get(LAN, `/w/${OPEN}/set-cookies`)).headers['set-cookie'];
+    const cookies = (await get(LAN, `/w/${OPEN}/set-cookies`, openCookie())).headers['set-cookie'];
     expect(cookies).toEqual([`a=1; HttpOnly; Path=/w/${OPEN}/`, `b=2; Path=/w/${OPEN}/`, `c=3; Path=/w/${OPEN}/deep`]);
-    expect((await get(LAN, `/w/${OPEN}/redirect`)).headers.location).toBe(`/w/${OPEN}/login?x=1`);
-    expect((await get(LAN, `/w/${OPEN}/redirect-away`)).headers.location).toBe('http://example.org/');
+    expect((await get(LAN, `/w/${OPEN}/redirect`, openCookie())).headers.location).toBe(`/w/${OPEN}/login?x=1`);
+    expect((await get(LAN, `/w/${OPEN}/redirect-away`, openCookie())).headers.location).toBe('http://example.org/');
     expect(moveCookiePath('x=1; Path=relative', '/w/a')).toBe('x=1; Path=/w/a/');
     expect(prefixLocation('//evil.example/x', '/w/a')).toBe('//evil.example/x');
     expect(prefixLocation('/w/a/already', '/w/a')).toBe('/w/a/already');
