@@ -47,6 +47,9 @@ async function docker(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** Milliseconds as seconds with two decimals. */
+const ms = (value: number) => `${(value / 1000).toFixed(2)} s`;
+
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** True when `http://127.0.0.1:<port>/healthz` answers 200 within 2 s. */
@@ -98,14 +101,24 @@ async function viaApi(api: Api, sourceId: string, count: number): Promise<number
   const started = performance.now();
   const reply = await api.call('POST', `/api/projects/${sourceId}/clone`, { count });
   if (reply.status !== 202) throw new Error(`clone request failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+  const accepted = performance.now() - started;
   const ids = new Set<string>(reply.body.clones.map((c: { projectId: string }) => c.projectId));
+  const runningAt = new Map<string, number>();
+  const startingAt = new Map<string, number>();
   await until(async () => {
     const list = (await projects(api)).filter((p) => ids.has(p.id));
     const failed = list.find((p) => p.status === 'error');
     if (failed) throw new Error(`clone ${failed.name} failed: ${failed.statusReason}`);
+    for (const p of list) {
+      if (p.status === 'running' && !runningAt.has(p.id)) runningAt.set(p.id, performance.now() - started);
+      if ((p.progress === 'starting' || p.status === 'running') && !startingAt.has(p.id)) startingAt.set(p.id, performance.now() - started);
+    }
     return list.length === ids.size && list.every((p) => p.status === 'running');
   }, 'clones to be running');
   const elapsed = performance.now() - started;
+  const times = [...runningAt.values()].sort((a, b) => a - b);
+  const starts = [...startingAt.values()].sort((a, b) => a - b);
+  console.log(`  API: 202 after ${ms(accepted)}, containers started ${ms(starts[0]!)}–${ms(starts.at(-1)!)}, first running ${ms(times[0]!)}, last ${ms(times.at(-1)!)}`);
   for (const id of ids) await api.call('DELETE', `/api/projects/${id}`, {});
   return elapsed;
 }
@@ -117,13 +130,18 @@ async function baseline(sourceId: string, count: number, labels: string[]): Prom
   const started = performance.now();
   try {
     await docker('commit', `workspace-${sourceId}`, tag);
+    const committed = performance.now() - started;
+    const answeredAt: number[] = [];
     await Promise.all(names.map((name) => docker('run', '-d', '--name', name, ...labels.flatMap((l) => ['--label', l]), '-p', `127.0.0.1::${CODE_SERVER_PORT}`, tag)));
+    const ran = performance.now() - started;
     await Promise.all(
       names.map(async (name) => {
         const port = Number((await docker('port', name, `${CODE_SERVER_PORT}/tcp`)).split('\n')[0]!.split(':').pop());
         await until(() => healthy(port), `${name} to answer`);
+        answeredAt.push(performance.now() - started);
       }),
     );
+    console.log(`  baseline: committed after ${ms(committed)}, all run after ${ms(ran)}, first answer ${ms(answeredAt[0]!)}, last ${ms(answeredAt.at(-1)!)}`);
     return performance.now() - started;
   } finally {
     await docker('rm', '-f', ...names).catch(() => undefined);
@@ -181,11 +199,16 @@ async function main(): Promise<void> {
     if (images) await docker('rmi', '-f', ...new Set(images.split('\n'))).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
   const apiMs = median(results.map((r) => r.apiMs));
   const baselineMs = median(results.map((r) => r.baselineMs));
   const ratio = apiMs / baselineMs;
   console.log('');
+  console.log(`median of ${results.length} round(s)`);
   console.log(`API (POST clone → all running):         ${(apiMs / 1000).toFixed(2)} s`);
   console.log(`baseline (docker commit + run, healthz): ${(baselineMs / 1000).toFixed(2)} s`);
   console.log(`ratio: ${ratio.toFixed(2)}× (goal ≤ ${GOAL_RATIO}×) ${ratio <= GOAL_RATIO ? 'OK' : 'MISSED'}`);

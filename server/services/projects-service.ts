@@ -585,10 +585,14 @@ export class ProjectsService implements RouteTable {
         source.snapshotting = (source.snapshotting ?? 1) - 1;
       }
     });
-    snapshot.catch(() => undefined);
+    // Mapped (and logged) once for the whole batch; every clone shows the same reason.
+    const snapshotDone = snapshot.catch((error: unknown) => {
+      throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not snapshot the source workspace');
+    });
+    snapshotDone.catch(() => undefined);
     const limit = createLimiter(CLONE_PARALLELISM);
     // Each clone's lock is taken now (synchronously), so reconcile and other commands leave it alone meanwhile.
-    const builds = clones.map((clone) => this.withLock(clone.record.id, () => this.buildClone(clone, tag, snapshot, limit)));
+    const builds = clones.map((clone) => this.withLock(clone.record.id, () => this.buildClone(clone, tag, snapshotDone, limit)));
     void Promise.allSettled(builds).then(async () => {
       await runtime.removeSnapshot(tag).catch((error: unknown) => logger.warn({ tag, err: errorMessage(error) }, 'could not remove the clone snapshot image'));
       this.activeSnapshots.delete(tag);
@@ -618,7 +622,7 @@ export class ProjectsService implements RouteTable {
     try {
       await snapshot;
     } catch (error) {
-      if (!gone()) this.setStatus(live, 'error', `Could not snapshot the source workspace: ${this.engineFailure(error, 'INTERNAL_ERROR', 'Snapshot failed').message}`);
+      if (!gone()) this.setStatus(live, 'error', this.engineFailure(error, 'INTERNAL_ERROR', 'Could not snapshot the source workspace').message);
       return;
     }
     await limit(async () => {
@@ -632,7 +636,6 @@ export class ProjectsService implements RouteTable {
         return;
       }
       if (gone()) return;
-      live.progress = 'starting';
       // startContainer writes this clone's own code-server configuration (its password or none) over the
       // source's copy in the snapshot before the first start; templates are never written into a clone.
       await this.startContainer(live, false).catch((error: unknown) => {
@@ -860,6 +863,7 @@ export class ProjectsService implements RouteTable {
       }
       live.hostPort = info.hostPort;
       live.startedAt = info.startedAt;
+      if (live.progress) live.progress = 'starting'; // a clone: its container runs now
       this.setStatus(live, 'creating', 'Waiting for code-server to answer');
     } catch (error) {
       live.hostPort = null;
