@@ -137,6 +137,8 @@ beforeAll(async () => {
   sourceId = created.body.project.id;
   await t.waitForStatus(sourceId, 'running');
   await writeFileInto(sourceId);
+  // The teacher removed a starter file: clones copy the source as it is, templates are never written again.
+  await execIn(sourceId, ['rm', '/workspace/README.md']);
   events = await openServerEvents(t.url, t.token);
 });
 
@@ -225,6 +227,7 @@ describe('POST /api/projects/:projectId/clone', () => {
     expect(sourceHash).toMatch(/^\$argon2id\$/);
     for (const id of ids) {
       expect(await execIn(id, ['cat', '/workspace/notes/hello.txt'])).toBe(FILE_TEXT);
+      expect(await execIn(id, ['sh', '-c', 'ls -A /workspace'])).toBe('.gitignore\n.vscode\nnotes\n');
       expect(await execIn(id, ['cat', '/etc/xares/code-server.yaml'])).toBe('auth: none\n');
       expect(storedHash(id)).toBeNull();
       const info = await docker.getContainer(`workspace-${id}`).inspect();
@@ -290,5 +293,15 @@ describe('POST /api/projects/:projectId/clone', () => {
       expect(deleted.status).toBe(200);
     }
     await pollUntil(async () => (await instanceSnapshots()).length === 0, { timeoutMs: 30_000, description: 'snapshot images removed' });
+  });
+
+  it('removes snapshot images left behind (e.g. by a crash) when it starts', async () => {
+    const tag = `${SNAPSHOT_REPOSITORY}:${sourceId}-leftover`;
+    // As a batch leaves it: a commit of the source (with its instance label) marked as a snapshot.
+    await docker.getContainer(`workspace-${sourceId}`).commit({ repo: SNAPSHOT_REPOSITORY, tag: `${sourceId}-leftover`, changes: `LABEL ${LABEL_SNAPSHOT}=true` });
+    expect((await instanceSnapshots()).flatMap((i) => i.RepoTags ?? [])).toContain(tag);
+    t = await t.restart();
+    await pollUntil(async () => (await instanceSnapshots()).length === 0, { timeoutMs: 30_000, description: 'leftover snapshot removed' });
+    expect((await t.api('GET', `/api/projects/${sourceId}`)).body.project.status).not.toBe('error');
   });
 });
