@@ -295,6 +295,19 @@ describe('POST /api/projects/:projectId/clone', () => {
     await pollUntil(async () => (await instanceSnapshots()).length === 0, { timeoutMs: 30_000, description: 'snapshot images removed' });
   });
 
+  it('clones a stopped source, which stays stopped', async () => {
+    expect((await t.api('POST', `/api/projects/${sourceId}/stop`, { password: SOURCE_PASSWORD })).status).toBe(200);
+    const reply = await t.api('POST', `/api/projects/${sourceId}/clone`, { count: 1 });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+    const [clone] = CloneProjectResponse.parse(reply.body).clones;
+    expect(clone!.projectName).toBe('Seminar Base 1'); // the numbers of deleted clones are free again
+    await t.waitForStatus(clone!.projectId, 'running');
+    expect(await execIn(clone!.projectId, ['cat', '/workspace/notes/hello.txt'])).toBe(FILE_TEXT);
+    expect((await docker.getContainer(`workspace-${sourceId}`).inspect()).State).toMatchObject({ Status: 'exited', Running: false });
+    expect((await listProjects()).find((p) => p.id === sourceId)?.status).toBe('stopped');
+    expect((await t.api('DELETE', `/api/projects/${clone!.projectId}`, {})).status).toBe(200);
+  });
+
   it('removes snapshot images left behind (e.g. by a crash) when it starts', async () => {
     const tag = `${SNAPSHOT_REPOSITORY}:${sourceId}-leftover`;
     // As a batch leaves it: a commit of the source (with its instance label) marked as a snapshot.
