@@ -19,7 +19,7 @@ import { joinEnterHandler, workshopAdminRouter, workshopPublicRouter } from './h
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
-import { participantHostFilter } from './routing/participant-access.js';
+import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
 import { classifyRequestHost } from './routing/public-urls.js';
 import { deriveTeacherKey, loadOrCreateGateSecret } from './routing/workspace-gate.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from './routing/workspace-router.js';
@@ -144,6 +144,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     next();
   });
   app.use(hostGuard.checkHost);
+  app.use(loopbackHostFilter);
   app.use(participantHostFilter(isParticipantHost));
   app.use(securityHeaders);
   // `/` is the join page on participant hosts; on the host computer (admin hosts) it leads to the dashboard.

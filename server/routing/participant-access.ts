@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { sendError } from '../http/errors.js';
+import { isLoopbackAddress, isLoopbackOnlyHost } from './public-urls.js';
 
 /**
  * What Express serves on a participant host (issue #4 "LAN access", "origin separation"): the join page and
@@ -34,4 +35,14 @@ export function participantHostFilter(isParticipant: (host: string | undefined) 
     res.setHeader('cache-control', 'no-store');
     sendError(res, 'FORBIDDEN', 'This address is for workshop participants; the dashboard is only available on the host computer');
   };
+}
+
+/**
+ * Express middleware: a request naming a loopback-only host (`localhost`, `127.0.0.1`, see
+ * `isLoopbackOnlyHost`) from a peer that is not on this machine is refused with 403 FORBIDDEN_HOST. Otherwise
+ * a LAN client could reach the dashboard and admin API by sending `Host: localhost` to our LAN address.
+ */
+export function loopbackHostFilter(req: Request, res: Response, next: NextFunction): void {
+  if (!isLoopbackOnlyHost(req.headers.host) || isLoopbackAddress(req.socket.remoteAddress)) return next();
+  sendError(res, 'FORBIDDEN_HOST', 'This address only answers on the host computer itself');
 }

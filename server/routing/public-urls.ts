@@ -27,6 +27,28 @@ function isAdminHostname(hostname: string, baseDomain: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/** True for a loopback peer address (`127.x.x.x`, `::1`, `::ffff:127.x.x.x`) as `socket.remoteAddress` gives it. */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  if (address === '::1') return true;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * True when the Host names this machine by a loopback-only name: `localhost`, `*.localhost`, `127.x.x.x`,
+ * `::1`. Browsers always resolve these to the machine they run on, so such a request from a non-loopback
+ * peer was crafted (a LAN client sending `Host: localhost` or `Host: <id>.localhost` to our LAN address):
+ * the server answers it with 403, which keeps the dashboard, the admin API and workspaces by host (with the
+ * default base domain `localhost`) on the host computer only.
+ */
+export function isLoopbackOnlyHost(hostHeader: string | undefined): boolean {
+  const parsed = parseHostHeader(hostHeader);
+  if (parsed === null) return false;
+  const name = parsed.hostname;
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || isLoopbackAddress(name);
+}
+
 /** Path prefix of a seat reached by path on a participant host: `/w/<id>` (the routed URL adds `/`). */
 export function seatPathPrefix(projectId: string): string {
   return `/w/${projectId}`;

@@ -7,7 +7,7 @@ import type { RouteTable, RouteTarget } from './route-table.js';
 import { classifyHost, normalizeBaseDomain, type HostClass } from './workspace-host.js';
 import { appPortNotListeningPage, sendStatusPage, writeSocketStatus, type StatusPage } from './status-pages.js';
 import { ProjectId } from '../contract/index.js';
-import { seatPathPrefix } from './public-urls.js';
+import { isLoopbackAddress, seatPathPrefix } from './public-urls.js';
 import { createWorkspaceGate, upstreamCookieHeader, type GateKeys, type GateRoute, type WorkspaceGate, type WorkspaceGateOptions } from './workspace-gate.js';
 
 export { parseWorkspaceHost, type WorkspaceHost } from './workspace-host.js';
@@ -132,6 +132,9 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   const proxy = httpProxy.createProxyServer({ agent, xfwd: false, changeOrigin: false, ws: true, toProxy: true });
   const gate: WorkspaceGate | null = opts.gate === undefined ? null : 'hasSession' in opts.gate ? opts.gate : createWorkspaceGate(opts.gate);
   const isParticipantHost = opts.isParticipantHost ?? (() => false);
+  // With a loopback-only base domain (`localhost`), workspace hosts are for this machine's browsers only; a
+  // non-loopback peer sending `Host: <id>.localhost` crafted it (see LOCAL_ONLY_PAGE).
+  const localOnlyHosts = baseDomain === 'localhost' || baseDomain.endsWith('.localhost');
   const hostCache = new Map<string, HostClass | null>();
   const webOptionsByPort = new Map<number, ProxyCallOptions>();
   const appWebOptionsByPort = new Map<number, ProxyCallOptions>();
@@ -372,6 +375,9 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
           return true;
         }
         hostClass = seat;
+      } else if (localOnlyHosts && !isLoopbackAddress(req.socket.remoteAddress)) {
+        sendStatusPage(req, res, LOCAL_ONLY_PAGE);
+        return true;
       }
       const routed = route(hostClass);
       if (!('target' in routed)) {
@@ -428,6 +434,10 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       // Node's server removed its own error listener when it handed the socket over: without ours, a
       // client reset would be an unhandled 'error' event.
       socket.on('error', ignoreSocketError);
+      if (hostClass.kind !== 'path-seat' && localOnlyHosts && !isLoopbackAddress(req.socket.remoteAddress)) {
+        writeSocketStatus(socket, LOCAL_ONLY_PAGE);
+        return true;
+      }
       const routed = route(hostClass);
       if (!('target' in routed)) {
         writeSocketStatus(socket, routed);
@@ -697,6 +707,16 @@ const NOT_SHARED_PAGE: StatusPage = {
   status: 403,
   title: 'Not open to the network',
   message: 'This workspace is not a claimed seat and has no password, so it is not served to other computers. Claim a seat on the join page, or ask your workshop leader for a password.',
+};
+/**
+ * Workspace hosts under a loopback-only base domain (`<id>.localhost`) requested by a peer on another machine:
+ * browsers resolve those names to their own machine, so the request was crafted to reach a workspace (an
+ * unclaimed, open one above all) past the path-seat rules. Other computers use path seats.
+ */
+const LOCAL_ONLY_PAGE: StatusPage = {
+  status: 403,
+  title: 'Only on the host computer',
+  message: 'Workspace addresses under localhost only work on the host computer. From another computer, use the link from the join page.',
 };
 const ROUTE_FAILED_PAGE: StatusPage = { status: 503, title: 'Workspace unavailable', message: 'The server could not look up this workspace. Try again in a moment.', refreshSeconds: 10 };
 

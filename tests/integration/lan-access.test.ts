@@ -25,7 +25,7 @@ interface Reply {
 function request(
   host: string,
   path: string,
-  options: { method?: string; cookie?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+  options: { method?: string; cookie?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string>; connectTo?: string } = {},
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { host, ...options.headers };
@@ -40,7 +40,7 @@ function request(
     }
     if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
     const method = options.method ?? (payload ? 'POST' : 'GET');
-    const req = http.request({ host: '127.0.0.1', port: t.port, path, agent: false, method, headers }, (res) => {
+    const req = http.request({ host: options.connectTo ?? '127.0.0.1', port: t.port, path, agent: false, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
@@ -55,7 +55,8 @@ const cookieOf = (reply: Reply, name: string) => (reply.headers['set-cookie'] ??
 const isWorkbench = (reply: Reply) => reply.status === 200 && reply.body.includes('workbench') && !reply.body.includes('workspace-login-form');
 
 beforeAll(async () => {
-  t = await startTestServer({ publicHost: 'lan.test' });
+  // All interfaces: one test connects through the machine's LAN address like another computer would.
+  t = await startTestServer({ publicHost: 'lan.test', host: undefined });
   lan = `lan.test:${t.port}`;
   expect((await t.api('PUT', '/api/workshop/settings', { group: 'lan-room', registrationOpen: true })).status).toBe(200);
   const [a, b] = await Promise.all([
@@ -136,6 +137,38 @@ describe('participant hosts', () => {
     }
     // Path seats exist on participant hosts only.
     expect((await request(`localhost:${t.port}`, `/w/${openSeat}/`)).status).toBe(404);
+  });
+});
+
+describe('peers on other machines', () => {
+  it('get the join page and path seats, but nothing by a loopback name (Host: localhost or <id>.localhost)', async ({ skip }) => {
+    const lanIp = detectLanIPv4();
+    if (lanIp === undefined) return skip('this machine has no LAN address to connect through');
+    const via = { connectTo: lanIp };
+    // Connected to the LAN address, the peer is this machine's LAN address: not loopback, like another computer.
+    expect((await request(lan, '/', via)).status).toBe(200);
+    expect((await request(`${lanIp}:${t.port}`, '/api/workshop/status', via)).status).toBe(200);
+    const bearer = { authorization: `Bearer ${t.token}` };
+    for (const host of [`localhost:${t.port}`, `127.0.0.1:${t.port}`]) {
+      const reply = await request(host, '/api/projects', { ...via, headers: bearer });
+      expect(reply.status, host).toBe(403);
+      expect(json(reply)).toMatchObject({ code: 'FORBIDDEN_HOST' });
+      expect((await request(host, '/admin/', via)).status).toBe(403);
+    }
+    const byHost = await request(`${openSeat}.localhost:${t.port}`, '/?folder=/workspace', via);
+    expect(byHost.status).toBe(403);
+    expect(byHost.body).toContain('Only on the host computer');
+    const { WebSocket } = await import('ws');
+    const upgrade = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${lanIp}:${t.port}/`, { headers: { host: `${openSeat}.localhost:${t.port}` } });
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('upgraded')));
+      ws.once('error', reject);
+    });
+    expect(upgrade).toBe(403);
+    // The same requests from this machine itself still work.
+    expect((await request(`localhost:${t.port}`, '/api/projects', { headers: bearer })).status).toBe(200);
+    expect((await request(`${openSeat}.localhost:${t.port}`, '/')).status).not.toBe(403);
   });
 });
 

@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { ConfigError, configFromEnv } from '../../server/config.js';
 import { HostGuard } from '../../server/http/host-guard.js';
 import { isParticipantPath } from '../../server/routing/participant-access.js';
-import { classifyRequestHost, detectLanIPv4, joinUrl, seatUrl } from '../../server/routing/public-urls.js';
+import { classifyRequestHost, detectLanIPv4, isLoopbackAddress, isLoopbackOnlyHost, joinUrl, seatUrl } from '../../server/routing/public-urls.js';
 import { createStaticRouteTable } from '../../server/routing/static-route-table.js';
 import { createWorkspaceGate } from '../../server/routing/workspace-gate.js';
 import { createWorkspaceRouter, moveCookiePath, prefixLocation, type WorkspaceRouter } from '../../server/routing/workspace-router.js';
@@ -267,5 +267,14 @@ describe('public URLs', () => {
     expect(guard.isOurHost('lab-pc.example.org:8080')).toBe(true);
     expect(guard.isOurHost('lab-pc.example.org:8081')).toBe(false);
     expect(guard.isOurHost('evil.example:8080')).toBe(false);
+  });
+
+  it('tell loopback peers and loopback-only host names', () => {
+    for (const address of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopbackAddress(address), address).toBe(true);
+    for (const address of ['192.168.1.20', '::ffff:192.168.1.20', 'fe80::1', '', undefined]) expect(isLoopbackAddress(address), String(address)).toBe(false);
+    for (const host of ['localhost:8080', 'LOCALHOST', 'abc123def456.localhost:8080', 'abc123def456-5000.localhost', '127.0.0.1:8080', '[::1]:8080']) {
+      expect(isLoopbackOnlyHost(host), host).toBe(true);
+    }
+    for (const host of ['lan.test:8080', '192.168.1.20:8080', 'ws.example.org', 'notlocalhost:1', undefined]) expect(isLoopbackOnlyHost(host), String(host)).toBe(false);
   });
 });
