@@ -2,7 +2,7 @@
  * The clone dialog end to end (issue 4 "Clone", dashboard): real server, engine, image and the built dashboard
  * in Chromium. From a workspace row's Clone button: a count above 50 is refused in the form, a batch above the
  * workspace limit is refused with the server's words, then two clones are made and the dialog follows them
- * live to `running` (per-clone and overall progress bars), as does the table.
+ * live to `running` (per-clone and overall progress bars), as does the table. The details panel opens it too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -92,6 +92,18 @@ describe('clone dialog in Chromium', () => {
       ['Lab Base 1', 'running', 'lab'],
       ['Lab Base 2', 'running', 'lab'],
     ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens the same dialog from the details panel', async () => {
+    await page.getByTestId(`workspace-details-${sourceId}`).click();
+    await page.getByTestId('details-drawer').waitFor();
+    await page.getByTestId('details-clone').click();
+    const dialog = page.getByTestId('clone-dialog');
+    await dialog.waitFor();
+    expect(await dialog.getByRole('heading').textContent()).toBe('Clone “Lab Base”');
+    await page.getByTestId('clone-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ function openWorkspace(project: ProjectSummary, url: string): boolean {
 }
 
 /** The details panel of one workspace: live reads while it is mounted (see `useWorkspaceDetails`), actions wired. */
-function WorkspaceDetailsPanel({ project, groups, onClose }: { project: ProjectSummary; groups: readonly string[]; onClose: () => void }) {
+function WorkspaceDetailsPanel({ project, groups, onClone, onClose }: { project: ProjectSummary; groups: readonly string[]; onClone: (project: ProjectSummary) => void; onClose: () => void }) {
   const { container, disk, refreshDisk, notes } = useWorkspaceDetails(project.id);
   return (
     <WorkspaceDetailsDrawer
@@ -66,6 +66,7 @@ function WorkspaceDetailsPanel({ project, groups, onClose }: { project: ProjectS
       onSetPassword={(change) => setWorkspacePassword(project.id, change)}
       onSaveNotes={(text) => saveWorkspaceNotes(project.id, text)}
       onOpen={openWorkspace}
+      onClone={() => onClone(project)}
       onClose={onClose}
     />
   );
@@ -188,7 +189,7 @@ export function WorkspacesPage() {
           )}
         </>
       )}
-      {selectedProject ? <WorkspaceDetailsPanel key={selectedProject.id} project={selectedProject} groups={groups} onClose={closeDetails} /> : null}
+      {selectedProject ? <WorkspaceDetailsPanel key={selectedProject.id} project={selectedProject} groups={groups} onClone={onClone} onClose={closeDetails} /> : null}
 
       {dialog?.kind === 'create' ? (
         <CreateWorkspaceDialog

@@ -31,6 +31,8 @@ export interface WorkspaceDetailsDrawerProps {
   onSetPassword: (change: PasswordChange) => Promise<void>;
   /** Opening the IDE; the desktop app routes it to the system browser (returns true when it did). */
   onOpen: (project: ProjectSummary, url: string) => boolean;
+  /** Opens the clone dialog for this workspace (no Clone button when absent). */
+  onClone?: () => void;
   onClose: () => void;
 }
 
@@ -111,6 +113,18 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
           <StatusBadge status={project.status} testId="details-status" />
           <span>{TEMPLATE_INFO[project.type].label}</span>
           <span className="mono">{project.id}</span>
+          {props.onClone ? (
+            <button
+              type="button"
+              className="button button--small"
+              onClick={props.onClone}
+              disabled={project.status === 'creating'}
+              title={project.status === 'creating' ? 'Available once the workspace is running or stopped' : 'Make copies of this workspace'}
+              data-testid="details-clone"
+            >
+              Clone…
+            </button>
+          ) : null}
         </div>
         <UrlSection project={project} onOpen={props.onOpen} />
         <ResourcesSection project={project} container={props.container} disk={props.disk} onRefreshDisk={props.onRefreshDisk} />
