@@ -2,11 +2,13 @@
 // seats of the real backend on loopback, each on its own TCP connection (as separate laptops would). Measures
 // per-claim latency (request start to full response) and checks every answer: errors (anything but 200 while
 // seats suffice), and double assignments (two participants given the same seat, in the answers or in the
-// claims the server then lists). Seats are released between rounds; the first round warms up and is reported
-// but not counted. Goals: no errors, no double assignment, p99 under 100 ms. Writes bench/claim/last-result.json.
+// claims the server then lists). Seats are released between rounds; warm-up rounds are reported but not
+// counted. Each round also measures a baseline on the same connections (GET /api/workshop/status).
+// Goals: no errors, no double assignment, p99 under 100 ms. Writes bench/claim/last-result.json.
 //
-// Run: npm run bench:claim   (options: --seats <n> --claims <n> --rounds <n>, defaults 200, 200, 5;
-// --profile <dir> writes a V8 CPU profile of the server process there)
+// Run: npm run bench:claim   (options: --seats <n> --claims <n> --rounds <n> --warmup <n>, defaults 200, 200,
+// 5, 2; --connections open|fresh, default open: see ConnectionMode; --profile <dir> writes a V8 CPU profile of
+// the server process there)
 // No Docker needed: the seats "run" on the fake seat runtime (see claim-server.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,8 +40,11 @@ interface Reply {
   ms: number;
 }
 
-/** One request on a fresh connection (agent: false), timed from before the connection to the last byte. */
-function request(port: number, method: string, urlPath: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+/**
+ * One request, timed from the call to the last byte: on a fresh connection (`agent` false: the connection
+ * set-up is part of the time) or on the participant's own open keep-alive connection.
+ */
+function request(port: number, method: string, urlPath: string, headers: Record<string, string>, body?: string, agent: http.Agent | false = false): Promise<Reply> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
@@ -49,7 +54,7 @@ function request(port: number, method: string, urlPath: string, headers: Record<
         port,
         method,
         path: urlPath,
-        agent: false,
+        agent,
         headers: { host: `localhost:${port}`, ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
       },
       (res) => {
@@ -132,13 +137,33 @@ interface Round {
   /** 1-minute load average per core when the round ended. */
   loadPerCore: number;
   /**
-   * Baseline of the same round: as many concurrent `GET /api/workshop/status` (public, no database write),
-   * each on its own connection: what HTTP alone costs on this machine right now.
+   * Baseline of the same round: as many concurrent `GET /api/workshop/status` (public, no database write) on
+   * the same kind of connections: what HTTP alone costs on this machine right now.
    */
   baseline: { p50Ms: number; p99Ms: number; serverCpuMicrosPerRequest: number | null };
 }
 
-async function runRound(port: number, serverPid: number | undefined, token: string, round: number, claims: number, warmup: boolean): Promise<{ round: Round; latencies: number[] }> {
+/**
+ * How participants connect: `open` (default) — each has its own keep-alive connection, opened when the join
+ * page loaded (one `GET /api/workshop/status` first, as the page does), and claims on it, like a browser;
+ * `fresh` — each claim opens a new TCP connection, so its set-up counts too.
+ */
+type ConnectionMode = 'open' | 'fresh';
+
+async function runRound(
+  port: number,
+  serverPid: number | undefined,
+  token: string,
+  round: number,
+  claims: number,
+  warmup: boolean,
+  mode: ConnectionMode,
+): Promise<{ round: Round; latencies: number[] }> {
+  const agents: (http.Agent | false)[] = Array.from({ length: claims }, () => (mode === 'open' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false));
+  if (mode === 'open') {
+    const pages = await Promise.all(agents.map((agent) => request(port, 'GET', '/api/workshop/status', {}, undefined, agent)));
+    if (pages.some((reply) => reply.status !== 200)) throw new Error('GET /api/workshop/status failed while opening the participants\' connections');
+  }
   const cpuBefore = processCpuMicros(serverPid);
   const started = process.hrtime.bigint();
   const replies = await Promise.all(
@@ -149,6 +174,7 @@ async function runRound(port: number, serverPid: number | undefined, token: stri
         '/api/workshop/claim',
         { 'content-type': 'application/json', 'accept-language': i % 2 === 0 ? 'de-DE,de;q=0.9' : 'en-US' },
         JSON.stringify({ name: `Participant ${round}-${i}`, email: `r${round}.p${i}@example.org` }),
+        agents[i],
       ),
     ),
   );
@@ -174,7 +200,8 @@ async function runRound(port: number, serverPid: number | undefined, token: stri
   doubles += active.length - new Set(active.map((claim) => claim.projectId)).size;
 
   const baseCpuBefore = processCpuMicros(serverPid);
-  const base = await Promise.all(Array.from({ length: claims }, () => request(port, 'GET', '/api/workshop/status', {})));
+  const base = await Promise.all(agents.map((agent) => request(port, 'GET', '/api/workshop/status', {}, undefined, agent)));
+  for (const agent of agents) if (agent) agent.destroy();
   const baseCpuAfter = processCpuMicros(serverPid);
   if (base.some((reply) => reply.status !== 200)) throw new Error('GET /api/workshop/status failed during the baseline');
   const baseLatencies = base.map((reply) => reply.ms).sort((a, b) => a - b);
@@ -219,15 +246,21 @@ async function main(): Promise<void> {
   const seats = positiveInt(argument('seats'), 200, 1000);
   const claims = positiveInt(argument('claims'), 200, 1000);
   const rounds = positiveInt(argument('rounds'), 5, 100);
+  const warmups = positiveInt(argument('warmup'), 2, 20);
+  const mode = (argument('connections') ?? 'open') as ConnectionMode;
+  if (mode !== 'open' && mode !== 'fresh') throw new Error('--connections must be open or fresh');
   if (claims > seats) throw new Error('--claims must not exceed --seats (every claim is expected to get a seat)');
   const token = randomBytes(32).toString('base64url');
-  console.log(`claim benchmark: ${claims} concurrent claims against ${seats} seats, 1 warm-up + ${rounds} rounds, loopback`);
+  console.log(
+    `claim benchmark: ${claims} concurrent claims against ${seats} seats, ${warmups} warm-up + ${rounds} rounds, loopback, ` +
+      `${mode === 'open' ? 'each participant on its own open connection' : 'a new connection per claim'}`,
+  );
   const { child, port } = await startClaimServer(seats, token, argument('profile'));
   const results: Round[] = [];
   const measured: number[] = [];
   try {
-    for (let round = 0; round <= rounds; round += 1) {
-      const { round: result, latencies } = await runRound(port, child.pid, token, round, claims, round === 0);
+    for (let round = 1 - warmups; round <= rounds; round += 1) {
+      const { round: result, latencies } = await runRound(port, child.pid, token, round, claims, round <= 0, mode);
       results.push(result);
       if (!result.warmup) measured.push(...latencies);
       console.log(
@@ -260,7 +293,7 @@ async function main(): Promise<void> {
   const report = {
     when: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}` },
-    settings: { seats, claims, rounds, connectionPerClaim: true },
+    settings: { seats, claims, rounds, warmups, connections: mode },
     goals: { errors: 0, doubleAssignments: 0, p99BelowMs: P99_GOAL_MS },
     summary,
     goalsMet,

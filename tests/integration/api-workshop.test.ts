@@ -257,6 +257,19 @@ describe('workshop API', () => {
     const huge = await t.api('POST', '/api/workshop/claim', { name: 'A', email: 'a@example.org', pad: 'x'.repeat(40_000) }, { token: null });
     expect(huge.status).toBe(413);
     expect(huge.body).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+    const encodings: Record<string, string>[] = [{ 'content-type': 'application/json; charset=latin1' }, { 'content-encoding': 'gzip' }];
+    for (const headers of encodings) {
+      const reply = await t.api('POST', '/api/workshop/claim', { name: 'A', email: 'a@example.org' }, { token: null, headers });
+      expect(reply.status, JSON.stringify(headers)).toBe(415);
+      expect(reply.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    }
+    for (const rawBody of ['42', 'null', '"text"']) {
+      const reply = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody });
+      expect(reply.status, rawBody).toBe(400);
+      expect(reply.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR', error: WORKSHOP_MESSAGES.en.invalidRequest });
+    }
+    const utf8 = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody: JSON.stringify({ name: 'Jürgen Ößwald 😀', email: 'bad' }), headers: { 'content-type': 'application/json; charset=UTF-8' } });
+    expect(utf8.body).toMatchObject({ code: 'VALIDATION_ERROR', details: { email: WORKSHOP_MESSAGES.en.invalidEmail } });
     const me = await t.api('GET', '/api/workshop/me', undefined, { token: null, headers: { cookie: 'xares_participant=p1.1.forged' } });
     expect(me.status).toBe(404);
     expect((await t.api<WorkshopStatusResponse>('GET', '/api/workshop/status', undefined, { token: null })).body.claimed).toBe(0);

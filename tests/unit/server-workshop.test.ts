@@ -136,6 +136,26 @@ describe('WorkshopService (real SQLite file)', () => {
     expect(() => workshop.claim({ name: 'Max', email: 'MAX.MUSTERMANN@example.org' })).toThrow(AlreadyClaimedError);
   });
 
+  it('group commit: claims of one event-loop turn share a transaction and still never share a seat or an e-mail', async () => {
+    projects.items = Array.from({ length: 5 }, (_, i) => project(`seat${String(i).padStart(8, '0')}`, `Seat ${i + 1}`, 'room-1'));
+    const workshop = service();
+    const requests = [
+      ...Array.from({ length: 8 }, (_, i) => ({ name: `P${i}`, email: `p${i}@example.org` })),
+      { name: 'Twice', email: 'P0@EXAMPLE.org' },
+    ];
+    events.length = 0;
+    const outcomes = await Promise.allSettled(requests.map((request) => workshop.claimSoon(request)));
+    const won = outcomes.filter((o): o is PromiseFulfilledResult<Awaited<ReturnType<WorkshopService['claimSoon']>>> => o.status === 'fulfilled');
+    expect(won.map((o) => o.value.projectName)).toEqual(['Seat 1', 'Seat 2', 'Seat 3', 'Seat 4', 'Seat 5']);
+    const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => (o.reason as ServiceError).code);
+    expect(lost).toEqual(['NO_SEATS_AVAILABLE', 'NO_SEATS_AVAILABLE', 'NO_SEATS_AVAILABLE', 'ALREADY_CLAIMED']);
+    expect(store.workshop.active()).toHaveLength(5);
+    expect(new Set(store.workshop.active().map((c) => c.projectId)).size).toBe(5);
+    for (const { value } of won) expect(workshop.claimKeyOf(value.claim.projectId)).toBe(value.claim.claimKey);
+    // One event for the whole batch.
+    expect(events.filter((e) => e.type === 'workshop.changed')).toHaveLength(1);
+  });
+
   it('refuses claims while registration is closed or no group is open', () => {
     const none = service(null);
     expect(none.settings()).toEqual({ group: null, registrationOpen: false });
