@@ -89,6 +89,11 @@ export interface ProjectsServiceOptions {
    * Defaults to {@link capabilitiesFromConfig} of `config`.
    */
   capabilities?: () => ServerCapabilities;
+  /**
+   * The claim key of a workspace's active workshop claim, or undefined (not claimed); read by `resolve` on
+   * every routed request, so it must answer from memory (WorkshopService.claimKeyOf).
+   */
+  claimKeyOf?: (projectId: string) => string | undefined;
 }
 
 /**
@@ -275,6 +280,14 @@ export class ProjectsService implements RouteTable {
     return [...this.projects.values()].map((live) => this.toSummary(live.record));
   }
 
+  /**
+   * Id, name, group and status of every project, oldest first, from memory: what workshop claims read on
+   * every claim, without building full summaries (the claim path must stay well under a millisecond).
+   */
+  briefs(): { id: string; name: string; group: string | null; status: ProjectStatus }[] {
+    return [...this.projects.values()].map(({ record }) => ({ id: record.id, name: record.name, group: record.group, status: record.status }));
+  }
+
   /** Counts by status, from memory. */
   counts(): Record<ProjectStatus, number> & { total: number } {
     const counts = { creating: 0, running: 0, stopped: 0, error: 0, total: 0 };
@@ -291,8 +304,15 @@ export class ProjectsService implements RouteTable {
     if (!live) return { kind: 'unknown', projectId };
     const { record } = live;
     if (record.status === 'running' && live.hostPort) {
-      if (record.passwordHash) return { kind: 'running', projectId, name: record.name, port: live.hostPort, passwordHash: record.passwordHash };
-      return { kind: 'running', projectId, name: record.name, port: live.hostPort };
+      const claimKey = this.options.claimKeyOf?.(projectId);
+      return {
+        kind: 'running',
+        projectId,
+        name: record.name,
+        port: live.hostPort,
+        ...(record.passwordHash ? { passwordHash: record.passwordHash } : {}),
+        ...(claimKey ? { claimKey } : {}),
+      };
     }
     const status = record.status === 'running' ? 'creating' : record.status;
     return { kind: 'not-running', projectId, name: record.name, status, ...(record.statusReason ? { reason: record.statusReason } : {}) };
