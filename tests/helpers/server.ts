@@ -86,10 +86,13 @@ export function testDocker(): Docker {
   return new Docker();
 }
 
-/** Force-removes every container labelled `xares.instance=<instanceId>`. */
+/** Force-removes every container and image (clone snapshots) labelled `xares.instance=<instanceId>`; returns the number of containers. */
 export async function removeInstanceContainers(instanceId: string, docker: Docker = testDocker()): Promise<number> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instanceId}`] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  // Clone snapshots of the instance outlive their tag while clones use them; with the clones gone they can go.
+  const images = await docker.listImages({ filters: { label: [`${LABEL_INSTANCE}=${instanceId}`] } }).catch(() => []);
+  await Promise.all(images.map((image) => docker.getImage(image.Id).remove({ force: true }).catch(() => undefined)));
   return containers.length;
 }
 
