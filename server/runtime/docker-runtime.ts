@@ -86,6 +86,73 @@ function statusCodeOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;
 }
 
+/**
+ * Name of the engine-wide bridge network every workspace container joins (one per engine, shared by all
+ * instances). Created by `DockerRuntime` with inter-container communication off, so workspaces cannot reach
+ * each other's code-server by container IP; outbound traffic (NAT) and ports published on 127.0.0.1 still work.
+ * Different bridge networks (e.g. the engine's default `bridge`) are isolated from it by the engine.
+ */
+export const WORKSPACE_NETWORK = 'xares-workspaces';
+/** Bridge driver option that, set to `"false"`, makes the engine drop traffic between containers of one network. */
+export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
+/** Label on our workspace network (value `workspaces`), next to `xares.managed=true`. */
+export const LABEL_NETWORK_ROLE = 'xares.network-role';
+
+/** The fields of a network listing `pickWorkspaceNetwork` reads (`GET /networks`). */
+export interface NetworkListing {
+  Id: string;
+  Name: string;
+  Created?: string;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/**
+ * Of the engine's networks, the workspace network to use: the oldest (then lowest id) named exactly `networkName`
+ * (default `WORKSPACE_NETWORK`), so processes that raced to create it all settle on the same one; null when none exists.
+ * @throws Error when that network does not have inter-container communication off (someone else's network of
+ *   that name): workspaces are never put on a network where they could reach each other.
+ */
+export function pickWorkspaceNetwork(networks: readonly NetworkListing[], networkName = WORKSPACE_NETWORK): { id: string; duplicates: string[] } | null {
+  const named = networks
+    .filter((n) => n.Name === networkName)
+    .sort((a, b) => createdKey(a.Created).localeCompare(createdKey(b.Created)) || a.Id.localeCompare(b.Id));
+  const chosen = named[0];
+  if (!chosen) return null;
+  if (chosen.Options?.[ICC_OPTION] !== 'false') {
+    throw new Error(`Docker network ${networkName} exists but allows traffic between containers (${ICC_OPTION} is not "false"); remove it so Xares can create its own`);
+  }
+  return { id: chosen.Id, duplicates: named.slice(1).filter((n) => n.Labels?.[LABEL_NETWORK_ROLE] === 'workspaces').map((n) => n.Id) };
+}
+
+/** An engine timestamp (RFC 3339, fraction of up to 9 digits with trailing zeros cut) made comparable as text. */
+function createdKey(created: string | undefined): string {
+  if (!created) return '';
+  return /\.\d+/.test(created) ? created.replace(/\.(\d+)/, (_m, digits: string) => `.${digits.padEnd(9, '0')}`) : created.replace(/(T\d\d:\d\d:\d\d)/, '$1.000000000');
+}
+
+/**
+ * What moves a (stopped) container's attachments onto the workspace network alone: whether to connect it, and
+ * the networks (by name, with their ids when known) to disconnect it from. Empty plan = already isolated.
+ */
+export function isolationPlan(
+  attached: Record<string, { NetworkID?: string } | undefined>,
+  networkName = WORKSPACE_NETWORK,
+): { connect: boolean; disconnect: { name: string; id: string }[] } {
+  const names = Object.keys(attached);
+  return {
+    connect: !names.includes(networkName),
+    disconnect: names.filter((n) => n !== networkName).map((name) => ({ name, id: attached[name]?.NetworkID || name })),
+  };
+}
+
+/** True for the engine's "the network is gone" answers (404 naming a network, not a container or image). */
+function isNetworkNotFound(error: unknown): boolean {
+  if (statusCodeOf(error) !== 404) return false;
+  const text = `${(error as { json?: { message?: string } }).json?.message ?? ''} ${error instanceof Error ? error.message : ''}`;
+  return /network\b[^\n]*not found|no such network/i.test(text);
+}
+
 /** Options of `DockerRuntime`. */
 export interface DockerRuntimeOptions {
   /** `DOCKER_HOST`-style URL (see `dockerOptionsFromHost`); undefined = dockerode default. */
@@ -94,6 +161,8 @@ export interface DockerRuntimeOptions {
   instanceId: string;
   /** Timeout of single API calls in ms (not of the event stream). Default 60 000. */
   requestTimeoutMs?: number;
+  /** Name of the isolated workspace network. Default `WORKSPACE_NETWORK`; tests use their own. */
+  networkName?: string;
 }
 
 /**
@@ -101,7 +170,8 @@ export interface DockerRuntimeOptions {
  * `xares.managed=true`, `xares.project-id=<id>`, `xares.instance=<instanceId>`, and publish code-server's port
  * (`CODE_SERVER_PORT`) on 127.0.0.1 only, on a port the engine picks (read back with inspect). They drop NET_RAW, run with
  * no-new-privileges, and get hard Memory (= MemorySwap, so no swap on top) / NanoCpus / PidsLimit when the
- * spec gives them.
+ * spec gives them. They sit on `WORKSPACE_NETWORK` alone (inter-container communication off); containers made
+ * before it existed are moved onto it at their next start.
  */
 export class DockerRuntime implements WorkspaceRuntime {
   /** Client for short API calls (with a request timeout). */
@@ -109,12 +179,17 @@ export class DockerRuntime implements WorkspaceRuntime {
   /** Client for long-lived streams (events, image builds): no timeout. */
   readonly streamingDocker: Docker;
   private readonly instanceId: string;
+  /** Name of the isolated network workspaces join (`DockerRuntimeOptions.networkName`). */
+  readonly networkName: string;
+  /** Id of the workspace network once found or made (memoised; cleared when the engine says it is gone). */
+  private network: Promise<string> | null = null;
 
   constructor(options: DockerRuntimeOptions) {
     const connection = dockerOptionsFromHost(options.dockerHost);
     this.docker = new Docker({ ...connection, timeout: options.requestTimeoutMs ?? 60_000 });
     this.streamingDocker = new Docker(connection);
     this.instanceId = options.instanceId;
+    this.networkName = options.networkName ?? WORKSPACE_NETWORK;
   }
 
   private labelFilters(): string[] {
@@ -130,6 +205,104 @@ export class DockerRuntime implements WorkspaceRuntime {
     }
   }
 
+  /**
+   * Id of the workspace network (`networkName`, default `WORKSPACE_NETWORK`), created (bridge, `ICC_OPTION` = "false", labelled ours) when missing. Safe to
+   * race: a concurrent create of the same name answers 409 and is read back; engines that let two of the same
+   * name through are settled on the oldest (`pickWorkspaceNetwork`) and the younger unused ones removed.
+   * @throws RuntimeUnavailableError when the engine is unreachable; Error for a foreign network of that name.
+   */
+  ensureNetwork(): Promise<string> {
+    this.network ??= this.findOrCreateNetwork().catch((error: unknown) => {
+      this.network = null;
+      throw error;
+    });
+    return this.network;
+  }
+
+  private async findOrCreateNetwork(): Promise<string> {
+    const find = async () => {
+      // The name filter matches substrings; pickWorkspaceNetwork keeps exact names only.
+      const listed = (await this.docker.listNetworks({ filters: { name: [this.networkName] } })) as NetworkListing[];
+      return pickWorkspaceNetwork(listed, this.networkName);
+    };
+    try {
+      let found = await find();
+      if (!found) {
+        try {
+          await this.docker.createNetwork({
+            Name: this.networkName,
+            CheckDuplicate: true,
+            Driver: 'bridge',
+            Options: { [ICC_OPTION]: 'false' },
+            Labels: { [LABEL_MANAGED]: 'true', [LABEL_NETWORK_ROLE]: 'workspaces' },
+          });
+        } catch (error) {
+          // 409: another process (or instance) created it first; read it back below.
+          if (statusCodeOf(error) !== 409) throw error;
+        }
+        found = await find();
+        if (!found) throw new Error(`Docker network ${this.networkName} could not be created`);
+      }
+      for (const id of found.duplicates) await this.docker.getNetwork(id).remove().catch(() => undefined);
+      return found.id;
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  /** Runs `action` with the workspace network's id; when the engine no longer knows that network, once more with a new one. */
+  private async withNetwork<T>(action: (networkId: string) => Promise<T>): Promise<T> {
+    const networkId = await this.ensureNetwork();
+    try {
+      return await action(networkId);
+    } catch (error) {
+      if (!isNetworkNotFound(error)) throw error;
+      // Removed behind our back (e.g. `docker network prune`, a reset engine): make it again.
+      if (this.network) this.network = null;
+      return action(await this.ensureNetwork());
+    }
+  }
+
+  /**
+   * Puts a stopped container on the workspace network alone (connect, then disconnect from every other network,
+   * e.g. the default `bridge` of containers made by older versions). A running container is left as it is:
+   * moving it would drop its connections and change its published port under the router.
+   */
+  private async isolate(name: string): Promise<void> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(name).inspect();
+    } catch (error) {
+      throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+    if (info.State.Running) return;
+    const plan = isolationPlan(info.NetworkSettings?.Networks ?? {}, this.networkName);
+    if (!plan.connect && plan.disconnect.length === 0) return;
+    try {
+      if (plan.connect) {
+        await this.withNetwork(async (networkId) => {
+          try {
+            await this.docker.getNetwork(networkId).connect({ Container: name });
+          } catch (error) {
+            // 403/409: already connected (a concurrent start did it).
+            const status = statusCodeOf(error);
+            if (status !== 403 && status !== 409) throw error;
+          }
+        });
+      }
+      for (const { id } of plan.disconnect) {
+        try {
+          await this.docker.getNetwork(id).disconnect({ Container: name, Force: true });
+        } catch (error) {
+          // 404: that network is gone already; the start below says so if the container still needs it.
+          if (statusCodeOf(error) !== 404) throw error;
+        }
+      }
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
   async create(spec: WorkspaceSpec): Promise<string> {
     const name = workspaceContainerName(spec.projectId);
     try {
@@ -138,6 +311,7 @@ export class DockerRuntime implements WorkspaceRuntime {
       if (statusCodeOf(error) !== 404) throw mapEngineError(error);
     }
     const hostConfig: Docker.HostConfig = {
+      // Loopback only: neither the LAN nor other workspaces (through their gateway address) reach this port.
       PortBindings: { [PORT_KEY]: [{ HostIp: '127.0.0.1', HostPort: '' }] },
       CapDrop: ['NET_RAW'],
       // The workspace user has no business gaining privileges (setuid binaries); the image needs no sudo.
@@ -152,9 +326,10 @@ export class DockerRuntime implements WorkspaceRuntime {
     if (spec.nanoCpus !== null) hostConfig.NanoCpus = spec.nanoCpus;
     if (spec.pidsLimit !== null) hostConfig.PidsLimit = spec.pidsLimit;
     try {
-      const container = await this.docker.createContainer({
-        name,
-        Image: spec.image,
+      const container = await this.withNetwork((networkId) =>
+        this.docker.createContainer({
+          name,
+          Image: spec.image,
         Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
         Labels: {
           ...spec.labels,
@@ -162,10 +337,12 @@ export class DockerRuntime implements WorkspaceRuntime {
           [LABEL_PROJECT_ID]: spec.projectId,
           [LABEL_INSTANCE]: this.instanceId,
         },
-        ExposedPorts: { [PORT_KEY]: {} },
-        HostConfig: hostConfig,
-        ...(spec.command ? { Cmd: spec.command } : {}),
-      });
+          ExposedPorts: { [PORT_KEY]: {} },
+          // By id: a name could be ambiguous for a moment if two processes raced to create the network.
+          HostConfig: { ...hostConfig, NetworkMode: networkId },
+          ...(spec.command ? { Cmd: spec.command } : {}),
+        }),
+      );
       return container.id;
     } catch (error) {
       throw mapEngineError(error);
@@ -174,10 +351,27 @@ export class DockerRuntime implements WorkspaceRuntime {
 
   async start(projectId: string): Promise<WorkspaceContainer> {
     const name = workspaceContainerName(projectId);
+    await this.isolate(name);
+    const start = async () => {
+      try {
+        await this.docker.getContainer(name).start();
+      } catch (error) {
+        if (statusCodeOf(error) !== 304) throw error;
+      }
+    };
     try {
-      await this.docker.getContainer(name).start();
+      try {
+        await start();
+      } catch (error) {
+        if (!isNetworkNotFound(error)) throw error;
+        // Its network was removed while it was stopped: the engine finds a new one of the same name.
+        this.network = null;
+        await this.ensureNetwork();
+        await start();
+      }
     } catch (error) {
-      if (statusCodeOf(error) !== 304) throw mapEngineError(error, `Container ${name} does not exist`);
+      // A 404 about a network must not read as "container gone" (the caller would make a new, empty one).
+      throw mapEngineError(error, isNetworkNotFound(error) ? undefined : `Container ${name} does not exist`);
     }
     const info = await this.inspect(projectId);
     if (!info) throw new ContainerNotFoundError(`Container ${name} vanished after start`);

@@ -1,7 +1,17 @@
-// Pure parts of the Docker runtime: DOCKER_HOST parsing, event lines, stats arithmetic.
+// Pure parts of the Docker runtime: DOCKER_HOST parsing, event lines, stats arithmetic, choice of the
+// workspace network and the moves that isolate an older container.
 import type Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { dockerOptionsFromHost, parseEngineEvent, statsFromDocker } from '../../server/runtime/docker-runtime.js';
+import {
+  ICC_OPTION,
+  LABEL_NETWORK_ROLE,
+  WORKSPACE_NETWORK,
+  dockerOptionsFromHost,
+  isolationPlan,
+  parseEngineEvent,
+  pickWorkspaceNetwork,
+  statsFromDocker,
+} from '../../server/runtime/docker-runtime.js';
 
 describe('dockerOptionsFromHost', () => {
   it('maps DOCKER_HOST forms to dockerode options', () => {
@@ -45,5 +55,34 @@ describe('statsFromDocker', () => {
       memory_stats: {},
     } as unknown as Docker.ContainerStats;
     expect(statsFromDocker(stats)).toEqual({ cpuPercent: 0, memoryBytes: 0, memoryLimitBytes: 0 });
+  });
+});
+
+describe('pickWorkspaceNetwork', () => {
+  const ours = { [LABEL_NETWORK_ROLE]: 'workspaces' };
+  const isolated = { [ICC_OPTION]: 'false' };
+  it('finds none, or the oldest of that exact name (racing creators settle on one)', () => {
+    expect(pickWorkspaceNetwork([])).toBeNull();
+    expect(pickWorkspaceNetwork([{ Id: 'x', Name: `${WORKSPACE_NETWORK}-other`, Options: isolated }])).toBeNull();
+    const picked = pickWorkspaceNetwork([
+      // The engine cuts trailing zeros of the fraction: .5 is later than .12345, which text order alone gets wrong.
+      { Id: 'b', Name: WORKSPACE_NETWORK, Created: '2026-12-01T21:00:00.5Z', Options: isolated, Labels: ours },
+      { Id: 'a', Name: WORKSPACE_NETWORK, Created: '2026-12-01T21:00:00.12345Z', Options: isolated, Labels: ours },
+      { Id: 'c', Name: WORKSPACE_NETWORK, Created: '2026-12-01T21:00:01Z', Options: isolated, Labels: {} },
+    ]);
+    expect(picked).toEqual({ id: 'a', duplicates: ['b'] });
+  });
+  it('refuses a network of that name that lets containers talk to each other', () => {
+    expect(() => pickWorkspaceNetwork([{ Id: 'a', Name: WORKSPACE_NETWORK, Options: {} }])).toThrow(/enable_icc/);
+    expect(() => pickWorkspaceNetwork([{ Id: 'a', Name: WORKSPACE_NETWORK, Options: { [ICC_OPTION]: 'true' }, Labels: ours }])).toThrow();
+  });
+});
+
+describe('isolationPlan', () => {
+  it('moves a container off the default bridge onto the workspace network alone', () => {
+    expect(isolationPlan({ bridge: { NetworkID: 'n1' } })).toEqual({ connect: true, disconnect: [{ name: 'bridge', id: 'n1' }] });
+    expect(isolationPlan({ [WORKSPACE_NETWORK]: { NetworkID: 'w' }, bridge: {} })).toEqual({ connect: false, disconnect: [{ name: 'bridge', id: 'bridge' }] });
+    expect(isolationPlan({ [WORKSPACE_NETWORK]: { NetworkID: 'w' } })).toEqual({ connect: false, disconnect: [] });
+    expect(isolationPlan({})).toEqual({ connect: true, disconnect: [] });
   });
 });
