@@ -9,6 +9,11 @@ import { ProjectId, ProjectStatus } from './projects.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Unicode format characters (category Cf): zero-width spaces and joiners, bidi overrides such as U+202E.
+ * Invisible in a name, they can make one look like another or reverse the text around it on the board.
+ */
+const FORMAT_CHARS = /\p{Cf}/u;
 /** Most characters of a participant name (ours; the contract sets none). */
 export const PARTICIPANT_NAME_MAX = 100;
 /** Longest e-mail address (RFC 5321 path limit). */
@@ -16,13 +21,17 @@ export const EMAIL_MAX = 254;
 /** One `@`, a local part, a domain with a dot, no spaces or further `@`. */
 const EMAIL_FORM = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 
-/** Participant name: 1–100 characters after trimming, no control characters; stored as given (trimmed). */
+/**
+ * Participant name: 1–100 characters after trimming, no control characters, no invisible format characters
+ * (Unicode category Cf); stored as given (trimmed).
+ */
 export const ParticipantName = z
   .string({ error: 'Name is required' })
   .trim()
   .min(1, 'Name is required')
   .max(PARTICIPANT_NAME_MAX, `Name must be at most ${PARTICIPANT_NAME_MAX} characters`)
-  .refine((value) => !CONTROL_CHARS.test(value), 'Name must not contain control characters');
+  .refine((value) => !CONTROL_CHARS.test(value), 'Name must not contain control characters')
+  .refine((value) => !FORMAT_CHARS.test(value), 'Name must not contain invisible formatting characters');
 
 /**
  * Participant e-mail: trimmed, at most 254 characters, the usual `local@domain.tld` form. Stored as given
@@ -93,9 +102,13 @@ export const MySeatResponse = z.object({
 });
 export type MySeatResponse = z.infer<typeof MySeatResponse>;
 
-/** An active claim (api-reference "List Claims"). Times are ISO 8601 UTC. */
+/**
+ * An active claim (api-reference "List Claims") plus ours: `group`, the group that was open for registration
+ * when it was made ('' for claims older than that record). Times are ISO 8601 UTC.
+ */
 export const Claim = z.object({
   projectId: ProjectId,
+  group: z.string(),
   name: z.string(),
   email: z.string(),
   projectName: z.string(),
@@ -139,19 +152,26 @@ export const UpdateWorkshopSettingsRequest = z
   .strict();
 export type UpdateWorkshopSettingsRequest = z.output<typeof UpdateWorkshopSettingsRequest>;
 
-/** One seat of the board: a workspace of the open group, with its active claim if any. */
+/**
+ * One row of the board: a workspace of the open group, with its active claim if any. `role` (ours):
+ * `template` for the group's template, the workspace the others were cloned from (it is never a seat: never
+ * claimed, not counted); `seat` (also when absent) otherwise.
+ */
 export const Seat = z.object({
   projectId: ProjectId,
   projectName: z.string(),
   status: ProjectStatus,
   claim: z.object({ name: z.string(), email: z.string(), claimedAt: z.string() }).nullable(),
+  role: z.enum(['seat', 'template']).optional(),
 });
 export type Seat = z.infer<typeof Seat>;
 
 /**
  * `GET /api/workshop/board` (admin): everything the dashboard's Workshop view shows. `joinUrl` is the
  * participant page's address for other machines (configured public host, else the detected LAN address);
- * `groups` the existing groups to choose from; seats ordered by name (natural order: "Seat 2" before "Seat 10").
+ * `groups` the existing groups to choose from; seats ordered by name (natural order: "Seat 2" before "Seat 10"),
+ * the group's templates first. `otherClaims` (ours): active claims not shown on a seat row (made while another
+ * group was open, or on a workspace that is now a template), oldest first, so the teacher can release them.
  */
 export const WorkshopBoardResponse = z.object({
   success: z.literal(true),
@@ -160,6 +180,7 @@ export const WorkshopBoardResponse = z.object({
   groups: z.array(z.string()),
   counts: WorkshopStatusResponse.pick({ available: true, total: true, claimed: true }),
   seats: z.array(Seat),
+  otherClaims: z.array(Claim).optional(),
 });
 export type WorkshopBoardResponse = z.infer<typeof WorkshopBoardResponse>;
 

@@ -26,8 +26,11 @@ import { AlreadyClaimedError, PARTICIPANT_COOKIE_SECONDS, type ClaimView, type W
 import { RateLimiter, safeEqual, type AdminAuth } from './auth.js';
 import { parseOrThrow, requireJsonContentType, sendError, toServiceError } from './errors.js';
 
-/** Claims allowed per client address per minute (ours: a room behind one address still gets 20 a minute). */
-export const CLAIM_RATE_LIMIT = 20;
+/**
+ * Claim attempts allowed per client address per minute, failed ones included (ours). A whole room often
+ * reaches the server through one NAT address: 60 lets 30 participants each claim and retry once in a minute.
+ */
+export const CLAIM_RATE_LIMIT = 60;
 /** Rate-limit window of claims (ms). */
 export const CLAIM_RATE_WINDOW_MS = 60_000;
 /** Largest workshop request body in bytes (a claim or the settings are far below). */
@@ -95,6 +98,19 @@ async function readJsonBody(req: Request, _res: Response, next: NextFunction): P
   next();
 }
 
+/**
+ * {@link requireJsonContentType} for the claim route: the same rule, but the 415 goes to the router's error
+ * handler (as `next(error)`), which words it in the participant's language.
+ */
+function requireJsonClaimBody(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
+  const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
+  if (!hasBody || mediaType === 'application/json') return next();
+  req.resume(); // read off the body so the connection stays usable
+  next(new ServiceError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with the header Content-Type: application/json', { body: 'Content type must be application/json' }));
+}
+
 function languageOf(req: Request): WorkshopLanguage {
   return languageFromAcceptLanguage(req.headers['accept-language']);
 }
@@ -117,9 +133,15 @@ function participantError(error: unknown, language: WorkshopLanguage): ServiceEr
       return new ServiceError(mapped.code, workshopMessage('registrationClosed', language));
     case 'NO_SEATS_AVAILABLE':
       return new ServiceError(mapped.code, workshopMessage('noSeatsAvailable', language));
-    case 'VALIDATION_ERROR':
-    case 'PAYLOAD_TOO_LARGE':
+    case 'PAYLOAD_TOO_LARGE': {
+      const message = workshopMessage('payloadTooLarge', language);
+      return new ServiceError(mapped.code, message, { body: message });
+    }
     case 'UNSUPPORTED_MEDIA_TYPE': {
+      const message = workshopMessage('unsupportedMediaType', language);
+      return new ServiceError(mapped.code, message, { body: message });
+    }
+    case 'VALIDATION_ERROR': {
       const details: Record<string, string> = {};
       for (const field of Object.keys(mapped.details ?? {})) {
         details[field] = field === 'name' ? workshopMessage('invalidName', language) : field === 'email' ? workshopMessage('invalidEmail', language) : workshopMessage('invalidRequest', language);
@@ -158,7 +180,7 @@ export function workshopPublicRouter(deps: WorkshopPublicRouterDeps): Router {
       res.setHeader('retry-after', String(Math.ceil(CLAIM_RATE_WINDOW_MS / 1000)));
       sendParticipantError(res, 'RATE_LIMITED', workshopMessage('rateLimited', languageOf(req)));
     },
-    requireJsonContentType,
+    requireJsonClaimBody,
     readJsonBody,
     async (req, res) => {
       const language = languageOf(req);
@@ -248,6 +270,7 @@ export function requireAdminOrPasswordQuery(auth: AdminAuth): RequestHandler {
 function toClaim(view: ClaimView, url: (projectId: string) => string): Claim {
   return {
     projectId: view.claim.projectId,
+    group: view.claim.group,
     name: view.claim.name,
     email: view.claim.email,
     projectName: view.projectName,
@@ -298,9 +321,15 @@ export function workshopAdminRouter(deps: WorkshopAdminRouterDeps): Router {
     res.json(body);
   });
 
-  router.get('/workshop/board', (_req, res) => {
-    const board = workshop.board();
-    const body: WorkshopBoardResponse = { success: true, ...board, joinUrl: joinUrl({ publicHost: deps.publicHost }, deps.port()) };
+  router.get('/workshop/board', (req, res) => {
+    const { otherClaims, ...board } = workshop.board();
+    const url = urlOf(deps, req);
+    const body: WorkshopBoardResponse = {
+      success: true,
+      ...board,
+      otherClaims: otherClaims.map((view) => toClaim(view, url)),
+      joinUrl: joinUrl({ publicHost: deps.publicHost }, deps.port()),
+    };
     res.setHeader('cache-control', 'no-store');
     res.json(body);
   });

@@ -283,9 +283,16 @@ export class ProjectsService implements RouteTable {
   /**
    * Id, name, group and status of every project, oldest first, from memory: what workshop claims read on
    * every claim, without building full summaries (the claim path must stay well under a millisecond).
+   * `clonedFrom`: the workspace it was cloned from, or null.
    */
-  briefs(): { id: string; name: string; group: string | null; status: ProjectStatus }[] {
-    return [...this.projects.values()].map(({ record }) => ({ id: record.id, name: record.name, group: record.group, status: record.status }));
+  briefs(): { id: string; name: string; group: string | null; status: ProjectStatus; clonedFrom: string | null }[] {
+    return [...this.projects.values()].map(({ record }) => ({
+      id: record.id,
+      name: record.name,
+      group: record.group,
+      status: record.status,
+      clonedFrom: record.clonedFrom ?? null,
+    }));
   }
 
   /** Counts by status, from memory. */
@@ -581,6 +588,8 @@ export class ProjectsService implements RouteTable {
           lastActivity: null,
           passwordHash,
           containerId: null,
+          // The source of a clone batch is the group's template, never a workshop seat (WorkshopService).
+          clonedFrom: sourceId,
         };
         store.projects.insert(record);
         clones.push({ record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0, progress: 'snapshot' });

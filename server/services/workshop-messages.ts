@@ -17,6 +17,8 @@ export interface WorkshopMessageTable {
   invalidName: string;
   invalidEmail: string;
   invalidRequest: string;
+  unsupportedMediaType: string;
+  payloadTooLarge: string;
   noActiveSeat: string;
   internalError: string;
 }
@@ -31,6 +33,8 @@ export const WORKSHOP_MESSAGES: Readonly<Record<WorkshopLanguage, WorkshopMessag
     invalidName: 'Bitte geben Sie Ihren Namen ein (höchstens 100 Zeichen).',
     invalidEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@example.org).',
     invalidRequest: 'Die Anfrage ist ungültig. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+    unsupportedMediaType: 'Die Anfrage wurde im falschen Format gesendet. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
+    payloadTooLarge: 'Die Anfrage ist zu groß. Bitte kürzen Sie Ihre Eingaben und versuchen Sie es erneut.',
     noActiveSeat: 'Dieser Browser hat keinen Workspace. Bitte melden Sie sich an.',
     internalError: 'Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es erneut.',
   },
@@ -42,6 +46,8 @@ export const WORKSHOP_MESSAGES: Readonly<Record<WorkshopLanguage, WorkshopMessag
     invalidName: 'Please enter your name (at most 100 characters).',
     invalidEmail: 'Please enter a valid e-mail address (e.g. name@example.org).',
     invalidRequest: 'The request is not valid. Please reload the page and try again.',
+    unsupportedMediaType: 'The request was sent in the wrong format. Please reload the page and try again.',
+    payloadTooLarge: 'The request is too large. Please shorten what you entered and try again.',
     noActiveSeat: 'This browser has no workspace. Please register.',
     internalError: 'Something went wrong on the server. Please try again.',
   },

@@ -12,12 +12,15 @@ import type { EventBus } from '../events/event-bus.js';
 import { ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopRepository } from '../store/index.js';
 import { ServiceError } from './service-error.js';
 
-/** What the workshop needs to know about one workspace. */
-export type SeatProject = Pick<ProjectSummary, 'id' | 'name' | 'group' | 'status'>;
+/**
+ * What the workshop needs to know about one workspace. `clonedFrom`: id of the workspace it was cloned from
+ * (null or absent: not a clone); it makes that source the group's template.
+ */
+export type SeatProject = Pick<ProjectSummary, 'id' | 'name' | 'group' | 'status'> & { clonedFrom?: string | null };
 
 /** What the workshop needs to know about workspaces (ProjectsService provides it, from memory). */
 export interface WorkshopProjects {
-  /** Every workspace with its current status and group; called on every claim, so it must be cheap. */
+  /** Every workspace with its current status, group and clone source; called on every claim, so it must be cheap. */
   briefs(): SeatProject[];
   /** Distinct non-empty groups, sorted. */
   groups(): string[];
@@ -110,10 +113,13 @@ function byNaturalName(a: { name: string; id: string }, b: { name: string; id: s
 
 /**
  * The rules of workshop seats (issue #4 "Workshop", behaviour.md "Workshop"):
- * - the open group (settings) is the workshop; each of its `running` workspaces is a seat;
+ * - the open group (settings) is the workshop; each of its `running` workspaces is a seat, except the group's
+ *   templates: a workspace that another workspace of the same group was cloned from (the teacher's prepared
+ *   source; clones copy its group) is never a seat, never claimed and not counted;
  * - a claim gives the next free seat (natural name order) in one synchronous SQLite transaction, so two
  *   claims never get the same seat (and the database's partial unique indexes would refuse it anyway);
- * - one active claim per e-mail (trimmed, case-insensitive): a second claim gets 409 with the first seat;
+ * - a claim belongs to the group open when it was made; one active claim per e-mail (trimmed,
+ *   case-insensitive) within that group: a second claim gets 409 with the first seat;
  * - a release ends a claim (kept as history with `releasedAt`); deleting a workspace releases its claim.
  * Keeps `projectId → claimKey` of active claims in memory for the router (no database call per request).
  * Publishes `workshop.changed` after every change. Errors: `ServiceError` with the contract's codes.
@@ -127,6 +133,8 @@ export class WorkshopService {
   private changeQueued = false;
   private keyPool = Buffer.alloc(0);
   private keyPoolOffset = 0;
+  /** Template ids of one group (see {@link WorkshopService.templateIds}); dropped on every workspace event. */
+  private templates: { group: string; ids: ReadonlySet<string> } | null = null;
   /** Claims waiting for the next group commit (see {@link WorkshopService.claimSoon}). */
   private readonly pendingClaims: { request: ClaimRequest; resolve: (view: ClaimView) => void; reject: (error: unknown) => void }[] = [];
 
@@ -138,6 +146,8 @@ export class WorkshopService {
     const existing = new Set(options.projects.briefs().map((p) => p.id));
     for (const projectId of [...this.keys.keys()]) if (!existing.has(projectId)) this.releaseQuietly(projectId);
     this.unsubscribe = options.bus.subscribe((event) => {
+      // A workspace was created (clone), regrouped or deleted: which ones are templates may have changed.
+      if (event.type === 'project.updated' || event.type === 'project.removed') this.templates = null;
       if (event.type === 'project.removed') {
         if (this.releaseQuietly(event.projectId)) options.logger?.info({ projectId: event.projectId }, 'workspace deleted: its workshop claim was released');
         this.changed();
@@ -197,7 +207,10 @@ export class WorkshopService {
 
   // ---------------------------------------------------------------- participants
 
-  /** Counts of the open group (all zero when none): its workspaces, active claims and free running seats. */
+  /**
+   * Counts of the open group (all zero when none): its seats (workspaces other than templates), their active
+   * claims and the free running ones.
+   */
   status(): WorkshopStatusResponse {
     const settings = this.settings();
     const counts = this.counts(settings.group);
@@ -206,8 +219,8 @@ export class WorkshopService {
 
   /**
    * Claims the next free seat for a participant, in one synchronous transaction (no await between choosing
-   * the seat and storing the claim). Order of the checks: the e-mail's existing claim (409, even when
-   * registration has closed since), registration open (403), a free seat (503).
+   * the seat and storing the claim). Order of the checks: the e-mail's existing claim in the open group (409,
+   * even when registration has closed since), registration open (403), a free seat (503).
    * @returns the new claim and the seat's name.
    * @throws AlreadyClaimedError (409 ALREADY_CLAIMED); ServiceError REGISTRATION_CLOSED (403),
    *   NO_SEATS_AVAILABLE (503).
@@ -280,12 +293,13 @@ export class WorkshopService {
   /** One claim's rules; runs inside the caller's transaction. Throws as {@link claim} does. */
   private claimInTransaction(request: ClaimRequest, batch: ClaimBatch): ClaimView {
     const emailNorm = normalizeEmail(request.email);
-    const existing = this.options.repository.activeByEmail(emailNorm);
+    const settings = this.settings();
+    // Claims made while another group was open do not count: that was another workshop.
+    const existing = settings.group === null ? null : this.options.repository.activeByEmail(settings.group, emailNorm);
     if (existing) {
       const view = this.view(existing);
       throw new AlreadyClaimedError(view.claim.projectId, view.projectName);
     }
-    const settings = this.settings();
     if (!settings.registrationOpen || settings.group === null) {
       throw new ServiceError('REGISTRATION_CLOSED', 'Registration is closed at the moment. Please ask the workshop leader.');
     }
@@ -294,6 +308,7 @@ export class WorkshopService {
     try {
       const claim = this.options.repository.insert({
         projectId: seat.id,
+        group: settings.group,
         projectName: seat.name,
         name: request.name.trim(),
         email: request.email.trim(),
@@ -305,7 +320,7 @@ export class WorkshopService {
     } catch (error) {
       // Only reachable if memory and database disagree; the index has the last word.
       if (error instanceof ActiveClaimExistsError && error.conflict === 'email') {
-        const again = this.options.repository.activeByEmail(emailNorm);
+        const again = this.options.repository.activeByEmail(settings.group, emailNorm);
         if (again) {
           const view = this.view(again);
           throw new AlreadyClaimedError(view.claim.projectId, view.projectName);
@@ -362,39 +377,67 @@ export class WorkshopService {
     return { active: this.options.repository.active().map(view), history: this.options.repository.history().map(view) };
   }
 
-  /** Everything the dashboard's seat board shows, except the join URL (the HTTP layer knows the port). */
-  board(): { settings: WorkshopSettings; groups: string[]; counts: { available: number; total: number; claimed: number }; seats: Seat[] } {
+  /**
+   * Everything the dashboard's seat board shows, except the join URL (the HTTP layer knows the port): the open
+   * group's templates (role `template`, never with a claim) and then its seats, and `otherClaims`, the active
+   * claims no seat row shows (made for another group, or on a workspace that is a template now), oldest first.
+   */
+  board(): {
+    settings: WorkshopSettings;
+    groups: string[];
+    counts: { available: number; total: number; claimed: number };
+    seats: Seat[];
+    otherClaims: ClaimView[];
+  } {
     const settings = this.settings();
     const groups = this.options.projects.groups();
     if (settings.group !== null && !groups.includes(settings.group)) groups.push(settings.group);
     groups.sort((a, b) => a.localeCompare(b));
-    const active = new Map(this.options.repository.active().map((claim) => [claim.projectId, claim]));
-    const seats: Seat[] =
-      settings.group === null
-        ? []
-        : this.groupProjects(settings.group).map((project) => {
-            const claim = active.get(project.id);
-            return {
-              projectId: project.id,
-              projectName: project.name,
-              status: project.status,
-              claim: claim ? { name: claim.name, email: claim.email, claimedAt: claim.claimedAt } : null,
-            };
-          });
-    return { settings, groups, counts: this.counts(settings.group), seats };
+    const activeClaims = this.options.repository.active();
+    const active = new Map(activeClaims.map((claim) => [claim.projectId, claim]));
+    const templates = settings.group === null ? new Set<string>() : this.templateIds(settings.group);
+    const projects = settings.group === null ? [] : this.groupProjects(settings.group);
+    const rows = [...projects.filter((p) => templates.has(p.id)), ...projects.filter((p) => !templates.has(p.id))];
+    const shown = new Set<string>();
+    const seats: Seat[] = rows.map((project) => {
+      const role = templates.has(project.id) ? 'template' : 'seat';
+      const claim = role === 'seat' ? active.get(project.id) : undefined;
+      if (claim) shown.add(claim.projectId);
+      return {
+        projectId: project.id,
+        projectName: project.name,
+        status: project.status,
+        claim: claim ? { name: claim.name, email: claim.email, claimedAt: claim.claimedAt } : null,
+        role,
+      };
+    });
+    const names = new Map(this.options.projects.briefs().map((project) => [project.id, project.name]));
+    const otherClaims = activeClaims
+      .filter((claim) => !shown.has(claim.projectId))
+      .map((claim) => ({ claim, projectName: names.get(claim.projectId) ?? claim.projectName }));
+    return { settings, groups, counts: this.counts(settings.group), seats, otherClaims };
   }
 
   /**
    * The claims and their history as CSV for spreadsheets: UTF-8 with BOM, CRLF line ends, every field quoted
    * (RFC 4180), and every cell that a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`,
-   * tab or carriage return) prefixed with `'` (OWASP "CSV Injection"). Columns: status, workspace id,
-   * workspace, name, e-mail, claimed at, released at.
+   * tab or carriage return) prefixed with `'` (OWASP "CSV Injection"). Columns: status, group (open when the
+   * claim was made), workspace id, workspace, name, e-mail, claimed at, released at.
    */
   csv(): string {
     const { active, history } = this.claims();
-    const rows: string[][] = [['Status', 'Workspace ID', 'Workspace', 'Name', 'E-mail', 'Claimed at', 'Released at']];
+    const rows: string[][] = [['Status', 'Group', 'Workspace ID', 'Workspace', 'Name', 'E-mail', 'Claimed at', 'Released at']];
     for (const { claim, projectName } of [...active, ...history]) {
-      rows.push([claim.releasedAt === null ? 'active' : 'released', claim.projectId, projectName, claim.name, claim.email, claim.claimedAt, claim.releasedAt ?? '']);
+      rows.push([
+        claim.releasedAt === null ? 'active' : 'released',
+        claim.group,
+        claim.projectId,
+        projectName,
+        claim.name,
+        claim.email,
+        claim.claimedAt,
+        claim.releasedAt ?? '',
+      ]);
     }
     return `\uFEFF${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
   }
@@ -423,10 +466,13 @@ export class WorkshopService {
    * batch then takes the next one that is still free.
    */
   private nextFreeSeat(group: string, batch: ClaimBatch): SeatProject | undefined {
-    batch.free ??= this.options.projects
-      .briefs()
-      .filter((project) => project.group === group && project.status === 'running' && !this.keys.has(project.id))
-      .sort(byNaturalName);
+    if (batch.free === null) {
+      const templates = this.templateIds(group);
+      batch.free = this.options.projects
+        .briefs()
+        .filter((project) => project.group === group && project.status === 'running' && !this.keys.has(project.id) && !templates.has(project.id))
+        .sort(byNaturalName);
+    }
     while (batch.next < batch.free.length) {
       const seat = batch.free[batch.next] as SeatProject;
       batch.next += 1;
@@ -451,13 +497,33 @@ export class WorkshopService {
     return key;
   }
 
+  /**
+   * Ids of `group`'s templates: workspaces of the group that another workspace of the same group was cloned
+   * from. Cached until the next workspace event (creation, change of group, deletion), so claims and status
+   * polls do not recompute it; one pass over the workspaces when they do.
+   */
+  private templateIds(group: string): ReadonlySet<string> {
+    if (this.templates?.group === group) return this.templates.ids;
+    const briefs = this.options.projects.briefs();
+    const members = new Set<string>();
+    for (const project of briefs) if (project.group === group) members.add(project.id);
+    const ids = new Set<string>();
+    for (const project of briefs) {
+      const source = project.clonedFrom;
+      if (project.group === group && source && source !== project.id && members.has(source)) ids.add(source);
+    }
+    this.templates = { group, ids };
+    return ids;
+  }
+
   private counts(group: string | null): { available: number; total: number; claimed: number } {
     if (group === null) return { available: 0, total: 0, claimed: 0 };
+    const templates = this.templateIds(group);
     let total = 0;
     let claimed = 0;
     let available = 0;
     for (const project of this.options.projects.briefs()) {
-      if (project.group !== group) continue;
+      if (project.group !== group || templates.has(project.id)) continue;
       total += 1;
       if (this.keys.has(project.id)) claimed += 1;
       else if (project.status === 'running') available += 1;

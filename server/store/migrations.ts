@@ -79,4 +79,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'clone source of a workspace; workshop claims belong to a group',
+    up(db) {
+      // cloned_from: the workspace a clone was copied from (null: not a clone, or made before v4). A workspace
+      // that is the clone source of another one in its group is that group's template, never a seat.
+      // group_name of a claim: the group open when it was made; "one active claim per e-mail" holds within a
+      // group (a participant of Monday's group may join Tuesday's). Claims from before v4 get the group saved
+      // in the settings then ('' when none was saved: the group is unknown).
+      db.exec(`
+        ALTER TABLE projects ADD COLUMN cloned_from TEXT;
+        ALTER TABLE workshop_claims ADD COLUMN group_name TEXT NOT NULL DEFAULT '';
+        UPDATE workshop_claims SET group_name = COALESCE((SELECT group_name FROM workshop_settings WHERE id = 1), '');
+        DROP INDEX workshop_claims_active_email;
+        CREATE UNIQUE INDEX workshop_claims_active_group_email ON workshop_claims (group_name, email_norm) WHERE released_at IS NULL;
+      `);
+    },
+  },
 ];

@@ -20,6 +20,11 @@ export interface ProjectRecord {
   containerId: string | null;
   /** Image tag the container was created from. */
   image: string;
+  /**
+   * Id of the workspace this one was cloned from (migration v4); null or absent: not a clone (or cloned before
+   * v4). The source may since have been deleted.
+   */
+  clonedFrom?: string | null;
 }
 
 interface ProjectRow {
@@ -39,6 +44,7 @@ interface ProjectRow {
   git_repo_url: string | null;
   container_id: string | null;
   image: string;
+  cloned_from: string | null;
 }
 
 /** Thrown by `insert` when another project already has the same name (case-insensitive). */
@@ -64,6 +70,7 @@ function fromRow(row: ProjectRow): ProjectRecord {
     gitRepoUrl: row.git_repo_url,
     containerId: row.container_id,
     image: row.image,
+    clonedFrom: row.cloned_from,
   };
 }
 
@@ -77,9 +84,9 @@ export class ProjectsRepository {
       byId: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO projects (id, name, type, status, status_reason, created_at, last_activity, password_hash, proxy_mode,
-           memory_limit, cpu_cores, group_name, create_git_repo, git_repo_url, container_id, image)
+           memory_limit, cpu_cores, group_name, create_git_repo, git_repo_url, container_id, image, cloned_from)
          VALUES (@id, @name, @type, @status, @statusReason, @createdAt, @lastActivity, @passwordHash, @proxyMode,
-           @memoryLimit, @cpuCores, @group, @createGitRepo, @gitRepoUrl, @containerId, @image)`,
+           @memoryLimit, @cpuCores, @group, @createGitRepo, @gitRepoUrl, @containerId, @image, @clonedFrom)`,
       ),
       setStatus: db.prepare('UPDATE projects SET status = ?, status_reason = ? WHERE id = ?'),
       setContainer: db.prepare('UPDATE projects SET container_id = ? WHERE id = ?'),
@@ -106,7 +113,7 @@ export class ProjectsRepository {
   /** @throws DuplicateProjectNameError when the name (case-insensitive) is taken. */
   insert(record: ProjectRecord): void {
     try {
-      this.statements.insert.run({ ...record, createGitRepo: record.createGitRepo ? 1 : 0 });
+      this.statements.insert.run({ ...record, createGitRepo: record.createGitRepo ? 1 : 0, clonedFrom: record.clonedFrom ?? null });
     } catch (error) {
       if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && /name/.test(error.message)) {
         throw new DuplicateProjectNameError(`A project named "${record.name}" already exists`);

@@ -1,12 +1,14 @@
 import type { SqliteDatabase } from './database.js';
 
 /**
- * One claim of a workshop seat as stored (migration v3). Times are ISO-8601 strings (UTC). `claimKey` is a
+ * One claim of a workshop seat as stored (migrations v3, v4). Times are ISO-8601 strings (UTC). `claimKey` is a
  * secret (the seat's gate sessions and the participant cookie are signed over it): never sent to clients.
  */
 export interface ClaimRecord {
   id: number;
   projectId: string;
+  /** Group open for registration when the claim was made (migration v4; '' for older claims: unknown). */
+  group: string;
   /** Name of the workspace when it was claimed (kept for the history of a deleted workspace). */
   projectName: string;
   /** Participant name, stored as given (trimmed). */
@@ -30,6 +32,7 @@ export interface WorkshopSettingsRecord {
 interface ClaimRow {
   id: number;
   project_id: string;
+  group_name: string;
   project_name: string;
   name: string;
   email: string;
@@ -43,6 +46,7 @@ function fromRow(row: ClaimRow): ClaimRecord {
   return {
     id: row.id,
     projectId: row.project_id,
+    group: row.group_name,
     projectName: row.project_name,
     name: row.name,
     email: row.email,
@@ -58,7 +62,10 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Thrown by `insert` when the seat or the e-mail already has an active claim (partial unique indexes). */
+/**
+ * Thrown by `insert` when the seat, or the e-mail within the claim's group, already has an active claim
+ * (partial unique indexes).
+ */
 export class ActiveClaimExistsError extends Error {
   override name = 'ActiveClaimExistsError';
   constructor(readonly conflict: 'project' | 'email') {
@@ -75,11 +82,11 @@ export class WorkshopRepository {
       active: db.prepare<[], ClaimRow>('SELECT * FROM workshop_claims WHERE released_at IS NULL ORDER BY claimed_at, id'),
       history: db.prepare<[], ClaimRow>('SELECT * FROM workshop_claims WHERE released_at IS NOT NULL ORDER BY released_at DESC, id DESC'),
       byId: db.prepare<[number], ClaimRow>('SELECT * FROM workshop_claims WHERE id = ?'),
-      activeByEmail: db.prepare<[string], ClaimRow>('SELECT * FROM workshop_claims WHERE email_norm = ? AND released_at IS NULL'),
+      activeByEmail: db.prepare<[string, string], ClaimRow>('SELECT * FROM workshop_claims WHERE group_name = ? AND email_norm = ? AND released_at IS NULL'),
       activeByProject: db.prepare<[string], ClaimRow>('SELECT * FROM workshop_claims WHERE project_id = ? AND released_at IS NULL'),
       insert: db.prepare(
-        `INSERT INTO workshop_claims (project_id, project_name, name, email, email_norm, claim_key, claimed_at, released_at)
-         VALUES (@projectId, @projectName, @name, @email, @emailNorm, @claimKey, @claimedAt, NULL)`,
+        `INSERT INTO workshop_claims (project_id, group_name, project_name, name, email, email_norm, claim_key, claimed_at, released_at)
+         VALUES (@projectId, @group, @projectName, @name, @email, @emailNorm, @claimKey, @claimedAt, NULL)`,
       ),
       release: db.prepare('UPDATE workshop_claims SET released_at = ? WHERE id = ? AND released_at IS NULL'),
       settings: db.prepare<[], { group_name: string | null; registration_open: number }>('SELECT group_name, registration_open FROM workshop_settings WHERE id = 1'),
@@ -110,9 +117,9 @@ export class WorkshopRepository {
     return row ? fromRow(row) : null;
   }
 
-  /** The active claim of a normalized e-mail (see {@link normalizeEmail}), or null. */
-  activeByEmail(emailNorm: string): ClaimRecord | null {
-    const row = this.statements.activeByEmail.get(emailNorm);
+  /** The active claim of a normalized e-mail (see {@link normalizeEmail}) in `group`, or null. */
+  activeByEmail(group: string, emailNorm: string): ClaimRecord | null {
+    const row = this.statements.activeByEmail.get(group, emailNorm);
     return row ? fromRow(row) : null;
   }
 
@@ -124,7 +131,7 @@ export class WorkshopRepository {
 
   /**
    * Inserts an active claim. @returns the stored record (with its id).
-   * @throws ActiveClaimExistsError when the seat or the e-mail already has an active claim.
+   * @throws ActiveClaimExistsError when the seat, or the e-mail in the claim's group, already has an active claim.
    */
   insert(claim: Omit<ClaimRecord, 'id' | 'releasedAt'>): ClaimRecord {
     try {
@@ -132,7 +139,7 @@ export class WorkshopRepository {
       return { ...claim, id: Number(result.lastInsertRowid), releasedAt: null };
     } catch (error) {
       if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE') {
-        throw new ActiveClaimExistsError(/email_norm/.test(error.message) ? 'email' : 'project');
+        throw new ActiveClaimExistsError(/email/.test(error.message) ? 'email' : 'project');
       }
       throw error;
     }

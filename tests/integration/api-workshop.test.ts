@@ -17,6 +17,7 @@ import {
   WorkshopStatusResponse,
 } from '../../server/contract/index.js';
 import { detectLanIPv4 } from '../../server/routing/public-urls.js';
+import { CLAIM_RATE_LIMIT } from '../../server/http/workshop-router.js';
 import { WORKSHOP_MESSAGES } from '../../server/services/workshop-messages.js';
 import { openStore } from '../../server/store/index.js';
 import { openServerEvents } from '../helpers/event-stream.js';
@@ -212,7 +213,7 @@ describe('workshop API', () => {
     expect(claims.status).toBe(200);
     const list = ClaimsResponse.parse(claims.body);
     expect(list.claims).toHaveLength(1);
-    expect(list.claims[0]).toMatchObject({ projectId: seatIds[0], name: 'Max Mustermann', email: 'Max@Example.org', projectName: 'Seat 1', workspaceUrl: body.workspaceUrl });
+    expect(list.claims[0]).toMatchObject({ projectId: seatIds[0], group: GROUP, name: 'Max Mustermann', email: 'Max@Example.org', projectName: 'Seat 1', workspaceUrl: body.workspaceUrl });
     expect(JSON.stringify(claims.body)).not.toMatch(/claimKey|claim_key|emailNorm/);
 
     // Release: 200 with the released claim, then the cookie is worthless and the seat is free again.
@@ -235,6 +236,8 @@ describe('workshop API', () => {
       [{ name: '   ', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
       [{ name: 'x'.repeat(101), email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
       [{ name: 'Bad\u0000Name', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
+      [{ name: 'Ada\u202Eecila', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
+      [{ name: 'A\u200Bda', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
       [{ name: 'Ann', email: 'not-an-email' }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
       [{ name: 'Ann', email: 'a@b' }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
       [{ name: 'Ann', email: `${'a'.repeat(250)}@example.org` }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
@@ -253,15 +256,32 @@ describe('workshop API', () => {
     expect(malformed.body).toMatchObject({ success: false, code: 'VALIDATION_ERROR' });
     const notJson = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody: 'name=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(notJson.status).toBe(415);
-    expect(notJson.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect(notJson.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE', error: WORKSHOP_MESSAGES.en.unsupportedMediaType });
+    // The body errors of the claim route speak the participant's language too.
+    const form = await t.api('POST', '/api/workshop/claim', undefined, {
+      token: null,
+      rawBody: 'name=a&email=a%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'de' },
+    });
+    expect(form.status).toBe(415);
+    expect(ApiErrorBody.parse(form.body)).toEqual({
+      success: false,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      error: WORKSHOP_MESSAGES.de.unsupportedMediaType,
+      details: { body: WORKSHOP_MESSAGES.de.unsupportedMediaType },
+    });
     const huge = await t.api('POST', '/api/workshop/claim', { name: 'A', email: 'a@example.org', pad: 'x'.repeat(40_000) }, { token: null });
     expect(huge.status).toBe(413);
-    expect(huge.body).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+    expect(huge.body).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE', error: WORKSHOP_MESSAGES.en.payloadTooLarge });
+    const hugeDe = await t.api('POST', '/api/workshop/claim', { name: 'A', email: 'a@example.org', pad: 'x'.repeat(40_000) }, { token: null, headers: { 'accept-language': 'de' } });
+    expect(hugeDe.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', error: WORKSHOP_MESSAGES.de.payloadTooLarge });
+    const malformedDe = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody: '{"name":', headers: { 'accept-language': 'de' } });
+    expect(malformedDe.body).toMatchObject({ code: 'VALIDATION_ERROR', error: WORKSHOP_MESSAGES.de.invalidRequest });
     const encodings: Record<string, string>[] = [{ 'content-type': 'application/json; charset=latin1' }, { 'content-encoding': 'gzip' }];
     for (const headers of encodings) {
       const reply = await t.api('POST', '/api/workshop/claim', { name: 'A', email: 'a@example.org' }, { token: null, headers });
       expect(reply.status, JSON.stringify(headers)).toBe(415);
-      expect(reply.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(reply.body).toMatchObject({ success: false, code: 'UNSUPPORTED_MEDIA_TYPE', error: WORKSHOP_MESSAGES.en.unsupportedMediaType });
     }
     for (const rawBody of ['42', 'null', '"text"']) {
       const reply = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody });
@@ -355,7 +375,8 @@ describe('workshop API', () => {
     const text = new TextDecoder().decode(bytes.slice(3));
     expect(text).toContain(`"'=HYPERLINK(""http://evil.example"")","csv@example.org"`);
     expect(text).toContain('"released"');
-    expect(text.split('\r\n')[0]).toBe('"Status","Workspace ID","Workspace","Name","E-mail","Claimed at","Released at"');
+    expect(text.split('\r\n')[0]).toBe('"Status","Group","Workspace ID","Workspace","Name","E-mail","Claimed at","Released at"');
+    expect(text).toContain(`"active","${GROUP}","`);
 
     const projectId = new URL(ok.body.workspaceUrl).hostname.split('.')[0] as string;
     expect((await t.api('POST', `/api/workshop/claims/${projectId}/release`)).status).toBe(200);
@@ -464,7 +485,108 @@ describe('workshop API', () => {
   });
 });
 
+describe('workshop templates and groups', () => {
+  let fake: FakeSeatRuntime;
+  let t: TestServer;
+
+  beforeAll(async () => {
+    fake = await startFakeSeatRuntime();
+    t = await startTestServer({ workshopGroup: 'monday' }, { runtime: fake.runtime, claimRateLimit: 10_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.dispose();
+    await fake?.close();
+  });
+
+  it('the teacher\'s clone source is the group template: never claimed, not counted, shown as template, also after a restart', async () => {
+    const [source] = await createSeats(t, 1, 'Python Lab', 'monday');
+    await waitForAvailable(t, 1);
+    const cloned = await t.api('POST', `/api/projects/${source}/clone`, { count: 2 });
+    expect(cloned.status, JSON.stringify(cloned.body)).toBe(202);
+    const cloneIds = (cloned.body.clones as { projectId: string }[]).map((c) => c.projectId);
+    // The clones copy the source's group (the contract), yet only they are seats.
+    await waitForAvailable(t, 2);
+    const status = await t.api<WorkshopStatusResponse>('GET', '/api/workshop/status', undefined, { token: null });
+    expect(status.body).toMatchObject({ available: 2, total: 2, claimed: 0 });
+    const store = openStore(t.dataDir);
+    try {
+      expect(cloneIds.map((id) => store.projects.get(id)?.clonedFrom)).toEqual([source, source]);
+      expect(store.projects.get(source as string)?.clonedFrom).toBeNull();
+    } finally {
+      store.close();
+    }
+
+    const replies = await Promise.all(['a', 'b', 'c'].map((who) => claim(t, who, `${who}@example.org`)));
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+    const claimed = replies.filter((r) => r.status === 200).map((r) => new URL(r.body.workspaceUrl).hostname.split('.')[0]);
+    expect(claimed.sort()).toEqual([...cloneIds].sort());
+
+    const board = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body);
+    expect(board.counts).toEqual({ available: 0, total: 2, claimed: 2 });
+    expect(board.seats[0]).toMatchObject({ projectId: source, role: 'template', claim: null });
+    expect(board.seats.slice(1).map((seat) => seat.role)).toEqual(['seat', 'seat']);
+
+    t = await t.restart();
+    await pollUntil(async () => (await t.api<WorkshopStatusResponse>('GET', '/api/workshop/status', undefined, { token: null })).body.total === 2, {
+      timeoutMs: 15_000,
+      description: 'status after restart',
+    });
+    const again = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body);
+    expect(again.seats.find((seat) => seat.projectId === source)?.role).toBe('template');
+    for (const id of cloneIds) expect((await t.api('POST', `/api/workshop/claims/${id}/release`)).status).toBe(200);
+    await waitForAvailable(t, 2);
+    // Freed seats go out again; the template still never does.
+    const more = await Promise.all(['d', 'e', 'f'].map((who) => claim(t, who, `${who}@example.org`)));
+    expect(more.map((r) => r.status).sort()).toEqual([200, 200, 503]);
+    expect(more.some((r) => r.status === 200 && new URL(r.body.workspaceUrl).hostname.startsWith(`${source}.`))).toBe(false);
+  }, 60_000);
+
+  it('claims of the previous group: the same e-mail joins the new group; the board lists them apart with their group and releases them', async () => {
+    const [tuesdaySeat] = await createSeats(t, 1, 'Tuesday Seat', 'tuesday');
+    expect((await t.api('PUT', '/api/workshop/settings', { group: 'tuesday' })).status).toBe(200);
+    await waitForAvailable(t, 1);
+    // "d@example.org" holds a Monday seat; on Tuesday it is a new participant.
+    const joined = await claim(t, 'D', 'D@example.org');
+    expect(joined.status, JSON.stringify(joined.body)).toBe(200);
+    expect(joined.body.workspaceUrl).toContain(`${tuesdaySeat}.`);
+    expect((await claim(t, 'D', 'd@example.org')).status).toBe(409);
+
+    const board = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body);
+    expect(board.seats.map((seat) => seat.claim?.email)).toEqual(['D@example.org']);
+    expect(board.otherClaims?.map((c) => [c.group, c.email]).sort()).toEqual([
+      ['monday', 'd@example.org'],
+      ['monday', 'e@example.org'],
+    ]);
+    const list = ClaimsResponse.parse((await t.api('GET', '/api/workshop/claims')).body);
+    expect(list.claims.map((c) => c.group).sort()).toEqual(['monday', 'monday', 'tuesday']);
+
+    const mondayClaim = board.otherClaims?.find((c) => c.email === 'd@example.org');
+    expect((await t.api('POST', `/api/workshop/claims/${mondayClaim?.projectId}/release`)).status).toBe(200);
+    const after = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body);
+    expect(after.otherClaims?.map((c) => c.email)).toEqual(['e@example.org']);
+    const csv = await (await fetch(`${t.url}/api/workshop/claims.csv`, { headers: { authorization: `Bearer ${t.token}` } })).text();
+    expect(csv).toContain(`"active","tuesday","${tuesdaySeat}","Tuesday Seat 1","D","D@example.org"`);
+    expect(csv).toContain(`"released","monday","${mondayClaim?.projectId}"`);
+  }, 60_000);
+});
+
 describe('workshop claim rate limit', () => {
+  it(`allows ${CLAIM_RATE_LIMIT} claim attempts a minute per address by default (a room behind one NAT), then 429`, async () => {
+    expect(CLAIM_RATE_LIMIT).toBe(60);
+    const fake = await startFakeSeatRuntime();
+    const t = await startTestServer({ workshopGroup: 'nat' }, { runtime: fake.runtime });
+    try {
+      const replies = [];
+      for (let i = 0; i <= CLAIM_RATE_LIMIT; i += 1) replies.push(await claim(t, 'N', `n${i}@example.org`));
+      expect(replies.slice(0, CLAIM_RATE_LIMIT).every((r) => r.status === 503)).toBe(true);
+      expect(replies[CLAIM_RATE_LIMIT]?.status).toBe(429);
+    } finally {
+      await t.dispose();
+      await fake.close();
+    }
+  });
+
   it('answers 429 RATE_LIMITED with Retry-After beyond the per-address limit', async () => {
     const fake = await startFakeSeatRuntime();
     const t = await startTestServer({ workshopGroup: 'rate' }, { runtime: fake.runtime, claimRateLimit: 3 });

@@ -50,6 +50,7 @@ describe('ApiClient: workshop', () => {
             success: true,
             released: {
               projectId: 'aaaaaaaaaaaa',
+              group: 'ws',
               name: 'Ada',
               email: 'ada@example.org',
               projectName: 'Seat 1',

@@ -22,6 +22,7 @@ function board(overrides: Partial<WorkshopBoardResponse> = {}): WorkshopBoardRes
 
 const released: ReleasedClaim = {
   projectId: 'aaaaaaaaaaaa',
+  group: 'ws',
   name: 'Ada',
   email: 'ada@example.org',
   projectName: 'Seat 1',
@@ -220,6 +221,21 @@ describe('workshop board helpers', () => {
       ['Seat 3', 'running', 'free'],
     ]);
     expect(seatRows(null, live)).toEqual([]);
+  });
+
+  it('seatRows marks the group template; boardWithoutClaim drops a claim of another group without moving the counts', () => {
+    const b = board({
+      seats: [
+        { projectId: 'tttttttttttt', projectName: 'Seat', status: 'running', claim: null, role: 'template' },
+        { projectId: 'bbbbbbbbbbbb', projectName: 'Seat (2)', status: 'running', claim: null, role: 'seat' },
+      ],
+      otherClaims: [{ ...released, releasedAt: undefined, projectId: 'dddddddddddd', group: 'monday' } as never],
+    });
+    expect(seatRows(b, {}).map((row) => row.state)).toEqual(['template', 'free']);
+    const after = boardWithoutClaim(b, 'dddddddddddd');
+    expect(after.otherClaims).toEqual([]);
+    expect(after.counts).toEqual(b.counts);
+    expect(after.seats).toBe(b.seats);
   });
 
   it('describeClaimTime says how long ago', () => {

@@ -3,15 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ProjectStatus, ProjectSummary, ServerEvent } from '../../server/contract/index.js';
+import { ParticipantName, type ProjectStatus, type ProjectSummary, type ServerEvent } from '../../server/contract/index.js';
 import { EventBus } from '../../server/events/event-bus.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import { WORKSHOP_MESSAGES, languageFromAcceptLanguage, workshopMessage } from '../../server/services/workshop-messages.js';
 import { AlreadyClaimedError, WorkshopService, csvCell, naturalKey, type WorkshopProjects } from '../../server/services/workshop-service.js';
-import { ActiveClaimExistsError, openStore, schemaVersion, type Store } from '../../server/store/index.js';
+import { ActiveClaimExistsError, openDatabase, openStore, schemaVersion, type Store } from '../../server/store/index.js';
+import { MIGRATIONS } from '../../server/store/migrations.js';
 
-function project(id: string, name: string, group: string | null, status: ProjectStatus = 'running'): ProjectSummary {
+/** A workspace as the workshop sees it: a summary plus the workspace it was cloned from. */
+type Brief = ProjectSummary & { clonedFrom?: string | null };
+
+function project(id: string, name: string, group: string | null, status: ProjectStatus = 'running', clonedFrom: string | null = null): Brief {
   return {
+    clonedFrom,
     id,
     name,
     type: 'empty',
@@ -29,8 +34,8 @@ function project(id: string, name: string, group: string | null, status: Project
 
 /** Workspaces as ProjectsService would list them (memory), editable by the test. */
 class FakeProjects implements WorkshopProjects {
-  constructor(public items: ProjectSummary[]) {}
-  briefs(): ProjectSummary[] {
+  constructor(public items: Brief[]) {}
+  briefs(): Brief[] {
     return this.items;
   }
   groups(): string[] {
@@ -86,9 +91,9 @@ describe('WorkshopService (real SQLite file)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('migrates to v3 with partial unique indexes on the active seat and e-mail', () => {
-    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(3);
-    const base = { projectName: 'Seat 2', name: 'A', email: 'a@example.org', emailNorm: 'a@example.org', claimKey: 'k', claimedAt: '2026-01-01T00:00:00.000Z' };
+  it('migrates to v4 with partial unique indexes on the active seat and on the e-mail within a group', () => {
+    expect(schemaVersion(store.db)).toBeGreaterThanOrEqual(4);
+    const base = { group: 'room-1', projectName: 'Seat 2', name: 'A', email: 'a@example.org', emailNorm: 'a@example.org', claimKey: 'k', claimedAt: '2026-01-01T00:00:00.000Z' };
     const first = store.workshop.insert({ ...base, projectId: 'bbbbbbbbbbbb' });
     expect(() => store.workshop.insert({ ...base, projectId: 'aaaaaaaaaaaa' })).toThrow(ActiveClaimExistsError);
     expect(() => store.workshop.insert({ ...base, projectId: 'bbbbbbbbbbbb', email: 'b@example.org', emailNorm: 'b@example.org' })).toThrow(ActiveClaimExistsError);
@@ -97,6 +102,119 @@ describe('WorkshopService (real SQLite file)', () => {
     store.workshop.insert({ ...base, projectId: 'bbbbbbbbbbbb' });
     expect(store.workshop.active()).toHaveLength(1);
     expect(store.workshop.history()).toHaveLength(1);
+    // The same e-mail may hold one seat per group, never two in one group.
+    const other = store.workshop.insert({ ...base, group: 'room-2', projectId: 'dddddddddddd' });
+    expect(other).toMatchObject({ group: 'room-2', releasedAt: null });
+    expect(() => store.workshop.insert({ ...base, group: 'room-2', projectId: 'aaaaaaaaaaaa' })).toThrow(ActiveClaimExistsError);
+    expect(store.workshop.activeByEmail('room-2', 'a@example.org')?.projectId).toBe('dddddddddddd');
+    expect(store.workshop.activeByEmail('room-3', 'a@example.org')).toBeNull();
+  });
+
+  it('v4 keeps v3 claims: they get the group saved in the settings then; clone sources are stored', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'xares-workshop-v3-'));
+    try {
+      // A v3 database with saved settings and one active claim, reopened by the current code (migrates to v4).
+      const v3 = openDatabase(dir, MIGRATIONS.filter((m) => m.version <= 3));
+      expect(schemaVersion(v3)).toBe(3);
+      v3.prepare("INSERT INTO workshop_settings (id, group_name, registration_open) VALUES (1, 'monday', 1)").run();
+      v3.prepare(
+        "INSERT INTO workshop_claims (project_id, project_name, name, email, email_norm, claim_key, claimed_at) VALUES ('aaaaaaaaaaaa', 'Seat 1', 'A', 'a@x.org', 'a@x.org', 'k', '2026-01-01T00:00:00.000Z')",
+      ).run();
+      v3.close();
+      const migrated = openStore(dir);
+      const db = migrated.db;
+      expect(schemaVersion(db)).toBeGreaterThanOrEqual(4);
+      expect(migrated.workshop.active()).toMatchObject([{ projectId: 'aaaaaaaaaaaa', group: 'monday' }]);
+      expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'workshop_claims_active%' ORDER BY name").all()).toEqual([
+        { name: 'workshop_claims_active_group_email' },
+        { name: 'workshop_claims_active_project' },
+      ]);
+      expect(db.prepare("SELECT name FROM pragma_table_info('projects') WHERE name = 'cloned_from'").get()).toEqual({ name: 'cloned_from' });
+      migrated.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The repository stores and reads the clone source.
+    const record = { id: 'ffffffffffff', name: 'Copy', type: 'empty', status: 'stopped', statusReason: null, createdAt: '2026-01-01T00:00:00.000Z', lastActivity: null, passwordHash: null, proxyMode: 'none', memoryLimit: '2g', cpuCores: '2', group: 'g', createGitRepo: false, gitRepoUrl: null, containerId: null, image: 'i' } as const;
+    store.projects.insert({ ...record, clonedFrom: 'aaaaaaaaaaaa' });
+    store.projects.insert({ ...record, id: 'eeeeeeeeeeee', name: 'Plain' });
+    expect(store.projects.get('ffffffffffff')?.clonedFrom).toBe('aaaaaaaaaaaa');
+    expect(store.projects.get('eeeeeeeeeeee')?.clonedFrom).toBeNull();
+  });
+
+  it('never gives out the group template (the clones\' source in the same group), nor counts it', () => {
+    // "Seat 1" is the teacher's prepared source; "Seat 1 (2)" … are its clones (same group, as cloning does).
+    projects.items = [
+      project('tttttttttttt', 'Seat 1', 'room-1'),
+      project('aaaaaaaaaaaa', 'Seat 1 (2)', 'room-1', 'running', 'tttttttttttt'),
+      project('bbbbbbbbbbbb', 'Seat 1 (3)', 'room-1', 'running', 'tttttttttttt'),
+      // A clone into another group does not make its source a template there or here.
+      project('dddddddddddd', 'Other 1', 'room-2', 'running', 'cccccccccccc'),
+      project('cccccccccccc', 'Other source', 'room-3'),
+    ];
+    const workshop = service();
+    expect(workshop.status()).toMatchObject({ available: 2, total: 2, claimed: 0 });
+    expect(workshop.claim({ name: 'A', email: 'a@example.org' }).claim.projectId).toBe('aaaaaaaaaaaa');
+    expect(workshop.claim({ name: 'B', email: 'b@example.org' }).claim.projectId).toBe('bbbbbbbbbbbb');
+    expectServiceError(() => workshop.claim({ name: 'C', email: 'c@example.org' }), 'NO_SEATS_AVAILABLE');
+    expect(workshop.claimKeyOf('tttttttttttt')).toBeUndefined();
+    expect(workshop.status()).toMatchObject({ available: 0, total: 2, claimed: 2 });
+    const board = workshop.board();
+    expect(board.seats.map((s) => [s.projectName, s.role])).toEqual([
+      ['Seat 1', 'template'],
+      ['Seat 1 (2)', 'seat'],
+      ['Seat 1 (3)', 'seat'],
+    ]);
+    expect(board.seats[0]?.claim).toBeNull();
+    expect(board.counts).toEqual({ available: 0, total: 2, claimed: 2 });
+
+    // Another group whose source lives elsewhere: every workspace is a seat.
+    workshop.updateSettings({ group: 'room-2' });
+    expect(workshop.status()).toMatchObject({ available: 1, total: 1 });
+    expect(workshop.board().seats.map((s) => s.role)).toEqual(['seat']);
+
+    // The cache follows workspace events: the clones leave the group, so the source is a seat again.
+    workshop.updateSettings({ group: 'room-1' });
+    for (const id of ['aaaaaaaaaaaa', 'bbbbbbbbbbbb']) {
+      workshop.release(id);
+      const moved = projects.items.find((p) => p.id === id) as Brief;
+      moved.group = 'room-9';
+      bus.publish({ type: 'project.updated', project: moved });
+    }
+    expect(workshop.status()).toMatchObject({ available: 1, total: 1 });
+    expect(workshop.claim({ name: 'T', email: 't@example.org' }).claim.projectId).toBe('tttttttttttt');
+  });
+
+  it('claims of another group: no 409 in the open group, listed apart on the board, releasable, in the CSV with their group', () => {
+    const workshop = service();
+    const monday = workshop.claim({ name: 'Ada', email: 'ada@example.org' });
+    expect(monday.claim.group).toBe('room-1');
+    workshop.updateSettings({ group: 'room-2' });
+    // The same e-mail may join the new group; in it, a second claim is 409 again.
+    const tuesday = workshop.claim({ name: 'Ada', email: 'ADA@example.org' });
+    expect(tuesday.claim).toMatchObject({ projectId: 'dddddddddddd', group: 'room-2' });
+    expect(() => workshop.claim({ name: 'Ada', email: 'ada@example.org' })).toThrow(AlreadyClaimedError);
+    const board = workshop.board();
+    expect(board.seats.map((s) => s.claim?.email)).toEqual(['ADA@example.org']);
+    expect(board.otherClaims.map((v) => [v.claim.projectId, v.claim.group, v.projectName])).toEqual([['bbbbbbbbbbbb', 'room-1', 'Seat 2']]);
+    expect(workshop.claims().active.map((v) => v.claim.group)).toEqual(['room-1', 'room-2']);
+    const csv = workshop.csv();
+    expect(csv.split('\r\n')[0]).toBe('\uFEFF"Status","Group","Workspace ID","Workspace","Name","E-mail","Claimed at","Released at"');
+    expect(csv).toContain('"active","room-1","bbbbbbbbbbbb","Seat 2","Ada","ada@example.org"');
+    workshop.release('bbbbbbbbbbbb');
+    expect(workshop.board().otherClaims).toEqual([]);
+    // Back in the first group, the e-mail is free there now.
+    workshop.updateSettings({ group: 'room-1' });
+    expect(workshop.claim({ name: 'Ada', email: 'ada@example.org' }).claim.group).toBe('room-1');
+  });
+
+  it('participant names refuse invisible format characters (Unicode Cf)', () => {
+    for (const bad of ['Ad\u200Ba', '\u202Egnp.exe', 'A\u2066B', 'A\uFEFFda', 'A\u00ADda', 'Ada\u200D']) {
+      const result = ParticipantName.safeParse(bad);
+      expect(result.success, JSON.stringify(bad)).toBe(false);
+      expect(result.error?.issues[0]?.message).toBe('Name must not contain invisible formatting characters');
+    }
+    for (const good of ['Ada Lovelace', 'Jürgen Ößwald', 'محمد', '李小龙', 'Zoë 😀']) expect(ParticipantName.safeParse(good).success, good).toBe(true);
   });
 
   it('gives the next running, unclaimed seat of the open group in natural name order', () => {
@@ -292,7 +410,7 @@ describe('WorkshopService (real SQLite file)', () => {
     workshop.release('aaaaaaaaaaaa');
     workshop.claim({ name: '@cmd|"/c calc"!A1', email: '@x@example.org' });
     const csv = workshop.csv();
-    expect(csv.startsWith('\uFEFF"Status","Workspace ID","Workspace","Name","E-mail","Claimed at","Released at"\r\n')).toBe(true);
+    expect(csv.startsWith('\uFEFF"Status","Group","Workspace ID","Workspace","Name","E-mail","Claimed at","Released at"\r\n')).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(csv).toContain(`"'=1+1"`);
     expect(csv).toContain(`"'+SUM(A1)"`);

@@ -67,9 +67,13 @@ export interface WorkshopStoreOptions {
 
 /**
  * The board after `projectId`'s claim was released, before the server's next board arrives: the seat free,
- * the counts moved (a running seat becomes available). Unknown seat or no claim: the same board.
+ * the counts moved (a running seat becomes available), or the claim gone from `otherClaims` (claims of other
+ * groups are not counted). Unknown seat or no claim: the same board.
  */
 export function boardWithoutClaim(board: WorkshopBoardResponse, projectId: string): WorkshopBoardResponse {
+  if (board.otherClaims?.some((claim) => claim.projectId === projectId)) {
+    return { ...board, otherClaims: board.otherClaims.filter((claim) => claim.projectId !== projectId) };
+  }
   const seat = board.seats.find((entry) => entry.projectId === projectId);
   if (!seat || seat.claim === null) return board;
   return {
@@ -85,8 +89,11 @@ export function boardWithoutClaim(board: WorkshopBoardResponse, projectId: strin
 
 /** A board row as the view shows it: the seat with the freshest status known. */
 export interface SeatRow extends Seat {
-  /** `free`: running and unclaimed (a participant may get it); `claimed`; `unavailable`: not running, no claim. */
-  state: 'free' | 'claimed' | 'unavailable';
+  /**
+   * `free`: running and unclaimed (a participant may get it); `claimed`; `unavailable`: not running, no claim;
+   * `template`: the group's template (the clones' source), never a seat.
+   */
+  state: 'free' | 'claimed' | 'unavailable' | 'template';
 }
 
 /**
@@ -100,7 +107,7 @@ export function seatRows(board: WorkshopBoardResponse | null, live: Readonly<Rec
     const project = live[seat.projectId];
     const status: ProjectStatus = project?.status ?? seat.status;
     const projectName = project?.name ?? seat.projectName;
-    const state = seat.claim !== null ? 'claimed' : status === 'running' ? 'free' : 'unavailable';
+    const state = seat.role === 'template' ? 'template' : seat.claim !== null ? 'claimed' : status === 'running' ? 'free' : 'unavailable';
     return { ...seat, status, projectName, state };
   });
 }

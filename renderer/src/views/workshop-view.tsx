@@ -1,5 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { ReleasedClaim } from '../../../server/contract/index.js';
+import type { Claim, ReleasedClaim } from '../../../server/contract/index.js';
 import { describeError } from '../api/api-error.js';
 import { api } from '../services.js';
 import { useNotificationsStore } from '../stores/notifications-store.js';
@@ -85,8 +85,14 @@ function QrFullScreen({ url, onClose }: { url: string; onClose: () => void }) {
   );
 }
 
+/** What the release dialog names: the workspace and who holds it. */
+interface ReleaseTarget {
+  projectName: string;
+  claim: { name: string; email: string } | null;
+}
+
 /** Confirmation of a release: who loses the seat, what stays. */
-function ReleaseDialog({ seat, onConfirm, onClose }: { seat: SeatRow; onConfirm: () => Promise<void>; onClose: () => void }) {
+function ReleaseDialog({ seat, onConfirm, onClose }: { seat: ReleaseTarget; onConfirm: () => Promise<void>; onClose: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = async () => {
@@ -136,6 +142,13 @@ function ReleaseDialog({ seat, onConfirm, onClose }: { seat: SeatRow; onConfirm:
 }
 
 function SeatStateLabel({ row }: { row: SeatRow }) {
+  if (row.state === 'template') {
+    return (
+      <span className="seat-state seat-state--template" title="The workspace the seats were cloned from: participants never get it">
+        Template
+      </span>
+    );
+  }
   if (row.state === 'claimed') return <span className="seat-state seat-state--claimed">Claimed</span>;
   if (row.state === 'free') return <span className="seat-state seat-state--free">Free</span>;
   return (
@@ -201,7 +214,11 @@ function SeatBoard({ rows, releasing, now, onRelease }: { rows: SeatRow[]; relea
                 </td>
                 <td>
                   <div className="row-actions">
-                    {row.claim ? (
+                    {row.state === 'template' ? (
+                      <span className="muted" data-testid="seat-template">
+                        Template (not a seat)
+                      </span>
+                    ) : row.claim ? (
                       <button
                         type="button"
                         className="button button--small button--danger-ghost"
@@ -213,6 +230,66 @@ function SeatBoard({ rows, releasing, now, onRelease }: { rows: SeatRow[]; relea
                         Release
                       </button>
                     ) : null}
+                  </div>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * Active claims no seat row shows: made while another group was open (they still let their participant in
+ * and keep their e-mail registered in that group), or on a workspace that became a template.
+ */
+function OtherClaimsTable({ claims, releasing, now, onRelease }: { claims: readonly Claim[]; releasing: Readonly<Record<string, true>>; now: number; onRelease: (claim: Claim) => void }) {
+  return (
+    <div className="table-card">
+      <table className="workspace-table" data-testid="other-claims">
+        <thead>
+          <tr>
+            <th scope="col">Group</th>
+            <th scope="col">Workspace</th>
+            <th scope="col">Participant</th>
+            <th scope="col">Since</th>
+            <th scope="col" className="workspace-table__actions-head">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {claims.map((claim) => {
+            const since = describeClaimTime(claim.claimedAt, now);
+            return (
+              <tr key={claim.projectId} data-testid="other-claim-row" data-project-id={claim.projectId} aria-busy={releasing[claim.projectId] ? true : undefined}>
+                <td data-testid="other-claim-group">{claim.group === '' ? <span className="muted">unknown</span> : claim.group}</td>
+                <td>{claim.projectName}</td>
+                <td>
+                  <div className="seat-participant">
+                    <span className="seat-participant__name">{claim.name}</span>
+                    <span className="seat-participant__email">{claim.email}</span>
+                  </div>
+                </td>
+                <td className="nowrap">
+                  <span title={claim.claimedAt}>
+                    {since.time} <span className="muted">· {since.ago}</span>
+                  </span>
+                </td>
+                <td>
+                  <div className="row-actions">
+                    <button
+                      type="button"
+                      className="button button--small button--danger-ghost"
+                      onClick={() => onRelease(claim)}
+                      disabled={Boolean(releasing[claim.projectId])}
+                      aria-label={`Release ${claim.projectName} (${claim.name})`}
+                      data-testid="other-claim-release"
+                    >
+                      Release
+                    </button>
                   </div>
                 </td>
               </tr>
@@ -300,7 +377,13 @@ export function WorkshopView() {
 
   useEffect(() => useWorkshopStore.getState().start(), []);
   const rows = useMemo(() => seatRows(board, projects), [board, projects]);
-  const releaseRow = releaseId ? rows.find((row) => row.projectId === releaseId && row.claim !== null) : undefined;
+  const liveGroups = useMemo(() => Object.values(projects).flatMap((project) => (project.group ? [project.group] : [])), [projects]);
+  const otherClaims = board?.otherClaims ?? [];
+  const otherRelease = releaseId ? otherClaims.find((claim) => claim.projectId === releaseId) : undefined;
+  const releaseRow: ReleaseTarget | undefined = releaseId
+    ? (rows.find((row) => row.projectId === releaseId && row.claim !== null) ??
+      (otherRelease ? { projectName: otherRelease.projectName, claim: { name: otherRelease.name, email: otherRelease.email } } : undefined))
+    : undefined;
   const notify = useNotificationsStore((state) => state.notify);
 
   const copyJoinUrl = async () => {
@@ -352,7 +435,8 @@ export function WorkshopView() {
   }
 
   const { settings, counts, joinUrl } = board;
-  const groups = settings.group !== null && !board.groups.includes(settings.group) ? [...board.groups, settings.group] : board.groups;
+  // The board's groups plus those of workspaces created since (the live list knows them first).
+  const groups = [...new Set([...board.groups, ...(settings.group !== null ? [settings.group] : []), ...liveGroups])].sort((a, b) => a.localeCompare(b));
   const open = settings.group !== null && settings.registrationOpen;
 
   return (
@@ -481,6 +565,19 @@ export function WorkshopView() {
         )}
       </section>
 
+      {otherClaims.length > 0 ? (
+        <section className="workshop__section" aria-labelledby="workshop-other-claims-title">
+          <h2 id="workshop-other-claims-title" className="workshop__heading">
+            Claims in other groups
+          </h2>
+          <p className="field__hint">
+            These participants registered while another group was open (or their workspace is a template now). They still get into
+            their workspace until you release the claim.
+          </p>
+          <OtherClaimsTable claims={otherClaims} releasing={releasing} now={now} onRelease={(claim) => setReleaseId(claim.projectId)} />
+        </section>
+      ) : null}
+
       <section className="workshop__section" aria-labelledby="workshop-history-title">
         <h2 id="workshop-history-title" className="workshop__heading">
           Released seats
@@ -503,7 +600,7 @@ export function WorkshopView() {
         <ReleaseDialog
           seat={releaseRow}
           onConfirm={async () => {
-            const released = await useWorkshopStore.getState().release(releaseRow.projectId);
+            const released = await useWorkshopStore.getState().release(releaseId as string);
             notify({ kind: 'success', title: 'Seat released', message: `${released.projectName} is free for the next participant.` });
           }}
           onClose={() => setReleaseId(null)}
