@@ -50,8 +50,9 @@ export type ClaimRequest = z.output<typeof ClaimRequest>;
 
 /**
  * `GET /api/workshop/status` (public): the contract's counts plus ours: whether registration is open and
- * which group is open (null: none). `total` counts the group's workspaces, `claimed` its active claims,
- * `available` its running unclaimed ones (a stopped workspace is no free seat).
+ * which group is open (null: none). `total` counts the group's seats (its workspaces except its templates, the
+ * workspaces the others were cloned from), `claimed` the claimed ones, `available` the running unclaimed ones (a
+ * stopped workspace is no free seat).
  */
 export const WorkshopStatusResponse = z.object({
   available: z.number().int().nonnegative(),
