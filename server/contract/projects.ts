@@ -29,6 +29,12 @@ export const MEMORY_LIMIT_MB: Record<MemoryLimit, number> = { '1g': 1024, '2g': 
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Invisible formatting characters: Unicode category Cf (zero-width spaces and joiners, bidi overrides such as
+ * U+202E) and the line/paragraph separators U+2028/U+2029. In a label they make one look like another, reverse
+ * the text around it, or break lines where none should be.
+ */
+export const INVISIBLE_FORMAT_CHARS = /[\p{Cf}\u2028\u2029]/u;
 
 /**
  * Project name on create: 3–50 characters after trimming (api-reference "Validation Errors"), letters, digits,
@@ -49,12 +55,16 @@ export const WorkspacePassword = z
   .max(50, 'Password must be at most 50 characters')
   .refine((value) => !CONTROL_CHARS.test(value), 'Password must not contain control characters');
 
-/** Group name: 1–50 printable characters, trimmed; empty string means "no group". */
+/**
+ * Group name: 1–50 printable characters, trimmed, no control or invisible formatting characters
+ * ({@link INVISIBLE_FORMAT_CHARS}); empty string means "no group".
+ */
 export const GroupName = z
   .string()
   .trim()
   .max(50, 'Group must be at most 50 characters')
-  .refine((value) => !CONTROL_CHARS.test(value), 'Group must not contain control characters');
+  .refine((value) => !CONTROL_CHARS.test(value), 'Group must not contain control characters')
+  .refine((value) => !INVISIBLE_FORMAT_CHARS.test(value), 'Group must not contain invisible formatting characters');
 
 /**
  * `POST /api/projects/create` body (api-reference "Create Project"). `password` is required when

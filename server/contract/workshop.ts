@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProjectId, ProjectStatus } from './projects.js';
+import { INVISIBLE_FORMAT_CHARS, ProjectId, ProjectStatus } from './projects.js';
 
 /**
  * Workshop seats (api-reference "Workshop", behaviour.md "Workshop", issue #4). A workshop is the group of
@@ -10,10 +10,21 @@ import { ProjectId, ProjectStatus } from './projects.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 /**
- * Unicode format characters (category Cf): zero-width spaces and joiners, bidi overrides such as U+202E.
- * Invisible in a name, they can make one look like another or reverse the text around it on the board.
+ * Letters and marks that show as nothing: Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the braille blank
+ * U+2800 and the combining grapheme joiner U+034F. A name of them looks empty on the board.
  */
-const FORMAT_CHARS = /\p{Cf}/u;
+const BLANK_LOOKING_CHARS = /[\u034F\u115F\u1160\u2800\u3164\uFFA0]/u;
+/** Message of a participant name with a control character. */
+export const NAME_CONTROL_CHARS_MESSAGE = 'Name must not contain control characters';
+/** Message of a participant name with an invisible formatting character (Cf, U+2028/U+2029). */
+export const NAME_FORMAT_CHARS_MESSAGE = 'Name must not contain invisible formatting characters';
+/** Message of a participant name with a blank-looking character. */
+export const NAME_BLANK_CHARS_MESSAGE = 'Name must not contain characters that show as blank';
+/**
+ * The messages of {@link ParticipantName} that mean "contains characters that cannot be used" (the claim route
+ * words them for participants as such, not as "enter your name").
+ */
+export const NAME_CHARACTER_MESSAGES: readonly string[] = [NAME_CONTROL_CHARS_MESSAGE, NAME_FORMAT_CHARS_MESSAGE, NAME_BLANK_CHARS_MESSAGE];
 /** Most characters of a participant name (ours; the contract sets none). */
 export const PARTICIPANT_NAME_MAX = 100;
 /** Longest e-mail address (RFC 5321 path limit). */
@@ -22,27 +33,31 @@ export const EMAIL_MAX = 254;
 const EMAIL_FORM = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
 
 /**
- * Participant name: 1–100 characters after trimming, no control characters, no invisible format characters
- * (Unicode category Cf); stored as given (trimmed).
+ * Participant name: 1–100 characters after trimming, no control characters, no invisible formatting
+ * characters (Unicode Cf, U+2028/U+2029: {@link INVISIBLE_FORMAT_CHARS}), no blank-looking letters
+ * ({@link BLANK_LOOKING_CHARS}); stored as given (trimmed).
  */
 export const ParticipantName = z
   .string({ error: 'Name is required' })
   .trim()
   .min(1, 'Name is required')
   .max(PARTICIPANT_NAME_MAX, `Name must be at most ${PARTICIPANT_NAME_MAX} characters`)
-  .refine((value) => !CONTROL_CHARS.test(value), 'Name must not contain control characters')
-  .refine((value) => !FORMAT_CHARS.test(value), 'Name must not contain invisible formatting characters');
+  .refine((value) => !CONTROL_CHARS.test(value), NAME_CONTROL_CHARS_MESSAGE)
+  .refine((value) => !INVISIBLE_FORMAT_CHARS.test(value), NAME_FORMAT_CHARS_MESSAGE)
+  .refine((value) => !BLANK_LOOKING_CHARS.test(value), NAME_BLANK_CHARS_MESSAGE);
 
 /**
- * Participant e-mail: trimmed, at most 254 characters, the usual `local@domain.tld` form. Stored as given
- * (trimmed); compared case-insensitively (behaviour.md "Workshop").
+ * Participant e-mail: trimmed, at most 254 characters, the usual `local@domain.tld` form, no invisible
+ * formatting characters (a zero-width space would make a second address that looks like the first). Stored as
+ * given (trimmed); compared case-insensitively (behaviour.md "Workshop").
  */
 export const ParticipantEmail = z
   .string({ error: 'E-mail address is required' })
   .trim()
   .min(1, 'E-mail address is required')
   .max(EMAIL_MAX, `E-mail address must be at most ${EMAIL_MAX} characters`)
-  .regex(EMAIL_FORM, 'E-mail address must look like name@example.org');
+  .regex(EMAIL_FORM, 'E-mail address must look like name@example.org')
+  .refine((value) => !INVISIBLE_FORMAT_CHARS.test(value), 'E-mail address must not contain invisible formatting characters');
 
 /** `POST /api/workshop/claim` body (api-reference "Claim Workspace"). */
 export const ClaimRequest = z.object({ name: ParticipantName, email: ParticipantEmail });
@@ -79,8 +94,9 @@ export const ClaimResponse = z.object({
 export type ClaimResponse = z.infer<typeof ClaimResponse>;
 
 /**
- * 409 answer when the e-mail already holds a seat: our error shape (`code: ALREADY_CLAIMED`) plus the
- * contract's `workspaceUrl` and `projectName` of that seat. It sets no cookie: knowing an e-mail address is
+ * 409 answer when the e-mail already holds a seat, or the browser does (its participant cookie stands for an
+ * active claim in the open group; ours: one seat per browser): our error shape (`code: ALREADY_CLAIMED`) plus
+ * the contract's `workspaceUrl` and `projectName` of that seat. It sets no cookie: knowing an e-mail address is
  * not enough to enter (issue #4).
  */
 export const ClaimConflictResponse = z.object({
@@ -146,6 +162,7 @@ export const UpdateWorkshopSettingsRequest = z
       .trim()
       .max(50, 'Group must be at most 50 characters')
       .refine((value) => !CONTROL_CHARS.test(value), 'Group must not contain control characters')
+      .refine((value) => !INVISIBLE_FORMAT_CHARS.test(value), 'Group must not contain invisible formatting characters')
       .nullable()
       .optional(),
     registrationOpen: z.boolean().optional(),

@@ -3,6 +3,7 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import {
   ClaimRequest,
   JOIN_ENTER_PATH,
+  NAME_CHARACTER_MESSAGES,
   PARTICIPANT_COOKIE,
   UpdateWorkshopSettingsRequest,
   type ApiErrorBody,
@@ -18,7 +19,7 @@ import {
   type WorkshopStatusResponse,
 } from '../contract/index.js';
 import { classifyRequestHost, joinUrl, seatPathPrefix, seatUrl } from '../routing/public-urls.js';
-import { readCookie, type WorkspaceGate } from '../routing/workspace-gate.js';
+import { readCookies, type WorkspaceGate } from '../routing/workspace-gate.js';
 import { normalizeBaseDomain } from '../routing/workspace-host.js';
 import { STATUS_OF_CODE, ServiceError } from '../services/service-error.js';
 import { languageFromAcceptLanguage, workshopMessage, type WorkshopLanguage } from '../services/workshop-messages.js';
@@ -111,6 +112,13 @@ function requireJsonClaimBody(req: Request, _res: Response, next: NextFunction):
   next(new ServiceError('UNSUPPORTED_MEDIA_TYPE', 'Send the request body as JSON with the header Content-Type: application/json', { body: 'Content type must be application/json' }));
 }
 
+/** 409 ALREADY_CLAIMED naming the seat already held (contract `ClaimConflictResponse`); sets no cookie. */
+function sendClaimConflict(res: Response, message: string, workspaceUrl: string, projectName: string): void {
+  const body: ClaimConflictResponse = { success: false, error: message, code: 'ALREADY_CLAIMED', workspaceUrl, projectName };
+  res.setHeader('cache-control', 'no-store');
+  res.status(STATUS_OF_CODE.ALREADY_CLAIMED).json(body);
+}
+
 function languageOf(req: Request): WorkshopLanguage {
   return languageFromAcceptLanguage(req.headers['accept-language']);
 }
@@ -144,7 +152,13 @@ function participantError(error: unknown, language: WorkshopLanguage): ServiceEr
     case 'VALIDATION_ERROR': {
       const details: Record<string, string> = {};
       for (const field of Object.keys(mapped.details ?? {})) {
-        details[field] = field === 'name' ? workshopMessage('invalidName', language) : field === 'email' ? workshopMessage('invalidEmail', language) : workshopMessage('invalidRequest', language);
+        const detail = mapped.details?.[field];
+        details[field] =
+          field === 'name'
+            ? workshopMessage(detail !== undefined && NAME_CHARACTER_MESSAGES.includes(detail) ? 'nameCharacters' : 'invalidName', language)
+            : field === 'email'
+              ? workshopMessage('invalidEmail', language)
+              : workshopMessage('invalidRequest', language);
       }
       const fields = Object.keys(details);
       const message = fields.length === 1 ? (details[fields[0] as string] as string) : workshopMessage('invalidRequest', language);
@@ -159,8 +173,9 @@ function participantError(error: unknown, language: WorkshopLanguage): ServiceEr
 
 /**
  * Public workshop API under `/api` (no credential; issue #4): `GET /workshop/status`, `POST /workshop/claim`
- * (rate-limited per client address), `GET /workshop/me` (by the participant cookie). Participant messages
- * follow `Accept-Language` (German or English). Mount it before the admin check.
+ * (rate-limited per client address; 409 ALREADY_CLAIMED with the held seat when the request carries the
+ * participant cookie of an active claim in the open group: one seat per browser), `GET /workshop/me` (by the
+ * participant cookie). Participant messages follow `Accept-Language` (German or English). Mount it before the admin check.
  */
 export function workshopPublicRouter(deps: WorkshopPublicRouterDeps): Router {
   const router = Router();
@@ -185,21 +200,20 @@ export function workshopPublicRouter(deps: WorkshopPublicRouterDeps): Router {
     async (req, res) => {
       const language = languageOf(req);
       const request = parseOrThrow(ClaimRequest, req.body ?? {});
+      // One browser, one seat: a browser whose cookie stands for an active claim of the open group gets that
+      // seat named (as for a known e-mail), not a second seat under another address.
+      const held = participantClaim(deps.workshop, req.headers.cookie);
+      if (held && held.claim.group === deps.workshop.settings().group) {
+        sendClaimConflict(res, workshopMessage('browserHasSeat', language), urlOf(deps, req)(held.claim.projectId), held.projectName);
+        return;
+      }
       let view: ClaimView;
       try {
         view = await deps.workshop.claimSoon(request);
       } catch (error) {
         if (error instanceof AlreadyClaimedError) {
           // The seat is named (the contract's answer) but no cookie is set: an e-mail address alone never enters.
-          const body: ClaimConflictResponse = {
-            success: false,
-            error: workshopMessage('alreadyClaimed', language),
-            code: 'ALREADY_CLAIMED',
-            workspaceUrl: urlOf(deps, req)(error.projectId),
-            projectName: error.projectName,
-          };
-          res.setHeader('cache-control', 'no-store');
-          res.status(STATUS_OF_CODE.ALREADY_CLAIMED).json(body);
+          sendClaimConflict(res, workshopMessage('alreadyClaimed', language), urlOf(deps, req)(error.projectId), error.projectName);
           return;
         }
         throw error;
@@ -217,7 +231,7 @@ export function workshopPublicRouter(deps: WorkshopPublicRouterDeps): Router {
   );
 
   router.get('/workshop/me', (req, res) => {
-    const view = deps.workshop.claimFromCookie(readCookie(req.headers.cookie, PARTICIPANT_COOKIE));
+    const view = participantClaim(deps.workshop, req.headers.cookie);
     if (!view) {
       sendParticipantError(res, 'NOT_FOUND', workshopMessage('noActiveSeat', languageOf(req)));
       return;
@@ -245,6 +259,22 @@ export function workshopPublicRouter(deps: WorkshopPublicRouterDeps): Router {
   });
 
   return router;
+}
+
+/** Most participant cookie values looked at per request (each costs a lookup; the header is client-controlled). */
+const MAX_PARTICIPANT_COOKIES = 8;
+
+/**
+ * The active claim of the first valid participant cookie in a `Cookie` header, or null. Every value counts
+ * (up to {@link MAX_PARTICIPANT_COOKIES}), like the gate's: a page on the participant origin can plant a
+ * same-named cookie at a more specific path, which browsers send first; it must not hide the real one.
+ */
+function participantClaim(workshop: WorkshopService, cookieHeader: string | undefined): ClaimView | null {
+  for (const value of readCookies(cookieHeader, PARTICIPANT_COOKIE).slice(0, MAX_PARTICIPANT_COOKIES)) {
+    const view = workshop.claimFromCookie(value);
+    if (view) return view;
+  }
+  return null;
 }
 
 /** `Set-Cookie` of the participant cookie: host-only, `Path=/`, HttpOnly, SameSite=Lax, 7 days. */
@@ -362,7 +392,7 @@ export interface JoinEnterDeps extends WorkshopRouterDeps {
 export function joinEnterHandler(deps: JoinEnterDeps): RequestHandler {
   return (req, res) => {
     res.setHeader('cache-control', 'no-store');
-    const view = deps.workshop.claimFromCookie(readCookie(req.headers.cookie, PARTICIPANT_COOKIE));
+    const view = participantClaim(deps.workshop, req.headers.cookie);
     const gate = deps.gate();
     if (!view || !gate) {
       res.redirect(303, '/');

@@ -34,7 +34,7 @@ import { CODE_SERVER_SESSION_COOKIE, workspaceCommand, writeCodeServerConfig } f
 import { hashPassword, verifyPassword } from './passwords.js';
 import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
-import { statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
+import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
@@ -202,11 +202,13 @@ export class ProjectsService implements RouteTable {
           if (this.locks.has(live.record.id) || live.deleting) return;
           const container = byProject.get(live.record.id) ?? null;
           if (container?.running && live.record.status === 'running' && live.hostPort === container.hostPort) return;
-          const next = statusFromContainer(live.record.status, container);
+          const clone = live.record.clonedFrom ? { containerId: live.record.containerId ?? null } : undefined;
+          const next = statusFromContainer(live.record.status, container, clone);
           if (!container?.running) {
             live.hostPort = null;
             live.startedAt = null;
-            if (next.status === 'error' && live.record.status === 'error') return;
+            // An error keeps its reason, except a clone without container: that one must say it cannot be started.
+            if (next.status === 'error' && live.record.status === 'error' && (!clone || live.record.statusReason === next.reason)) return;
             this.setStatus(live, next.status, next.reason);
             return;
           }
@@ -448,8 +450,9 @@ export class ProjectsService implements RouteTable {
 
   /**
    * Starts a workspace and waits until code-server answers (or the readiness timeout); re-creates the
-   * container from the record when it vanished.
-   * @throws ServiceError PROJECT_NOT_FOUND, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE, CONTAINER_CREATE_FAILED
+   * container from the record when it vanished, except for a clone (its files existed only in its container).
+   * @throws ServiceError PROJECT_NOT_FOUND, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE, INVALID_STATE (a clone
+   *   whose container does not exist; the record is `error` with {@link missingCloneReason}), CONTAINER_CREATE_FAILED
    *   (the container could not be started or code-server never answered; the record is `error` with the reason).
    */
   async start(projectId: string): Promise<ProjectSummary> {
@@ -544,7 +547,8 @@ export class ProjectsService implements RouteTable {
    * with its reason and does not stop the others. The snapshot image is removed once every container exists.
    * No source password is asked: cloning is an admin action.
    * @returns the source's id and name and the clones (id, name), all `creating`.
-   * @throws ServiceError PROJECT_NOT_FOUND, VALIDATION_ERROR, CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE.
+   * @throws ServiceError PROJECT_NOT_FOUND, VALIDATION_ERROR, INVALID_STATE (the source is a claimed workshop
+   *   seat), CONCURRENT_LIMIT_REACHED, SERVICE_UNAVAILABLE.
    */
   async clone(sourceId: string, request: CloneProjectRequest): Promise<{ sourceProjectId: string; sourceProjectName: string; clones: CloneEntry[] }> {
     const { config, runtime, store, logger } = this.options;
@@ -634,8 +638,16 @@ export class ProjectsService implements RouteTable {
     };
   }
 
-  /** A source must not be `creating` (its file system is not settled yet). @throws ServiceError VALIDATION_ERROR. */
+  /**
+   * A source must not be `creating` (its file system is not settled yet), nor a seat a participant has claimed:
+   * the source of a batch becomes its group's template, so cloning a claimed seat would take it from the
+   * participant and hand copies of their work to others.
+   * @throws ServiceError VALIDATION_ERROR (creating), INVALID_STATE (claimed seat).
+   */
   private checkCloneSource(source: LiveProject): void {
+    if (this.options.claimKeyOf?.(source.record.id) !== undefined) {
+      throw new ServiceError('INVALID_STATE', 'This workspace is claimed by a participant; release the seat before cloning it');
+    }
     if (source.record.status === 'creating') {
       throw new ServiceError('VALIDATION_ERROR', 'The source workspace is still being created; wait until it is running or stopped', {
         projectId: 'Source is still creating',
@@ -883,6 +895,8 @@ export class ProjectsService implements RouteTable {
         info = await runtime.start(id);
       } catch (error) {
         if (!(error instanceof ContainerNotFoundError)) throw error;
+        // A clone's files lived only in its container: never make an empty one from the base image instead.
+        if (live.record.clonedFrom) throw new ServiceError('INVALID_STATE', missingCloneReason(live.record.containerId ?? null));
         // The container vanished (e.g. removed outside the app): create it again from the record.
         await this.options.images.requireReady();
         live.record.containerId = await runtime.create(this.specFor(live.record));
@@ -897,7 +911,8 @@ export class ProjectsService implements RouteTable {
     } catch (error) {
       live.hostPort = null;
       const failure = this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not start the workspace container');
-      if (failure.code !== 'SERVICE_UNAVAILABLE') this.setStatus(live, 'error', failure.message);
+      if (failure.code === 'INVALID_STATE') this.setStatus(live, 'error', failure.message);
+      else if (failure.code !== 'SERVICE_UNAVAILABLE') this.setStatus(live, 'error', failure.message);
       else this.setStatus(live, 'stopped', null);
       throw failure;
     } finally {

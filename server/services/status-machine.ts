@@ -48,11 +48,29 @@ export function statusAfterEngineEvent(current: ProjectStatus, action: string): 
 }
 
 /**
- * Status a record gets at start-up reconciliation from what the engine reports (behaviour.md: a record whose
- * container vanished becomes `error`, never deleted). `containerState` null = no container.
+ * Why a clone without a container cannot be used. A clone's files exist only in its own container (made from a
+ * snapshot of its source), so it is never re-created from the base image: that would hand out an empty
+ * workspace. `containerId` null = the batch was interrupted (e.g. the app stopped during the snapshot) before
+ * the container was made; otherwise the container was removed.
  */
-export function statusFromContainer(current: ProjectStatus, containerState: { running: boolean } | null): { status: ProjectStatus; reason: string | null } {
+export function missingCloneReason(containerId: string | null): string {
+  return containerId === null
+    ? 'Clone interrupted before its container was made: delete it and clone again'
+    : 'The clone\'s container was removed: delete it and clone again';
+}
+
+/**
+ * Status a record gets at start-up reconciliation from what the engine reports (behaviour.md: a record whose
+ * container vanished becomes `error`, never deleted). `containerState` null = no container. `clone`: given for a
+ * clone (record.clonedFrom set), whose missing container gets {@link missingCloneReason}.
+ */
+export function statusFromContainer(
+  current: ProjectStatus,
+  containerState: { running: boolean } | null,
+  clone?: { containerId: string | null },
+): { status: ProjectStatus; reason: string | null } {
   if (containerState === null) {
+    if (clone) return { status: 'error', reason: missingCloneReason(clone.containerId) };
     return { status: 'error', reason: 'The container is missing (it was removed while the app was not watching)' };
   }
   if (containerState.running) return { status: 'creating', reason: 'Waiting for code-server to answer' };

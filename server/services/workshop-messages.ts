@@ -11,10 +11,14 @@ export type WorkshopLanguage = 'de' | 'en';
 /** Every participant-facing message, by key. */
 export interface WorkshopMessageTable {
   alreadyClaimed: string;
+  /** 409 when the browser's participant cookie already stands for an active seat of the open group. */
+  browserHasSeat: string;
   noSeatsAvailable: string;
   registrationClosed: string;
   rateLimited: string;
   invalidName: string;
+  /** The name has characters that cannot be used (control, invisible formatting or blank-looking ones). */
+  nameCharacters: string;
   invalidEmail: string;
   invalidRequest: string;
   unsupportedMediaType: string;
@@ -27,10 +31,12 @@ export interface WorkshopMessageTable {
 export const WORKSHOP_MESSAGES: Readonly<Record<WorkshopLanguage, WorkshopMessageTable>> = {
   de: {
     alreadyClaimed: 'Diese E-Mail-Adresse ist bereits registriert.',
+    browserHasSeat: 'Dieser Browser hat bereits einen Workspace: Öffnen Sie ihn über den Link. Für einen weiteren wenden Sie sich bitte an den Workshop-Leiter.',
     noSeatsAvailable: 'Leider sind keine Workspaces mehr verfügbar. Bitte wenden Sie sich an den Workshop-Leiter.',
     registrationClosed: 'Die Anmeldung ist derzeit geschlossen. Bitte wenden Sie sich an den Workshop-Leiter.',
     rateLimited: 'Zu viele Anmeldeversuche. Bitte warten Sie eine Minute und versuchen Sie es erneut.',
     invalidName: 'Bitte geben Sie Ihren Namen ein (höchstens 100 Zeichen).',
+    nameCharacters: 'Ihr Name enthält Zeichen, die nicht verwendet werden können (z. B. unsichtbare Zeichen). Bitte entfernen Sie sie.',
     invalidEmail: 'Bitte geben Sie eine gültige E-Mail-Adresse ein (z. B. name@example.org).',
     invalidRequest: 'Die Anfrage ist ungültig. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
     unsupportedMediaType: 'Die Anfrage wurde im falschen Format gesendet. Bitte laden Sie die Seite neu und versuchen Sie es erneut.',
@@ -40,10 +46,12 @@ export const WORKSHOP_MESSAGES: Readonly<Record<WorkshopLanguage, WorkshopMessag
   },
   en: {
     alreadyClaimed: 'This e-mail address is already registered.',
+    browserHasSeat: 'This browser already has a seat: open it with the link. Please ask the workshop leader if you need another one.',
     noSeatsAvailable: 'Sorry, no workspaces are available any more. Please ask the workshop leader.',
     registrationClosed: 'Registration is closed at the moment. Please ask the workshop leader.',
     rateLimited: 'Too many registration attempts. Please wait a minute and try again.',
     invalidName: 'Please enter your name (at most 100 characters).',
+    nameCharacters: 'Your name contains characters that cannot be used (e.g. invisible ones). Please remove them.',
     invalidEmail: 'Please enter a valid e-mail address (e.g. name@example.org).',
     invalidRequest: 'The request is not valid. Please reload the page and try again.',
     unsupportedMediaType: 'The request was sent in the wrong format. Please reload the page and try again.',

@@ -124,3 +124,60 @@ describe('clone batches that partly fail', () => {
     expect(peak).toBe(CLONE_PARALLELISM);
   });
 });
+
+describe('clones without a container after a restart', () => {
+  it('an interrupted batch (app stopped during the snapshot) leaves clones in error that never start empty (409, no container from the base image)', async () => {
+    let snapshotCalls = 0;
+    const { server, sourceId } = await serverWithSource(() => ({
+      // The snapshot never finishes: the app is stopped while it runs, as with kill during `docker commit`.
+      snapshot: async () => {
+        snapshotCalls += 1;
+        await new Promise<never>(() => undefined);
+      },
+    }));
+    const reply = await server.api('POST', `/api/projects/${sourceId}/clone`, { count: 2 });
+    expect(reply.status).toBe(202);
+    const ids: string[] = reply.body.clones.map((c: { projectId: string }) => c.projectId);
+    await pollUntil(() => snapshotCalls === 1, { description: 'snapshot running' });
+    t = await server.restart();
+    const clones = await clonesOf(t, ids);
+    expect(clones).toHaveLength(2);
+    for (const clone of clones) {
+      expect(clone.status).toBe('error');
+      expect(clone.statusReason).toBe('Clone interrupted before its container was made: delete it and clone again');
+    }
+    const started = await t.api('POST', `/api/projects/${ids[0]}/start`);
+    expect(started.status).toBe(409);
+    expect(started.body).toMatchObject({ success: false, code: 'INVALID_STATE', error: 'Clone interrupted before its container was made: delete it and clone again' });
+    // Nothing was made from the base image, and the record still says why.
+    expect(fake!.containers()).not.toContain(ids[0]);
+    expect((await clonesOf(t, [ids[0]!]))[0]).toMatchObject({ status: 'error', statusReason: 'Clone interrupted before its container was made: delete it and clone again' });
+    // Deleting it works as usual.
+    expect((await t.api('DELETE', `/api/projects/${ids[1]}`)).status).toBe(200);
+  });
+
+  it('a clone whose container was removed while the app was down is not re-created either; a plain workspace is', async () => {
+    const { server, sourceId } = await serverWithSource(() => ({}));
+    const reply = await server.api('POST', `/api/projects/${sourceId}/clone`, { count: 1 });
+    expect(reply.status).toBe(202);
+    const cloneId: string = reply.body.clones[0].projectId;
+    await server.waitForStatus(cloneId, 'running', 20_000);
+    await server.close();
+    await fake!.runtime.remove(cloneId);
+    await fake!.runtime.remove(sourceId);
+    t = await server.restart();
+    const [clone] = await clonesOf(t, [cloneId]);
+    expect(clone).toMatchObject({ status: 'error', statusReason: "The clone's container was removed: delete it and clone again" });
+    const started = await t.api('POST', `/api/projects/${cloneId}/start`);
+    expect(started.status).toBe(409);
+    expect(started.body).toMatchObject({ code: 'INVALID_STATE', error: "The clone's container was removed: delete it and clone again" });
+    expect(fake!.containers()).not.toContain(cloneId);
+    // The source is a normal workspace: missing container reads as before, and start makes it again.
+    const [source] = await clonesOf(t, [sourceId]);
+    expect(source).toMatchObject({ status: 'error', statusReason: 'The container is missing (it was removed while the app was not watching)' });
+    const restarted = await t.api('POST', `/api/projects/${sourceId}/start`);
+    expect(restarted.status).toBe(200);
+    expect(restarted.body.project.status).toBe('running');
+    expect(fake!.containers()).toContain(sourceId);
+  });
+});

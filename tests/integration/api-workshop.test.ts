@@ -235,9 +235,12 @@ describe('workshop API', () => {
       [{ email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
       [{ name: '   ', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
       [{ name: 'x'.repeat(101), email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
-      [{ name: 'Bad\u0000Name', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
-      [{ name: 'Ada\u202Eecila', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
-      [{ name: 'A\u200Bda', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.invalidName],
+      [{ name: 'Bad\u0000Name', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.nameCharacters],
+      [{ name: 'Ada\u202Eecila', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.nameCharacters],
+      [{ name: 'A\u200Bda', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.nameCharacters],
+      [{ name: '\u3164', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.nameCharacters],
+      [{ name: 'Ann\u2028Lee', email: 'a@example.org' }, 'name', WORKSHOP_MESSAGES.en.nameCharacters],
+      [{ name: 'Ann', email: 'a\u200B@example.org' }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
       [{ name: 'Ann', email: 'not-an-email' }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
       [{ name: 'Ann', email: 'a@b' }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
       [{ name: 'Ann', email: `${'a'.repeat(250)}@example.org` }, 'email', WORKSHOP_MESSAGES.en.invalidEmail],
@@ -249,6 +252,9 @@ describe('workshop API', () => {
       expect(reply.status, JSON.stringify(body)).toBe(400);
       expect(ApiErrorBody.parse(reply.body)).toMatchObject({ success: false, code: 'VALIDATION_ERROR', error: message, details: { [field]: message } });
     }
+    const blankDe = await t.api('POST', '/api/workshop/claim', { name: '\u2800\u2800', email: 'a@example.org' }, { token: null, headers: { 'accept-language': 'de' } });
+    expect(blankDe.body).toMatchObject({ code: 'VALIDATION_ERROR', error: WORKSHOP_MESSAGES.de.nameCharacters });
+    expect(WORKSHOP_MESSAGES.en.nameCharacters).toMatch(/characters that cannot be used/);
     const german = await t.api('POST', '/api/workshop/claim', { name: 'Ann', email: 'nope' }, { token: null, headers: { 'accept-language': 'de' } });
     expect(german.body).toMatchObject({ code: 'VALIDATION_ERROR', error: WORKSHOP_MESSAGES.de.invalidEmail });
     const malformed = await t.api('POST', '/api/workshop/claim', undefined, { token: null, rawBody: '{"name":' });
@@ -568,6 +574,76 @@ describe('workshop templates and groups', () => {
     const csv = await (await fetch(`${t.url}/api/workshop/claims.csv`, { headers: { authorization: `Bearer ${t.token}` } })).text();
     expect(csv).toContain(`"active","tuesday","${tuesdaySeat}","Tuesday Seat 1","D","D@example.org"`);
     expect(csv).toContain(`"released","monday","${mondayClaim?.projectId}"`);
+  }, 60_000);
+
+  it('a claimed seat cannot be cloned (it would become the template and its work go to others): 409 until released', async () => {
+    // "D" holds the one Tuesday seat (previous test).
+    const seat = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body).seats.find((s) => s.claim?.email === 'D@example.org');
+    expect(seat).toBeTruthy();
+    const refused = await t.api('POST', `/api/projects/${seat?.projectId}/clone`, { count: 2 });
+    expect(refused.status).toBe(409);
+    expect(ApiErrorBody.parse(refused.body)).toMatchObject({
+      success: false,
+      code: 'INVALID_STATE',
+      error: 'This workspace is claimed by a participant; release the seat before cloning it',
+    });
+    // Nothing was made, and the seat is still a seat with its claim.
+    const board = WorkshopBoardResponse.parse((await t.api('GET', '/api/workshop/board')).body);
+    expect(board.seats).toHaveLength(1);
+    expect(board.seats[0]).toMatchObject({ projectId: seat?.projectId, role: 'seat', claim: { email: 'D@example.org' } });
+    expect(board.otherClaims?.some((c) => c.projectId === seat?.projectId)).toBe(false);
+    // Released, it may be cloned (and becomes the template).
+    expect((await t.api('POST', `/api/workshop/claims/${seat?.projectId}/release`)).status).toBe(200);
+    const cloned = await t.api('POST', `/api/projects/${seat?.projectId}/clone`, { count: 1 });
+    expect(cloned.status, JSON.stringify(cloned.body)).toBe(202);
+  }, 60_000);
+});
+
+describe('one seat per browser', () => {
+  it('a claim with the participant cookie of an active seat in the open group gets 409 with that seat, whatever the e-mail; a released seat\'s cookie or another group\'s does not count', async () => {
+    const fake = await startFakeSeatRuntime();
+    const t = await startTestServer({ workshopGroup: 'one' }, { runtime: fake.runtime, claimRateLimit: 10_000 });
+    try {
+      const ids = await createSeats(t, 4, 'Desk', 'one');
+      await waitForAvailable(t, 4);
+      const first = await claim(t, 'Ann', 'ann@example.org');
+      expect(first.status).toBe(200);
+      const jar = cookiePair(setCookieOf(first.headers, 'xares_participant') as string);
+
+      const again = await claim(t, 'Ann', 'ann.other@example.org', { cookie: jar });
+      expect(again.status).toBe(409);
+      expect(ClaimConflictResponse.strict().parse(again.body)).toEqual({
+        success: false,
+        error: WORKSHOP_MESSAGES.en.browserHasSeat,
+        code: 'ALREADY_CLAIMED',
+        workspaceUrl: first.body.workspaceUrl,
+        projectName: 'Desk 1',
+      });
+      expect(again.headers.getSetCookie()).toEqual([]);
+      const german = await claim(t, 'Ann', 'third@example.org', { cookie: `other=1; ${jar}`, 'accept-language': 'de' });
+      expect(german.status).toBe(409);
+      expect(german.body.error).toBe(WORKSHOP_MESSAGES.de.browserHasSeat);
+      expect(WORKSHOP_MESSAGES.de.browserHasSeat).toMatch(/^Dieser Browser hat bereits einen Workspace/);
+      expect(WORKSHOP_MESSAGES.en.browserHasSeat).toMatch(/^This browser already has a seat: /);
+      expect((await t.api<WorkshopStatusResponse>('GET', '/api/workshop/status', undefined, { token: null })).body.claimed).toBe(1);
+      // A forged cookie is no seat: that claim goes through.
+      expect((await claim(t, 'Bob', 'bob@example.org', { cookie: 'xares_participant=p1.1.forged' })).status).toBe(200);
+
+      // Released: the old cookie is worthless, the browser may claim again.
+      expect((await t.api('POST', `/api/workshop/claims/${ids[0]}/release`)).status).toBe(200);
+      const after = await claim(t, 'Ann', 'ann.other@example.org', { cookie: jar });
+      expect(after.status, JSON.stringify(after.body)).toBe(200);
+      const jar2 = cookiePair(setCookieOf(after.headers, 'xares_participant') as string);
+
+      // Another group opened: a seat of the previous workshop does not stop joining the new one.
+      await createSeats(t, 1, 'Other', 'two');
+      expect((await t.api('PUT', '/api/workshop/settings', { group: 'two' })).status).toBe(200);
+      await waitForAvailable(t, 1);
+      expect((await claim(t, 'Ann', 'ann@example.org', { cookie: jar2 })).status).toBe(200);
+    } finally {
+      await t.dispose();
+      await fake.close();
+    }
   }, 60_000);
 });
 

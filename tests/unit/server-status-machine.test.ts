@@ -51,6 +51,17 @@ describe('reconciliation', () => {
       expect(next.reason).toMatch(/missing/);
     }
   });
+  it('a clone without container is error with a reason that says to clone again (it is never re-made from the base image)', () => {
+    expect(statusFromContainer('creating', null, { containerId: null })).toEqual({
+      status: 'error',
+      reason: 'Clone interrupted before its container was made: delete it and clone again',
+    });
+    expect(statusFromContainer('stopped', null, { containerId: 'abc' })).toEqual({
+      status: 'error',
+      reason: "The clone's container was removed: delete it and clone again",
+    });
+    expect(statusFromContainer('stopped', { running: false }, { containerId: 'abc' })).toEqual({ status: 'stopped', reason: null });
+  });
   it('follows the container otherwise', () => {
     expect(statusFromContainer('running', { running: false })).toEqual({ status: 'stopped', reason: null });
     expect(statusFromContainer('creating', { running: false }).status).toBe('stopped');

@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ParticipantName, type ProjectStatus, type ProjectSummary, type ServerEvent } from '../../server/contract/index.js';
+import {
+  GroupName,
+  NAME_CHARACTER_MESSAGES,
+  ParticipantEmail,
+  ParticipantName,
+  UpdateWorkshopSettingsRequest,
+  type ProjectStatus,
+  type ProjectSummary,
+  type ServerEvent,
+} from '../../server/contract/index.js';
 import { EventBus } from '../../server/events/event-bus.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import { WORKSHOP_MESSAGES, languageFromAcceptLanguage, workshopMessage } from '../../server/services/workshop-messages.js';
@@ -215,6 +224,45 @@ describe('WorkshopService (real SQLite file)', () => {
       expect(result.error?.issues[0]?.message).toBe('Name must not contain invisible formatting characters');
     }
     for (const good of ['Ada Lovelace', 'Jürgen Ößwald', 'محمد', '李小龙', 'Zoë 😀']) expect(ParticipantName.safeParse(good).success, good).toBe(true);
+  });
+
+  it('participant names refuse U+2028/U+2029 and blank-looking letters; the claim route calls them characters that cannot be used', () => {
+    for (const [bad, message] of [
+      ['Ada\u2028Lovelace', 'Name must not contain invisible formatting characters'],
+      ['Ada\u2029Lovelace', 'Name must not contain invisible formatting characters'],
+      ['\u3164', 'Name must not contain characters that show as blank'],
+      ['A\u115Fda', 'Name must not contain characters that show as blank'],
+      ['\u1160\u1160', 'Name must not contain characters that show as blank'],
+      ['\u2800', 'Name must not contain characters that show as blank'],
+      ['A\u034Fda', 'Name must not contain characters that show as blank'],
+    ] as const) {
+      const result = ParticipantName.safeParse(bad);
+      expect(result.success, JSON.stringify(bad)).toBe(false);
+      expect(result.error?.issues[0]?.message, JSON.stringify(bad)).toBe(message);
+      expect(NAME_CHARACTER_MESSAGES).toContain(message);
+    }
+    expect(NAME_CHARACTER_MESSAGES).toContain('Name must not contain control characters');
+    expect(NAME_CHARACTER_MESSAGES).not.toContain(ParticipantName.safeParse('').error?.issues[0]?.message);
+    expect(WORKSHOP_MESSAGES.en.nameCharacters).toMatch(/contains characters that cannot be used/);
+    expect(WORKSHOP_MESSAGES.de.nameCharacters).toMatch(/enthält Zeichen, die nicht verwendet werden können/);
+    // Korean names with real jamo and braille-free text stay fine.
+    for (const good of ['한국어', 'Ada Lovelace', 'Anne-Marie O\'Neil']) expect(ParticipantName.safeParse(good).success, good).toBe(true);
+  });
+
+  it('e-mail addresses and group names refuse invisible formatting characters (Cf, U+2028/U+2029)', () => {
+    for (const bad of ['ada\u200B@example.org', 'ada@exa\u202Emple.org', 'ad\u2060a@example.org', 'a\uFEFFda@example.org']) {
+      expect(ParticipantEmail.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+    expect(ParticipantEmail.safeParse('Ada@Example.org').success).toBe(true);
+    for (const bad of ['room\u200B1', '\u202Eroom', 'room\u20281', 'room\u20291', 'ro\u00ADom']) {
+      expect(GroupName.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+      expect(GroupName.safeParse(bad).error?.issues[0]?.message).toBe('Group must not contain invisible formatting characters');
+      expect(UpdateWorkshopSettingsRequest.safeParse({ group: bad }).success, JSON.stringify(bad)).toBe(false);
+    }
+    for (const good of ['room 1', 'Raum ü', '教室']) {
+      expect(GroupName.safeParse(good).success, good).toBe(true);
+      expect(UpdateWorkshopSettingsRequest.safeParse({ group: good }).success, good).toBe(true);
+    }
   });
 
   it('gives the next running, unclaimed seat of the open group in natural name order', () => {
