@@ -96,6 +96,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   });
   // The workshop is built after the projects it seats; the route table asks it for claim keys through this.
   let workshop: WorkshopService | null = null;
+  // The router is built after the services; until then there is no connection to end.
+  let endConnections: (projectId: string) => void = () => {};
   const projects = new ProjectsService({
     config,
     store,
@@ -106,6 +108,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     logger,
     publicPort: () => boundPort,
     claimKeyOf: (projectId) => workshop?.claimKeyOf(projectId),
+    onSessionsInvalidated: (projectId) => endConnections(projectId),
   });
   workshop = new WorkshopService({
     repository: store.workshop,
@@ -114,6 +117,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     defaultGroup: config.workshopGroup,
     secret: loadOrCreateGateSecret(config.dataDir),
     logger,
+    onSeatReleased: (projectId) => endConnections(projectId),
   });
   const workshopDeps = {
     workshop,
@@ -187,6 +191,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     gate: { secret: gateSecret, teacherKey: deriveTeacherKey(gateSecret, adminToken), verifyPassword: (projectId, password) => projects.verifyGatePassword(projectId, password) },
     isParticipantHost,
   });
+  endConnections = (projectId) => router.disconnect(projectId);
 
   const sockets = new Set<Duplex>();
   const server = http.createServer((req, res) => {

@@ -50,6 +50,16 @@ export interface WorkspaceRouter {
    */
   readonly gate: WorkspaceGate | null;
   /**
+   * Ends every connection currently bound to workspace `projectId`, on its host routes (`<id>.<base>`,
+   * `<id>-<port>.<base>`) and its path seat (`/w/<id>/`): both ends of each proxied WebSocket (and of upgrades
+   * in flight), and each client connection that carried a request to it (kept-alive connections, responses in
+   * flight). For when the sessions of a workspace change hands or end (a workshop seat released, its password
+   * changed or removed): the gate refuses the old session on the next request, but an open connection would
+   * otherwise keep the editor alive. Clients that reconnect go through the gate again. Unknown ids: no-op.
+   * @returns how many sockets were destroyed.
+   */
+  disconnect(projectId: string): number;
+  /**
    * Closes the proxy: destroys pooled and in-use upstream sockets and every proxied WebSocket (both ends).
    * Later requests on workspace hosts get a 503 page. Idempotent.
    */
@@ -141,7 +151,42 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
   const wsOptionsByPort = new Map<number, ProxyCallOptions>();
   /** Both ends of every proxied WebSocket (and of upgrades in flight), for close(). */
   const openSockets = new Set<stream.Duplex>();
+  /** Client connections and WebSocket ends per workspace (for disconnect()), and the reverse, for clean-up. */
+  const socketsByProject = new Map<string, Set<stream.Duplex>>();
+  const projectsOfSocket = new WeakMap<stream.Duplex, Set<string>>();
   let closed = false;
+
+  /** Remembers that `socket` carries traffic of `projectId` until it closes. One 'close' listener per socket. */
+  function bind(projectId: string, socket: stream.Duplex): void {
+    // Already gone: its 'close' may have fired, so it would never leave the map.
+    if (socket.destroyed) return;
+    let projects = projectsOfSocket.get(socket);
+    if (projects === undefined) {
+      projects = new Set();
+      projectsOfSocket.set(socket, projects);
+      socket.once('close', unbindOnClose);
+    } else if (projects.has(projectId)) {
+      return;
+    }
+    projects.add(projectId);
+    let sockets = socketsByProject.get(projectId);
+    if (sockets === undefined) {
+      sockets = new Set();
+      socketsByProject.set(projectId, sockets);
+    }
+    sockets.add(socket);
+  }
+  function unbindOnClose(this: stream.Duplex): void {
+    const projects = projectsOfSocket.get(this);
+    if (projects === undefined) return;
+    projectsOfSocket.delete(this);
+    for (const projectId of projects) {
+      const sockets = socketsByProject.get(projectId);
+      if (sockets === undefined) continue;
+      sockets.delete(this);
+      if (sockets.size === 0) socketsByProject.delete(projectId);
+    }
+  }
 
   function classify(host: string | undefined): HostClass | null {
     if (host === undefined) return null;
@@ -227,6 +272,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
         return;
       }
       openSockets.add(proxySocket);
+      if (state !== undefined) bind(state.projectId, proxySocket);
       proxySocket.once('close', () => {
         openSockets.delete(proxySocket);
         socket.destroy();
@@ -415,6 +461,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       }
       // Defend long responses (streams, long polls) against a server-wide socket timeout.
       if (req.socket.timeout) req.socket.setTimeout(0);
+      bind(routed.state.projectId, req.socket);
       proxyWeb(req, res, routed.target.port);
       return true;
     },
@@ -462,6 +509,7 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
       }
       openSockets.add(socket);
       socket.once('close', () => openSockets.delete(socket));
+      bind(routed.state.projectId, socket);
       try {
         proxy.ws(req, socket, head, wsOptions(routed.target.port), onWsError);
       } catch (err) {
@@ -469,6 +517,17 @@ export function createWorkspaceRouter(opts: WorkspaceRouterOptions): WorkspaceRo
         writeSocketStatus(socket, BAD_REQUEST_PAGE);
       }
       return true;
+    },
+
+    disconnect(projectId) {
+      const sockets = socketsByProject.get(projectId);
+      if (sockets === undefined) return 0;
+      socketsByProject.delete(projectId);
+      const count = sockets.size;
+      // Copy first: each destroy() runs the 'close' clean-up later, but a pipe may destroy the other end at once.
+      for (const socket of [...sockets]) socket.destroy();
+      log.info({ projectId, sockets: count }, 'workspace connections ended');
+      return count;
     },
 
     close() {

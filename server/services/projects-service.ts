@@ -94,6 +94,12 @@ export interface ProjectsServiceOptions {
    * every routed request, so it must answer from memory (WorkshopService.claimKeyOf).
    */
   claimKeyOf?: (projectId: string) => string | undefined;
+  /**
+   * Called (synchronously, once the new hash is in force for the gate) when a workspace's password is set,
+   * changed or removed: the server ends the workspace's open connections with it (`WorkspaceRouter.disconnect`),
+   * since the gate only refuses sessions of the old password on new requests. Must not throw.
+   */
+  onSessionsInvalidated?: (projectId: string) => void;
 }
 
 /**
@@ -727,6 +733,8 @@ export class ProjectsService implements RouteTable {
       if (!this.projects.has(projectId) || live.deleting) throw notFound();
       this.options.store.projects.setPasswordHash(projectId, passwordHash);
       live.record = { ...live.record, passwordHash };
+      // Open editor windows of the old password (WebSockets, kept-alive connections) end now, not at their next request.
+      this.options.onSessionsInvalidated?.(projectId);
       this.publish(live);
       this.options.logger.info({ projectId, passwordProtected: passwordHash !== null }, 'workspace password changed');
       await this.applyCodeServerPassword(live);

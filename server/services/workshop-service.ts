@@ -41,6 +41,13 @@ export interface WorkshopServiceOptions {
   logger?: Logger;
   /** Clock (tests). */
   now?: () => Date;
+  /**
+   * Called (synchronously, after the claim key left memory) when a seat's active claim ends while we run: a
+   * release by the teacher, or the workspace deleted. The server ends the seat's open connections with it
+   * (`WorkspaceRouter.disconnect`), since the gate only refuses the old seat cookie on new requests.
+   * Exceptions are logged, never thrown to the caller.
+   */
+  onSeatReleased?: (projectId: string) => void;
 }
 
 /**
@@ -149,7 +156,10 @@ export class WorkshopService {
       // A workspace was created (clone), regrouped or deleted: which ones are templates may have changed.
       if (event.type === 'project.updated' || event.type === 'project.removed') this.templates = null;
       if (event.type === 'project.removed') {
-        if (this.releaseQuietly(event.projectId)) options.logger?.info({ projectId: event.projectId }, 'workspace deleted: its workshop claim was released');
+        if (this.releaseQuietly(event.projectId)) {
+          options.logger?.info({ projectId: event.projectId }, 'workspace deleted: its workshop claim was released');
+          this.seatReleased(event.projectId);
+        }
         this.changed();
       } else if (event.type === 'project.updated' && event.project.group !== null && event.project.group === this.settings().group) {
         // A seat started, stopped or was renamed: the board and the free-seat count change.
@@ -366,6 +376,7 @@ export class WorkshopService {
     this.options.repository.release(claim.id, releasedAt);
     this.keys.delete(projectId);
     this.options.logger?.info({ projectId, claimId: claim.id }, 'workshop seat released');
+    this.seatReleased(projectId);
     this.changed();
     return this.view({ ...claim, releasedAt });
   }
@@ -542,6 +553,15 @@ export class WorkshopService {
     this.keys.delete(projectId);
     if (!claim) return false;
     return this.options.repository.release(claim.id, this.now());
+  }
+
+  /** Runs the `onSeatReleased` option; a failing callback must not undo or fail a committed release. */
+  private seatReleased(projectId: string): void {
+    try {
+      this.options.onSeatReleased?.(projectId);
+    } catch (error) {
+      this.options.logger?.error({ projectId, err: error }, 'ending the sessions of a released seat failed');
+    }
   }
 
   private changed(): void {

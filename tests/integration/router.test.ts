@@ -359,6 +359,41 @@ describe('workspace router with a local upstream', () => {
     ws.close();
   });
 
+  it('disconnect(id) ends both ends of that workspace\'s WebSockets and its kept-alive connections, and nothing else', async () => {
+    const closeOf = (emitter: { once(event: 'close', listener: () => void): unknown }) => new Promise<void>((resolve) => emitter.once('close', () => resolve()));
+    const upstreamEnd = new Promise<WebSocket>((resolve) => upstream.wss.once('connection', (ws) => resolve(ws)));
+    const ws = await openWebSocket(port, host, '/ws');
+    const upstreamClosed = closeOf(await upstreamEnd);
+    const other = await openWebSocket(port, `${APP_ID}.localhost:${port}`, '/ws');
+    // A kept-alive client connection that carried one request to the workspace.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const kept = await new Promise<net.Socket>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/x', agent, headers: { host } }, (res) => {
+        const socket = res.socket as net.Socket;
+        res.resume();
+        res.on('end', () => resolve(socket));
+      }).on('error', reject);
+    });
+    try {
+      const ended = Promise.all([closeOf(ws), upstreamClosed, closeOf(kept)]);
+      expect(router.disconnect(RUNNING_ID)).toBeGreaterThanOrEqual(3);
+      await ended;
+      // Another workspace's WebSocket is untouched; a workspace without connections is a no-op.
+      other.send('still here');
+      expect(await nextMessage(other)).toBe('echo:still here');
+      expect(router.disconnect(RUNNING_ID)).toBe(0);
+      expect(router.disconnect('nosuchworkspace')).toBe(0);
+      // A new connection goes through again (no gate here: the route is open).
+      const again = await openWebSocket(port, host, '/ws');
+      again.send('back');
+      expect(await nextMessage(again)).toBe('echo:back');
+      again.close();
+    } finally {
+      other.close();
+      agent.destroy();
+    }
+  });
+
   it('connects the very first WebSocket of a fresh router at once, and again after the upstream restarts', async () => {
     const freshRouter = createWorkspaceRouter({ baseDomain: 'localhost', routeTable: routes, logger: silent });
     const freshServer = routerServer(freshRouter);
