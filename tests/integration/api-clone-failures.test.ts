@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProjectSummary } from '../../server/contract/index.js';
 import type { WorkspaceRuntime, WorkspaceSpec } from '../../server/runtime/workspace-runtime.js';
 import { CLONE_PARALLELISM, SNAPSHOT_REPOSITORY } from '../../server/services/cloning.js';
+import { openStore } from '../../server/store/index.js';
 import { startFakeSeatRuntime, type FakeSeatRuntime } from '../helpers/fake-seat-runtime.js';
 import { pollUntil, startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -128,17 +129,36 @@ describe('clone batches that partly fail', () => {
 describe('clones without a container after a restart', () => {
   it('an interrupted batch (app stopped during the snapshot) leaves clones in error that never start empty (409, no container from the base image)', async () => {
     let snapshotCalls = 0;
-    const { server, sourceId } = await serverWithSource(() => ({
-      // The snapshot never finishes: the app is stopped while it runs, as with kill during `docker commit`.
-      snapshot: async () => {
+    let abortSnapshot: ((error: Error) => void) | undefined;
+    const { server, sourceId } = await serverWithSource((inner) => ({
+      // The snapshot runs until the app stops (as with a kill during `docker commit`): it ends only when the
+      // server stops watching the engine, the first thing its close does (after which nothing is written).
+      snapshot: (): Promise<void> => {
         snapshotCalls += 1;
-        await new Promise<never>(() => undefined);
+        return new Promise<void>((_resolve, reject) => {
+          abortSnapshot = reject;
+        });
+      },
+      watch: (onEvent, onConnectionChange) => {
+        const stop = inner.watch(onEvent, onConnectionChange);
+        return () => {
+          stop();
+          abortSnapshot?.(new Error('the app stopped'));
+        };
       },
     }));
     const reply = await server.api('POST', `/api/projects/${sourceId}/clone`, { count: 2 });
     expect(reply.status).toBe(202);
     const ids: string[] = reply.body.clones.map((c: { projectId: string }) => c.projectId);
     await pollUntil(() => snapshotCalls === 1, { description: 'snapshot running' });
+    await server.close();
+    // What a kill leaves behind: the clones' records, still `creating`, without a container.
+    const store = openStore(server.dataDir);
+    try {
+      for (const id of ids) expect(store.projects.get(id)).toMatchObject({ status: 'creating', containerId: null, clonedFrom: sourceId });
+    } finally {
+      store.close();
+    }
     t = await server.restart();
     const clones = await clonesOf(t, ids);
     expect(clones).toHaveLength(2);
