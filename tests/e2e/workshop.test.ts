@@ -234,11 +234,24 @@ describe('workshop seats in Chromium', () => {
     // The waiting participant checks again and gets the freed seat.
     await latePage.getByTestId('join-check-again').click();
     await latePage.getByTestId('join-form').waitFor();
+    // A second tab of the same browser, on the form before the first one joins.
+    const secondTab = await late.newPage();
+    await secondTab.goto(joinUrl);
+    await secondTab.getByTestId('join-form').waitFor();
     await latePage.getByTestId('join-name').fill('Katherine Johnson');
     await latePage.getByTestId('join-email').fill('katherine@example.org');
     await latePage.getByTestId('join-submit').click();
     await expectWorkbench(latePage, firstSeatId);
     await expect.poll(() => seatRow(firstSeatId).getByTestId('seat-participant').textContent(), { timeout: 15_000 }).toBe('Katherine Johnson');
+
+    // One seat per browser: the second tab, with another address, is welcomed back to the same seat (no new claim).
+    await secondTab.getByTestId('join-name').fill('K. Johnson');
+    await secondTab.getByTestId('join-email').fill('k.johnson@example.net');
+    await secondTab.getByTestId('join-submit').click();
+    await secondTab.getByTestId('join-welcome').waitFor();
+    expect(await secondTab.getByTestId('join-welcome-name').textContent()).toContain('Katherine Johnson');
+    expect((await server.api('GET', '/api/workshop/claims')).body.claims).toHaveLength(2);
+    await secondTab.close();
 
     // CSV export from the dashboard: fetched with the bearer header and saved as a file (no token in any URL).
     const requested: string[] = [];

@@ -168,9 +168,18 @@ export function JoinApp({ initialLanguage }: { initialLanguage: JoinLanguage }) 
       case 'claimed':
         enter(outcome.enterPath);
         return;
-      case 'conflict':
+      case 'conflict': {
+        // This browser itself holds that seat (claimed in another tab, say): welcome it back to its seat rather
+        // than explain the other-browser case, which would send it to the seat's password page.
+        const me = await fetchMySeat(language).catch(() => null);
+        const seat = me?.status === 200 ? parseMySeat(me.body) : null;
+        if (seat && seat.workspaceUrl === outcome.workspaceUrl) {
+          setMine(seat);
+          break;
+        }
         setConflict({ message: outcome.message, projectName: outcome.projectName, workspaceUrl: safeLink(outcome.workspaceUrl, window.location.href) });
         break;
+      }
       case 'unavailable':
         setFormError(outcome.message);
         void refreshStatus();
