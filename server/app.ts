@@ -17,6 +17,7 @@ import { openLinkRouter } from './http/open-link.js';
 import { projectsRouter } from './http/projects-router.js';
 import { joinEnterHandler, workshopAdminRouter, workshopPublicRouter } from './http/workshop-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
+import { whitelistRouter } from './http/whitelist-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
 import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
@@ -29,6 +30,7 @@ import { ImageService, resolveWorkspaceImageTag } from './services/image-service
 import { ProjectsService } from './services/projects-service.js';
 import { SystemState } from './services/system-state.js';
 import { WorkshopService } from './services/workshop-service.js';
+import { WhitelistService } from './services/whitelist.js';
 import { openStore } from './store/index.js';
 import { JOIN_ENTER_PATH } from './contract/index.js';
 
@@ -42,6 +44,8 @@ export interface XaresAppServer extends XaresServer {
   readonly projects: ProjectsService;
   readonly system: SystemState;
   readonly workshop: WorkshopService;
+  /** The Security Proxy whitelist (issue #5). */
+  readonly whitelist: WhitelistService;
 }
 
 /** Options of {@link startServer} beside the configuration (tests, benchmarks). */
@@ -119,6 +123,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     logger,
     onSeatReleased: (projectId) => endConnections(projectId),
   });
+  // Applying a changed whitelist to a running squid is the next step of issue #5 (option onWhitelistChanged).
+  const whitelist = new WhitelistService({ repository: store.whitelist });
   const workshopDeps = {
     workshop,
     baseDomain: config.baseDomain,
@@ -168,6 +174,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   api.use(workshopPublicRouter({ ...workshopDeps, ...(options.claimRateLimit !== undefined ? { claimRateLimit: options.claimRateLimit } : {}) }));
   api.use(workshopAdminRouter({ ...workshopDeps, auth }));
   api.use(auth.requireAdmin);
+  // Before the shared JSON parser: the whitelist has its own, larger body limit.
+  api.use(whitelistRouter(whitelist));
   api.use(json);
   api.get('/events', hub.handler);
   api.use(openLinkRouter({ routeTable: projects, gate: () => router.gate, baseDomain: config.baseDomain, port: () => boundPort }));
@@ -272,5 +280,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     projects,
     system: state,
     workshop,
+    whitelist,
   };
 }

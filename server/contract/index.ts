@@ -4,3 +4,4 @@ export * from './system.js';
 export * from './events.js';
 export * from './desktop-bridge.js';
 export * from './workshop.js';
+export * from './whitelist.js';

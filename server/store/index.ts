@@ -1,17 +1,20 @@
 import { openDatabase, type SqliteDatabase } from './database.js';
 import { ProjectsRepository } from './projects-repository.js';
 import { WorkshopRepository } from './workshop-repository.js';
+import { WhitelistRepository } from './whitelist-repository.js';
 
 export { openDatabase, applyMigrations, schemaVersion, DATABASE_FILE_NAME, type SqliteDatabase } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { ProjectsRepository, DuplicateProjectNameError, type ProjectRecord } from './projects-repository.js';
 export { WorkshopRepository, ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopSettingsRecord } from './workshop-repository.js';
+export { WhitelistRepository } from './whitelist-repository.js';
 
 /** The store: the open database and one repository per table group. `close()` is idempotent. */
 export interface Store {
   readonly db: SqliteDatabase;
   readonly projects: ProjectsRepository;
   readonly workshop: WorkshopRepository;
+  readonly whitelist: WhitelistRepository;
   close(): void;
 }
 
@@ -23,6 +26,7 @@ export function openStore(dataDir: string): Store {
     db,
     projects: new ProjectsRepository(db),
     workshop: new WorkshopRepository(db),
+    whitelist: new WhitelistRepository(db),
     close() {
       if (closed) return;
       closed = true;

@@ -97,4 +97,12 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'security proxy whitelist',
+    up(db) {
+      // The normalised whitelist (issue #5), one `.domain` per row. No rows: never saved, the base domains apply.
+      db.exec(`CREATE TABLE whitelist_domains (domain TEXT PRIMARY KEY) WITHOUT ROWID`);
+    },
+  },
 ];
