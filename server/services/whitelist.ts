@@ -159,6 +159,9 @@ export interface WhitelistServiceOptions {
 
 /** The stored whitelist: read it (with its squid section) and replace it. */
 export class WhitelistService {
+  /** The last `onWhitelistChanged` call: hooks run one at a time, in the order the lists were stored. */
+  private applying: Promise<void> = Promise.resolve();
+
   constructor(private readonly options: WhitelistServiceOptions) {}
 
   /**
@@ -175,14 +178,21 @@ export class WhitelistService {
   }
 
   /**
-   * Replaces the whitelist with `entries` (normalised, base domains merged), then calls `onWhitelistChanged`.
+   * Replaces the whitelist with `entries` (normalised, base domains merged), then calls `onWhitelistChanged`
+   * once the calls of earlier replacements have settled (so the proxy ends with the list stored last).
    * @returns the stored list.
    * @throws ServiceError VALIDATION_ERROR for a bad entry (see {@link normalizeWhitelist}); nothing is stored then.
    */
   async replace(entries: readonly string[]): Promise<string[]> {
     const domains = normalizeWhitelist(entries);
     this.options.repository.replace(domains);
-    await this.options.onWhitelistChanged?.(domains);
+    const hook = this.options.onWhitelistChanged;
+    if (hook) {
+      const run = this.applying.then(() => hook(domains));
+      // The chain goes on after a failed call; the failure belongs to the caller of that call only.
+      this.applying = run.catch(() => undefined);
+      await run;
+    }
     return domains;
   }
 }

@@ -214,6 +214,39 @@ describe('WhitelistService over the store', () => {
     reopened.close();
   });
 
+  it('runs the hook of overlapping replacements one at a time, in order, also after a failed one', async () => {
+    const store = openStore(tempDir());
+    const events: string[] = [];
+    const gates: Array<() => void> = [];
+    const service = new WhitelistService({
+      repository: store.whitelist,
+      onWhitelistChanged: async (domains) => {
+        const name = domains.find((d) => d.endsWith('.example'))!;
+        events.push(`start ${name}`);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        events.push(`end ${name}`);
+        if (name === '.two.example') throw new Error('squid unreachable');
+      },
+    });
+    const first = service.replace(['one.example']);
+    // Settled at once into a value, so its rejection is handled before the test looks at it.
+    const second = service.replace(['two.example']).then(() => 'stored and applied', (error: Error) => error.message);
+    const third = service.replace(['three.example']);
+    // Only the first hook runs until it is let go.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(events).toEqual(['start .one.example']);
+    expect(service.domains()).toContain('.three.example');
+    for (let i = 0; i < 3; i += 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+      gates.shift()!();
+    }
+    await expect(first).resolves.toContain('.one.example');
+    await expect(second).resolves.toBe('squid unreachable');
+    await expect(third).resolves.toContain('.three.example');
+    expect(events).toEqual(['start .one.example', 'end .one.example', 'start .two.example', 'end .two.example', 'start .three.example', 'end .three.example']);
+    store.close();
+  });
+
   it('leaves the stored list untouched and calls no hook when an entry is rejected', async () => {
     const store = openStore(tempDir());
     let calls = 0;
