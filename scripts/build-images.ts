@@ -1,9 +1,11 @@
 /**
- * Builds the workspace image if its tag (resources/images/workspace/image.json) is missing, printing a line
- * per Dockerfile step with a percentage. Cached by tag: a second run only checks and exits.
+ * Builds our images if their tags are missing: the workspace image (resources/images/workspace/image.json),
+ * then the squid proxy image (resources/images/squid/image.json), printing a line per Dockerfile step with a
+ * percentage. Cached by tag: a second run only checks and exits.
  *
- *   npx tsx scripts/build-images.ts               build if missing
- *   npx tsx scripts/build-images.ts --print-hash  print the context hash to put in image.json, then exit
+ *   npx tsx scripts/build-images.ts                     build if missing
+ *   npx tsx scripts/build-images.ts --print-hash        print the workspace context hash for image.json, then exit
+ *   npx tsx scripts/build-images.ts --print-hash squid  the same for the squid image
  *
  * Environment: XARES_WORKSPACE_IMAGE (tag to build instead of image.json's), DOCKER_HOST (Docker's own).
  * Builds FROM the local debootstrap base when present (scripts/make-base-image.sh), which also turns off
@@ -19,12 +21,16 @@ import {
   readWorkspaceImageSpec,
 } from '../server/images/image-builder.js';
 import { computeContextHash, workspaceContextDir } from '../server/images/image-context.js';
+import { ensureSquidImage, squidContextDir } from '../server/images/proxy-images.js';
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'resources');
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--print-hash')) {
-    console.log(computeContextHash(workspaceContextDir(resourcesDir)));
+  const printHash = process.argv.indexOf('--print-hash');
+  if (printHash >= 0) {
+    const which = process.argv[printHash + 1] ?? 'workspace';
+    if (which !== 'workspace' && which !== 'squid') throw new Error(`--print-hash takes workspace or squid, not ${which}`);
+    console.log(computeContextHash(which === 'squid' ? squidContextDir(resourcesDir) : workspaceContextDir(resourcesDir)));
     return;
   }
   const spec = readWorkspaceImageSpec(resourcesDir);
@@ -36,24 +42,27 @@ async function main(): Promise<void> {
     throw new Error(`The Docker engine is not reachable (${(error as Error).message}); start dockerd first`);
   }
   const baseImage = await chooseBaseImage(docker);
-  const started = Date.now();
+  let started = Date.now();
   let lastPercent = -1;
-  const result = await ensureWorkspaceImage(docker, {
-    resourcesDir,
-    tag,
-    baseImage,
-    buildArgs: defaultBuildArgs(baseImage),
-    onProgress: ({ progress, message }) => {
-      const percent = Math.floor(progress * 100);
-      // One line per step: the percentage moves at each step; other build output is not echoed.
-      if (percent !== lastPercent || message.startsWith('Building') || message.startsWith('Built')) {
-        lastPercent = percent;
-        console.log(`[images] ${String(percent).padStart(3)}% ${message}`);
-      }
-    },
-  });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(result.built ? `[images] built ${tag} in ${seconds}s` : `[images] ${tag} already present (checked in ${seconds}s)`);
+  const onProgress = ({ progress, message }: { progress: number; message: string }): void => {
+    const percent = Math.floor(progress * 100);
+    // One line per step: the percentage moves at each step; other build output is not echoed.
+    if (percent !== lastPercent || message.startsWith('Building') || message.startsWith('Built')) {
+      lastPercent = percent;
+      console.log(`[images] ${String(percent).padStart(3)}% ${message}`);
+    }
+  };
+  const report = (built: boolean, builtTag: string): void => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(built ? `[images] built ${builtTag} in ${seconds}s` : `[images] ${builtTag} already present (checked in ${seconds}s)`);
+  };
+  const result = await ensureWorkspaceImage(docker, { resourcesDir, tag, baseImage, buildArgs: defaultBuildArgs(baseImage), onProgress });
+  report(result.built, tag);
+
+  started = Date.now();
+  lastPercent = -1;
+  const squid = await ensureSquidImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
+  report(squid.built, squid.tag);
 }
 
 main().catch((error: unknown) => {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# `npm run images`: makes sure the workspace image named in resources/images/workspace/image.json exists.
+# `npm run images`: makes sure our images exist: the workspace image (resources/images/workspace/image.json)
+# and the squid proxy image (resources/images/squid/image.json), both FROM the same Debian base.
 # Idempotent and cached by tag: when the image is there this takes a few seconds.
 #
 # 1. When neither the official base (debian:bookworm-slim) nor the local one (xares/debian-base:bookworm)
 #    is on the engine and the official one cannot be pulled (no registry), makes the local base with
 #    scripts/make-base-image.sh (needs debootstrap and root).
-# 2. Builds the workspace image if missing: npx tsx scripts/build-images.ts (progress per Dockerfile step).
+# 2. Builds each image whose tag is missing: npx tsx scripts/build-images.ts (progress per Dockerfile step).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -61,17 +61,26 @@ const workspaceImageSpecSchema = z.object({
  * @throws Error naming the file when it is missing, not JSON, or has a bad `tag`/`contextHash`.
  */
 export function readWorkspaceImageSpec(resourcesDir: string): WorkspaceImageSpec {
-  const file = path.join(workspaceContextDir(resourcesDir), IMAGE_SPEC_FILE);
+  return readImageSpec(workspaceContextDir(resourcesDir), 'workspace');
+}
+
+/**
+ * Reads and validates `<contextDir>/image.json` of any of our images (same shape as the workspace image's).
+ * @param label the image's name in error messages, e.g. `squid`.
+ * @throws Error naming the file when it is missing, not JSON, or has a bad `tag`/`contextHash`.
+ */
+export function readImageSpec(contextDir: string, label: string): WorkspaceImageSpec {
+  const file = path.join(contextDir, IMAGE_SPEC_FILE);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read the workspace image spec ${file}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`Cannot read the ${label} image spec ${file}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = workspaceImageSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
-    throw new Error(`Invalid workspace image spec ${file}: ${problems.join('; ')}`);
+    throw new Error(`Invalid ${label} image spec ${file}: ${problems.join('; ')}`);
   }
   return parsed.data;
 }
@@ -146,12 +155,15 @@ export function collectExtraCaCertificates(dir: string): ContextEntry[] {
 }
 
 /**
- * The full build context: the versioned files of `<resourcesDir>/images/workspace/` plus `extraCaDir`'s
- * certificates under `extra-ca/` (none when `extraCaDir` is null).
+ * The full build context: the versioned files of `contextDir` (default `<resourcesDir>/images/workspace/`)
+ * plus `extraCaDir`'s certificates under `extra-ca/` (none when `extraCaDir` is null).
  * @throws the fs error when the context folder cannot be read.
  */
-export function collectBuildContext(resourcesDir: string, extraCaDir: string | null): ContextEntry[] {
-  const contextDir = workspaceContextDir(resourcesDir);
+export function collectBuildContext(
+  resourcesDir: string,
+  extraCaDir: string | null,
+  contextDir: string = workspaceContextDir(resourcesDir),
+): ContextEntry[] {
   const entries: ContextEntry[] = listContextFiles(contextDir).map((name) => {
     const absolutePath = path.join(contextDir, ...name.split('/'));
     return { name, content: readFileSync(absolutePath), mode: statSync(absolutePath).mode & 0o777 };
@@ -285,6 +297,11 @@ export interface BuildWorkspaceImageOptions {
   resourcesDir: string;
   /** Tag to build, normally `readWorkspaceImageSpec(resourcesDir).tag`. */
   tag: string;
+  /**
+   * Build context folder; default `<resourcesDir>/images/workspace` (the proxy images pass their own, see
+   * proxy-images.ts). Its Dockerfile takes `ARG BASE_IMAGE`.
+   */
+  contextDir?: string;
   /** Image to build FROM; default `chooseBaseImage(docker)`. */
   baseImage?: string;
   /**
@@ -313,8 +330,9 @@ export async function buildWorkspaceImage(docker: Docker, options: BuildWorkspac
   const baseImage = options.baseImage ?? (await chooseBaseImage(docker));
   const extraCaDir =
     options.extraCaDir === undefined ? (process.platform === 'linux' ? DEFAULT_EXTRA_CA_DIR : null) : options.extraCaDir;
-  const entries = collectBuildContext(resourcesDir, extraCaDir);
-  const contextHash = computeContextHash(workspaceContextDir(resourcesDir));
+  const contextDir = options.contextDir ?? workspaceContextDir(resourcesDir);
+  const entries = collectBuildContext(resourcesDir, extraCaDir, contextDir);
+  const contextHash = computeContextHash(contextDir);
   const certificates = entries.filter((entry) => entry.name.startsWith(`${EXTRA_CA_FOLDER}/`)).length;
   onProgress?.({ progress: 0, message: `Building ${tag} from ${baseImage} (${certificates} extra CA certificate(s))` });
 
