@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { ServiceError } from './service-error.js';
 
 /**
- * How many clones of a batch are made at the same time (container created, configured and started; the wait
- * for code-server to answer runs outside this bound). The bound keeps a batch of 50 from sending 150 engine
- * calls at once; code-server's boot, which is most of the time, is CPU-bound and overlaps anyway. bench/clone
+ * How many clones of a batch are made at the same time: container created, configured and started, and the
+ * slot held until code-server answers. code-server's boot is most of the time and CPU-bound: without the bound
+ * on it, 40 clones booting at once on 2 cores under load missed the 120 s readiness deadline together. bench/clone
  * on a 2-core machine: 10 clones to `running` took about the time of the hand-made baseline (10 `docker run`
  * at once) with 10; with 4 the last clones started later and the batch was slower in most rounds.
  */

@@ -549,7 +549,7 @@ export class ProjectsService implements RouteTable {
    * one `docker commit` of the source (paused for that moment if it runs), then each clone's container from
    * that image with the source's settings, its own id, labels and code-server configuration (the request's
    * password, or none: the source's configuration in the snapshot is overwritten before the first start, and
-   * templates are not written), started {@link CLONE_PARALLELISM} at a time. A failing clone ends in `error`
+   * templates are not written), started and booted {@link CLONE_PARALLELISM} at a time. A failing clone ends in `error`
    * with its reason and does not stop the others. The snapshot image is removed once every container exists.
    * No source password is asked: cloning is an admin action.
    * @returns the source's id and name and the clones (id, name), all `creating`.
@@ -685,7 +685,9 @@ export class ProjectsService implements RouteTable {
       if (gone()) return;
       // startContainer writes this clone's own code-server configuration (its password or none) over the
       // source's copy in the snapshot before the first start; templates are never written into a clone.
-      await this.startContainer(live, false).catch((error: unknown) => {
+      // The slot is held until code-server answers: booting is the CPU-heavy part, and 40 clones booting at
+      // once on 2 cores missed the readiness deadline together (tests/integration/workshop-claims-real.test.ts).
+      await this.startContainer(live, true).catch((error: unknown) => {
         logger.warn({ projectId: id, err: errorMessage(error) }, 'clone failed to start');
       });
     });
