@@ -104,13 +104,21 @@ describe('code-server Ports view shows our app host', () => {
       const forwardedRow = panel.locator('.ports-view .monaco-list-row', { hasText: String(APP_PORT) });
       const forwardButton = panel.getByRole('button', { name: 'Forward a Port' });
       await forwardedRow.or(forwardButton).first().waitFor();
-      if ((await forwardedRow.count()) === 0) {
-        await forwardButton.click();
-        const portInput = panel.locator('.ports-view input').first();
-        await portInput.waitFor();
-        await portInput.fill(String(APP_PORT));
-        await portInput.press('Enter');
-      }
+      // The Welcome walkthrough can still take the focus and drop the typed port, so each try types it anew
+      // and gives the row 5 s to appear.
+      await pollUntil(
+        async () => {
+          if ((await forwardedRow.count()) > 0) return true;
+          if (await forwardButton.isVisible()) await forwardButton.click();
+          const portInput = panel.locator('.ports-view input').first();
+          await portInput.waitFor({ timeout: 5_000 });
+          await portInput.fill(String(APP_PORT));
+          await portInput.press('Enter');
+          await forwardedRow.first().waitFor({ timeout: 5_000 });
+          return true;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, description: `port ${APP_PORT} forwarded in the Ports view` },
+      );
 
       // The "Forwarded Address" cell of that row is exactly our app address, built from VSCODE_PROXY_URI.
       await forwardedRow.first().waitFor({ timeout: 30_000 });
