@@ -21,6 +21,7 @@ import type { ProjectSummary } from '../../server/contract/index.js';
 import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
 import { CODE_SERVER_PORT, LABEL_INSTANCE, LABEL_MANAGED, LABEL_PROJECT_ID } from '../../server/runtime/workspace-runtime.js';
 import { CLONE_PARALLELISM } from '../../server/services/cloning.js';
+import { argument, positiveInt } from '../cli-args.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -30,17 +31,6 @@ const GOAL_RATIO = 1.3;
 /** How long one batch may take before the bench gives up (ms). */
 const BATCH_TIMEOUT_MS = 300_000;
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
-
-function positiveInt(text: string | undefined, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`expected a whole number 1–${max}, got ${text}`);
-  return value;
-}
 
 async function docker(...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync('docker', args, { maxBuffer: 16 * 1024 * 1024 });

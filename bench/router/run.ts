@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import { readWorkspaceImageSpec } from '../../server/images/image-builder.js';
 import { CODE_SERVER_PORT } from '../../server/runtime/workspace-runtime.js';
+import { argument, positiveInt } from '../cli-args.js';
 
 const execFileAsync = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -31,17 +32,6 @@ interface Settings {
   image: string;
 }
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-}
-
-function positiveInt(text: string | undefined, fallback: number, max: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`expected a whole number 1–${max}, got ${text}`);
-  return value;
-}
 
 /** Workspace image tag: --image, else XARES_WORKSPACE_IMAGE, else resources/images/workspace/image.json. */
 function imageTag(): string {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { startServer, type StartServerOptions, type XaresAppServer } from '../../server/app.js';
 import { DEFAULT_RESOURCES_DIR, type ServerConfigInput } from '../../server/config.js';
@@ -84,6 +85,48 @@ export interface TestServer {
 /** Docker client for test assertions and clean-up (same engine as the server's default). */
 export function testDocker(): Docker {
   return new Docker();
+}
+
+/** What a command run with {@link execInContainer} printed, and its exit code (-1 when the engine gave none). */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cmd` in container `container` (name or id), as `options.user` (default: the image's user) in
+ * `options.workingDir` (default: the image's); resolves when the command ends, with its exit code and its
+ * demultiplexed stdout and stderr.
+ */
+export async function execInContainer(container: string, cmd: string[], options: { user?: string; workingDir?: string } = {}, docker: Docker = testDocker()): Promise<ExecResult> {
+  const exec = await docker.getContainer(container).exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+    ...(options.user ? { User: options.user } : {}),
+    ...(options.workingDir ? { WorkingDir: options.workingDir } : {}),
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  docker.modem.demuxStream(stream, stdout, stderr);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}
+
+/** {@link execInContainer} in workspace `projectId`'s container, as the workspace user `coder` by default. */
+export function execInWorkspace(projectId: string, cmd: string[], options: { user?: string; workingDir?: string } = {}): Promise<ExecResult> {
+  return execInContainer(`workspace-${projectId}`, cmd, { user: 'coder', ...options });
 }
 
 /** Force-removes every container and image (clone snapshots) labelled `xares.instance=<instanceId>`; returns the number of containers. */

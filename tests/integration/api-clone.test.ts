@@ -10,7 +10,7 @@ import { LABEL_INSTANCE, LABEL_SNAPSHOT } from '../../server/runtime/workspace-r
 import { SNAPSHOT_REPOSITORY } from '../../server/services/cloning.js';
 import { openStore } from '../../server/store/index.js';
 import { openServerEvents, type OpenServerEvents } from '../helpers/event-stream.js';
-import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 const SOURCE_PASSWORD = 'source-Secret-71';
@@ -62,22 +62,7 @@ function gateLogin(id: string, password: string): Promise<number> {
 
 /** Runs `cmd` in the workspace container as the workspace user; resolves to its stdout. */
 async function execIn(id: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(`workspace-${id}`).exec({ Cmd: cmd, User: 'coder', AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  let out = '';
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    if (raw.readUInt8(i) === 1) out += raw.subarray(i + 8, i + 8 + size).toString('utf8');
-    i += 8 + size;
-  }
-  return out;
+  return (await execInWorkspace(id, cmd)).stdout;
 }
 
 /** Writes `/workspace/notes/hello.txt` (owned by the workspace user) with the engine's archive upload. */

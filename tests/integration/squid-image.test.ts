@@ -20,7 +20,7 @@ import {
 } from '../../server/images/proxy-images.js';
 import { renderSquidWhitelistAcl, SQUID_WHITELIST_ACL as RENDERED_ACL } from '../../server/services/whitelist.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
-import { newInstanceId, pollUntil, testDocker, testWorkspaceImage } from '../helpers/server.js';
+import { execInContainer, newInstanceId, pollUntil, testDocker, testWorkspaceImage } from '../helpers/server.js';
 
 const docker = testDocker();
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'resources');
@@ -47,25 +47,8 @@ async function writeFile(container: string, file: string, content: string): Prom
 
 /** Runs `cmd` in a container; resolves to its stdout, stderr and exit code. */
 async function execIn(container: string, cmd: string[], user?: string): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
-  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  let stdout = '';
-  let stderr = '';
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    const text = raw.subarray(i + 8, i + 8 + size).toString('utf8');
-    if (raw.readUInt8(i) === 2) stderr += text;
-    else stdout += text;
-    i += 8 + size;
-  }
-  return { stdout, stderr, exitCode: (await exec.inspect()).ExitCode };
+  const { stdout, stderr, code } = await execInContainer(container, cmd, user ? { user } : {}, docker);
+  return { stdout, stderr, exitCode: code };
 }
 
 /** GET `url` through squid from the client container; resolves to the status and body. */

@@ -6,12 +6,11 @@
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_RESOURCES_DIR } from '../../server/config.js';
 import type { ProjectSummary, ProjectType } from '../../server/contract/index.js';
 import { readTemplate, templateDir } from '../../server/services/templates.js';
-import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { execInWorkspace, pollUntil, startTestServer, testDocker, type ExecResult, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 let t: TestServer;
@@ -24,25 +23,9 @@ afterAll(async () => {
   await t?.dispose();
 });
 
-/** Runs `cmd` in the workspace container as `user`; resolves exit code, stdout and stderr. */
-async function execIn(projectId: string, cmd: string[], user = 'coder'): Promise<{ code: number; stdout: string; stderr: string }> {
-  const container = docker.getContainer(`workspace-${projectId}`);
-  const exec = await container.exec({ Cmd: cmd, User: user, WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  docker.modem.demuxStream(stream, stdout, stderr);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', () => resolve());
-    stream.on('close', () => resolve());
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+/** Runs `cmd` in the workspace container as `user` in /workspace; resolves exit code, stdout and stderr. */
+function execIn(projectId: string, cmd: string[], user = 'coder'): Promise<ExecResult> {
+  return execInWorkspace(projectId, cmd, { user, workingDir: '/workspace' });
 }
 
 /** GET through our single HTTP server with an explicit Host header (fetch cannot set Host). */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerRuntime, ICC_OPTION, LABEL_NETWORK_ROLE, WORKSPACE_NETWORK } from '../../server/runtime/docker-runtime.js';
 import { CODE_SERVER_PORT, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
-import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 let t: TestServer;
@@ -18,22 +18,7 @@ let b: string;
 
 /** Runs `cmd` in the workspace container as the workspace user; resolves to its stdout. */
 async function execIn(id: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(`workspace-${id}`).exec({ Cmd: cmd, User: 'coder', AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  const raw = Buffer.concat(chunks);
-  let out = '';
-  for (let i = 0; i + 8 <= raw.length; ) {
-    const size = raw.readUInt32BE(i + 4);
-    if (raw.readUInt8(i) === 1) out += raw.subarray(i + 8, i + 8 + size).toString('utf8');
-    i += 8 + size;
-  }
-  return out;
+  return (await execInWorkspace(id, cmd)).stdout;
 }
 
 // Prints `connected`, `timeout` (3 s) or `error:<code>` for a TCP connect to argv[1]:argv[2].
