@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './desktop-bridge.js';
 export * from './workshop.js';
 export * from './whitelist.js';
+export * from './recordings.js';
