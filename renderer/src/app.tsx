@@ -9,6 +9,7 @@ import { AppHeader, type DashboardView } from './views/app-header.js';
 import { SignInView } from './views/sign-in-view.js';
 import { SystemBanners } from './views/system-banners.js';
 import { Toasts } from './views/toasts.js';
+import { WhitelistView } from './views/whitelist-view.js';
 import { WorkshopView } from './views/workshop-view.js';
 
 /** Signed-in layout: header, banners, the current view, notifications. Owns the live connection. */
@@ -26,6 +27,7 @@ function Dashboard({ canSignOut }: { canSignOut: boolean }) {
       <SystemBanners docker={docker} image={image} />
       {view === 'workspaces' ? <WorkspacesPage /> : null}
       {view === 'workshop' ? <WorkshopView /> : null}
+      {view === 'whitelist' ? <WhitelistView /> : null}
     </div>
   );
 }

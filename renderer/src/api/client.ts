@@ -23,6 +23,8 @@ import {
   ReleaseResponse,
   WorkshopBoardResponse,
   WorkshopSettingsResponse,
+  WhitelistResponse,
+  UpdateWhitelistResponse,
   type CloneProjectRequest,
   type CreateProjectInput,
   type UpdateWorkshopSettingsRequest,
@@ -321,6 +323,20 @@ export class ApiClient {
     // Only a plain `name.csv` is taken over; anything else (paths, odd characters) gets our default name.
     const match = /filename="?([A-Za-z0-9][A-Za-z0-9._-]*\.csv)"?(?:;|$)/.exec(disposition);
     return { blob: await response.blob(), fileName: match?.[1] ?? 'workshop-claims.csv' };
+  }
+
+  /** `GET /api/whitelist` (admin) → the stored Security Proxy whitelist (squid form, base domains included) and its squid section. */
+  async getWhitelist() {
+    return this.request('/api/whitelist', WhitelistResponse);
+  }
+
+  /**
+   * `PUT /api/whitelist` (admin): replaces the whitelist with `domains` (the server normalises them and adds the
+   * base domains) → the list as now stored. 400 `VALIDATION_ERROR` names the first bad entry (`details.domains`,
+   * `details.index`); nothing is stored then.
+   */
+  async updateWhitelist(domains: readonly string[]) {
+    return this.request('/api/whitelist', UpdateWhitelistResponse, { method: 'PUT', body: { domains } });
   }
 
   /**

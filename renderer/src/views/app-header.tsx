@@ -2,13 +2,13 @@ import logoUrl from '../logo.svg';
 import type { DockerState } from '../../../server/contract/index.js';
 import type { ConnectionState } from '../api/event-stream.js';
 
-/** Top-level views of the dashboard; `workspaces` and `workshop` exist in this version, the others are reserved. */
+/** Top-level views of the dashboard; `settings` is reserved. `whitelist` is the Network view (proxy whitelist). */
 export type DashboardView = 'workspaces' | 'workshop' | 'whitelist' | 'settings';
 
 export const DASHBOARD_VIEWS: { id: DashboardView; label: string; available: boolean }[] = [
   { id: 'workspaces', label: 'Workspaces', available: true },
   { id: 'workshop', label: 'Workshop', available: true },
-  { id: 'whitelist', label: 'Whitelist', available: false },
+  { id: 'whitelist', label: 'Network', available: true },
   { id: 'settings', label: 'Settings', available: false },
 ];
 
