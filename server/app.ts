@@ -18,6 +18,7 @@ import { projectsRouter } from './http/projects-router.js';
 import { joinEnterHandler, workshopAdminRouter, workshopPublicRouter } from './http/workshop-router.js';
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import { whitelistRouter } from './http/whitelist-router.js';
+import { recordingsRouter } from './http/recordings-router.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
 import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
@@ -31,6 +32,8 @@ import { ProjectsService } from './services/projects-service.js';
 import { SystemState } from './services/system-state.js';
 import { WorkshopService } from './services/workshop-service.js';
 import { WhitelistService } from './services/whitelist.js';
+import { RecordingsService, type RecordingsSource } from './services/recordings-service.js';
+import type { SquidLogSource } from './services/squid-log.js';
 import { openStore } from './store/index.js';
 import { JOIN_ENTER_PATH } from './contract/index.js';
 
@@ -46,6 +49,8 @@ export interface XaresAppServer extends XaresServer {
   readonly workshop: WorkshopService;
   /** The Security Proxy whitelist (issue #5). */
   readonly whitelist: WhitelistService;
+  /** What the LLM Logging Proxy recorded (issue #5). */
+  readonly recordings: RecordingsService;
 }
 
 /** Options of {@link startServer} beside the configuration (tests, benchmarks). */
@@ -54,6 +59,12 @@ export interface StartServerOptions {
   runtime?: WorkspaceRuntime;
   /** Workshop claims per client address per minute (default `CLAIM_RATE_LIMIT`). */
   claimRateLimit?: number;
+  /** The logging proxy's record files (issue #5); tests pass a fake. Default: none (only stored recordings are served). */
+  recordingsSource?: RecordingsSource;
+  /** Squid's access log (issue #5); tests pass a fake. Default: none (squid-logs answers 503). */
+  squidLogSource?: SquidLogSource;
+  /** A workspace's address on its proxy network, or '' (shown as `ipAddress`); default always ''. */
+  proxyAddressOf?: (projectId: string) => Promise<string> | string;
 }
 
 function readVersion(): string {
@@ -125,6 +136,16 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   });
   // Applying a changed whitelist to a running squid is the next step of issue #5 (option onWhitelistChanged).
   const whitelist = new WhitelistService({ repository: store.whitelist });
+  const recordings = new RecordingsService({
+    repository: store.recordings,
+    ...(options.recordingsSource ? { source: options.recordingsSource } : {}),
+    logger,
+    isProject: (projectId) => projects.list().some((project) => project.id === projectId),
+  });
+  // A deleted workspace's recordings go with it.
+  bus.subscribe((event) => {
+    if (event.type === 'project.removed') recordings.deleteProject(event.projectId);
+  });
   const workshopDeps = {
     workshop,
     baseDomain: config.baseDomain,
@@ -179,6 +200,16 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   api.use(json);
   api.get('/events', hub.handler);
   api.use(openLinkRouter({ routeTable: projects, gate: () => router.gate, baseDomain: config.baseDomain, port: () => boundPort }));
+  api.use(
+    '/projects',
+    recordingsRouter({
+      recordings,
+      projects,
+      logger,
+      ...(options.squidLogSource ? { squidLog: options.squidLogSource } : {}),
+      ...(options.proxyAddressOf ? { addressOf: options.proxyAddressOf } : {}),
+    }),
+  );
   api.use('/projects', projectsRouter(projects));
   api.use(systemRouter({ config, version, startedAt, projects, state, imageTag, dashboardUrl }));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `No API route ${req.method} ${req.path}`));
@@ -281,5 +312,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     system: state,
     workshop,
     whitelist,
+    recordings,
   };
 }

@@ -2,12 +2,14 @@ import { openDatabase, type SqliteDatabase } from './database.js';
 import { ProjectsRepository } from './projects-repository.js';
 import { WorkshopRepository } from './workshop-repository.js';
 import { WhitelistRepository } from './whitelist-repository.js';
+import { RecordingsRepository } from './recordings-repository.js';
 
 export { openDatabase, applyMigrations, schemaVersion, DATABASE_FILE_NAME, type SqliteDatabase } from './database.js';
 export { MIGRATIONS, type Migration } from './migrations.js';
 export { ProjectsRepository, DuplicateProjectNameError, type ProjectRecord } from './projects-repository.js';
 export { WorkshopRepository, ActiveClaimExistsError, normalizeEmail, type ClaimRecord, type WorkshopSettingsRecord } from './workshop-repository.js';
 export { WhitelistRepository } from './whitelist-repository.js';
+export { RecordingsRepository, type RecordedDomainRow, type DomainCountDelta, type StoredConversation } from './recordings-repository.js';
 
 /** The store: the open database and one repository per table group. `close()` is idempotent. */
 export interface Store {
@@ -15,6 +17,8 @@ export interface Store {
   readonly projects: ProjectsRepository;
   readonly workshop: WorkshopRepository;
   readonly whitelist: WhitelistRepository;
+  /** What the LLM Logging Proxy recorded (issue #5). */
+  readonly recordings: RecordingsRepository;
   close(): void;
 }
 
@@ -27,6 +31,7 @@ export function openStore(dataDir: string): Store {
     projects: new ProjectsRepository(db),
     workshop: new WorkshopRepository(db),
     whitelist: new WhitelistRepository(db),
+    recordings: new RecordingsRepository(db),
     close() {
       if (closed) return;
       closed = true;

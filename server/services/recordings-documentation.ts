@@ -1,0 +1,157 @@
+import type { DocumentationType, LlmConversation, TokenUsage } from '../contract/index.js';
+
+/**
+ * Markdown documentation of a workspace's recorded LLM conversations (api-reference "Generate Documentation",
+ * behaviour.md "LLM Logging Proxy"). Exchanges are grouped into sessions: a pause of more than
+ * {@link SESSION_GAP_MS} between the end of one exchange and the start of the next starts a new session.
+ * `clean` shows each exchange's prompt (the last user message of the request: chat clients resend the whole
+ * history each time) and answer; `detailed` adds model, time, duration and token counts per exchange, totals
+ * per session and for the whole document. The result is markdown text for download (nothing is turned into
+ * HTML); prompts are quoted so that user text cannot break the document's headings.
+ */
+
+/** Pause that ends a session: 30 minutes. */
+export const SESSION_GAP_MS = 30 * 60 * 1000;
+
+/** Options of {@link generateDocumentation}. */
+export interface DocumentationOptions {
+  projectId: string;
+  type: DocumentationType;
+  /** Time of generation, shown in the header (default now). */
+  now?: Date;
+}
+
+/** Exchanges grouped into sessions, each oldest first; sessions oldest first. Exchanges are sorted by start time. */
+export function groupIntoSessions(conversations: readonly LlmConversation[]): LlmConversation[][] {
+  const sorted = [...conversations].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.timestamp < b.timestamp ? -1 : 1));
+  const sessions: LlmConversation[][] = [];
+  let lastEnd = -Infinity;
+  for (const conversation of sorted) {
+    const start = Date.parse(conversation.startedAt);
+    const current = sessions.at(-1);
+    if (!current || start - lastEnd > SESSION_GAP_MS) sessions.push([conversation]);
+    else current.push(conversation);
+    lastEnd = Math.max(lastEnd === -Infinity ? start : lastEnd, start + (conversation.durationMs ?? 0));
+  }
+  return sessions;
+}
+
+/** The prompt of an exchange: its last `user` message (else its last message), or `''`. */
+export function promptOf(conversation: LlmConversation): string {
+  const users = conversation.messages.filter((message) => message.role === 'user');
+  return (users.at(-1) ?? conversation.messages.at(-1))?.content ?? '';
+}
+
+/** Builds the markdown document (see the module comment). */
+export function generateDocumentation(conversations: readonly LlmConversation[], options: DocumentationOptions): string {
+  const detailed = options.type === 'detailed';
+  const sessions = groupIntoSessions(conversations);
+  const out: string[] = ['# AI Session Documentation', ''];
+  out.push(`- Workspace: \`${options.projectId}\``);
+  out.push(`- Generated: ${formatTime(options.now ?? new Date())}`);
+  out.push(`- Sessions: ${sessions.length}`);
+  out.push(`- Exchanges: ${conversations.length}`);
+  if (detailed) {
+    out.push(`- Models: ${modelsOf(conversations) || 'unknown'}`);
+    out.push(`- Tokens: ${formatUsage(sumUsage(conversations))}`);
+  }
+  out.push('');
+  if (conversations.length === 0) {
+    out.push('No LLM conversations were recorded for this workspace.', '');
+    return out.join('\n');
+  }
+  sessions.forEach((session, sessionIndex) => {
+    const first = session[0] as LlmConversation;
+    const last = session.at(-1) as LlmConversation;
+    out.push(`## Session ${sessionIndex + 1}: ${formatTime(new Date(first.startedAt))} to ${formatTime(new Date(endOf(last)))}`, '');
+    if (detailed) {
+      out.push(`- Exchanges: ${session.length}`);
+      out.push(`- Models: ${modelsOf(session) || 'unknown'}`);
+      out.push(`- Tokens: ${formatUsage(sumUsage(session))}`);
+      out.push(`- Time waiting for answers: ${formatDuration(session.reduce((sum, c) => sum + (c.durationMs ?? 0), 0))}`);
+      out.push('');
+    }
+    session.forEach((conversation, index) => {
+      out.push(`### ${sessionIndex + 1}.${index + 1} ${formatClock(new Date(conversation.startedAt))}`, '');
+      if (detailed) {
+        out.push(`- Model: ${conversation.model ? `\`${inlineCode(conversation.model)}\`` : 'unknown'} (${conversation.provider}, ${conversation.host})`);
+        out.push(`- Started: ${formatTime(new Date(conversation.startedAt))}`);
+        out.push(`- Duration: ${conversation.durationMs === null ? 'unfinished' : formatDuration(conversation.durationMs)}`);
+        out.push(`- Tokens: ${conversation.usage ? formatUsage(conversation.usage) : 'not reported'}`);
+        if (conversation.status !== null) out.push(`- HTTP status: ${conversation.status}`);
+        if (conversation.error) out.push(`- Error: ${oneLine(conversation.error)}`);
+        if (conversation.truncated) out.push('- Note: the recording was cut at the size limit; text may be incomplete.');
+        out.push('');
+      }
+      const prompt = promptOf(conversation);
+      out.push('**Prompt**', '', prompt.trim() ? quote(prompt) : '_(no prompt text)_', '');
+      out.push('**Answer**', '');
+      const answer = conversation.answer.trim();
+      if (answer) out.push(answer, '');
+      for (const call of conversation.toolCalls) out.push(`- Tool call: \`${inlineCode(call.name || 'unnamed')}\``);
+      if (conversation.toolCalls.length > 0) out.push('');
+      if (!answer && conversation.toolCalls.length === 0) out.push(conversation.error ? `_(no answer: ${oneLine(conversation.error)})_` : '_(no answer text)_', '');
+    });
+  });
+  return out.join('\n');
+}
+
+function endOf(conversation: LlmConversation): number {
+  return Date.parse(conversation.startedAt) + (conversation.durationMs ?? 0);
+}
+
+function sumUsage(conversations: readonly LlmConversation[]): TokenUsage {
+  const total: TokenUsage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+  for (const { usage } of conversations) {
+    if (!usage) continue;
+    total.inputTokens += usage.inputTokens;
+    total.outputTokens += usage.outputTokens;
+    total.totalTokens += usage.totalTokens;
+  }
+  return total;
+}
+
+function modelsOf(conversations: readonly LlmConversation[]): string {
+  const models = [...new Set(conversations.map((c) => c.model).filter(Boolean))].sort();
+  return models.map((model) => `\`${inlineCode(model)}\``).join(', ');
+}
+
+function formatUsage(usage: TokenUsage): string {
+  return `${usage.inputTokens} in, ${usage.outputTokens} out, ${usage.totalTokens} total`;
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** `2026-02-14 10:00:05 UTC`. */
+function formatTime(date: Date): string {
+  return Number.isFinite(date.getTime()) ? `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC` : 'unknown time';
+}
+
+/** `10:00:05 UTC`. */
+function formatClock(date: Date): string {
+  return Number.isFinite(date.getTime()) ? `${date.toISOString().slice(11, 19)} UTC` : 'unknown time';
+}
+
+/** Each line of `text` as a markdown block quote (so `# ...` in a prompt stays text inside the quote). */
+function quote(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .trim()
+    .split('\n')
+    .map((line) => (line ? `> ${line}` : '>'))
+    .join('\n');
+}
+
+/** Text for inside single backticks: no backticks or line breaks. */
+function inlineCode(text: string): string {
+  return text.replace(/[`\r\n]/g, ' ');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
