@@ -110,9 +110,12 @@ export function parseRecordFile(name: string, content: string): ParsedRecordFile
   return { kind: 'domains', entries, skipped };
 }
 
-/** A host name as the addon reports it: lower-case letters, digits, `-`, `.`, `_` (some CDNs), or an IPv6 literal in brackets. */
+/**
+ * A host name as the addon reports it: lower-case letters, digits, `-`, `.`, `_` (some CDNs), or an IPv6
+ * literal (with or without brackets). Anything else (spaces, slashes, control characters) is not a host.
+ */
 function isHostName(host: string): boolean {
-  return /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(host) || /^\[[0-9a-f:.]+\]$/.test(host);
+  return /^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$/.test(host) || /^\[?[0-9a-f]*:[0-9a-f:.]*\]?$/.test(host);
 }
 
 function describeIssues(error: z.ZodError): string {

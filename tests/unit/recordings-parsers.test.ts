@@ -78,9 +78,13 @@ describe('record files', () => {
     const entry = { user: 'abcdefabcdef', host: 'PyPI.org', count: 2, firstSeen: '2026-02-14T10:00:00Z', lastSeen: '2026-02-14T10:01:00Z' };
     const parsed = parseRecordFile(
       'domains-1771063200000-0a1b2c3d.json',
-      JSON.stringify({ kind: 'domains', version: 1, entries: [entry, { ...entry, count: -1 }, { ...entry, host: 'a b' }, { ...entry, user: 'x' }, 'junk'] }),
+      JSON.stringify({
+        kind: 'domains',
+        version: 1,
+        entries: [entry, { ...entry, count: -1 }, { ...entry, host: 'a b' }, { ...entry, host: 'a/b' }, { ...entry, host: 'a\nb' }, { ...entry, user: 'x' }, 'junk', { ...entry, host: '2001:DB8::1' }],
+      }),
     );
-    expect(parsed).toEqual({ kind: 'domains', entries: [{ ...entry, host: 'pypi.org' }], skipped: 4 });
+    expect(parsed).toEqual({ kind: 'domains', entries: [{ ...entry, host: 'pypi.org' }, { ...entry, host: '2001:db8::1' }], skipped: 6 });
   });
 });
 
