@@ -1,11 +1,13 @@
 /**
  * Builds our images if their tags are missing: the workspace image (resources/images/workspace/image.json),
- * then the squid proxy image (resources/images/squid/image.json), printing a line per Dockerfile step with a
+ * then the squid proxy image (resources/images/squid/image.json) and the mitmproxy image
+ * (resources/images/mitmproxy/image.json), printing a line per Dockerfile step with a
  * percentage. Cached by tag: a second run only checks and exits.
  *
  *   npx tsx scripts/build-images.ts                     build if missing
  *   npx tsx scripts/build-images.ts --print-hash        print the workspace context hash for image.json, then exit
  *   npx tsx scripts/build-images.ts --print-hash squid  the same for the squid image
+ *   npx tsx scripts/build-images.ts --print-hash mitmproxy  the same for the mitmproxy image
  *
  * Environment: XARES_WORKSPACE_IMAGE (tag to build instead of image.json's), DOCKER_HOST (Docker's own).
  * Builds FROM the local debootstrap base when present (scripts/make-base-image.sh), which also turns off
@@ -21,7 +23,7 @@ import {
   readWorkspaceImageSpec,
 } from '../server/images/image-builder.js';
 import { computeContextHash, workspaceContextDir } from '../server/images/image-context.js';
-import { ensureSquidImage, squidContextDir } from '../server/images/proxy-images.js';
+import { ensureMitmproxyImage, ensureSquidImage, mitmproxyContextDir, squidContextDir } from '../server/images/proxy-images.js';
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'resources');
 
@@ -29,8 +31,14 @@ async function main(): Promise<void> {
   const printHash = process.argv.indexOf('--print-hash');
   if (printHash >= 0) {
     const which = process.argv[printHash + 1] ?? 'workspace';
-    if (which !== 'workspace' && which !== 'squid') throw new Error(`--print-hash takes workspace or squid, not ${which}`);
-    console.log(computeContextHash(which === 'squid' ? squidContextDir(resourcesDir) : workspaceContextDir(resourcesDir)));
+    const contextDirs: Record<string, string> = {
+      workspace: workspaceContextDir(resourcesDir),
+      squid: squidContextDir(resourcesDir),
+      mitmproxy: mitmproxyContextDir(resourcesDir),
+    };
+    const contextDir = contextDirs[which];
+    if (!contextDir) throw new Error(`--print-hash takes ${Object.keys(contextDirs).join(', ')}, not ${which}`);
+    console.log(computeContextHash(contextDir));
     return;
   }
   const spec = readWorkspaceImageSpec(resourcesDir);
@@ -63,6 +71,11 @@ async function main(): Promise<void> {
   lastPercent = -1;
   const squid = await ensureSquidImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
   report(squid.built, squid.tag);
+
+  started = Date.now();
+  lastPercent = -1;
+  const mitmproxy = await ensureMitmproxyImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
+  report(mitmproxy.built, mitmproxy.tag);
 }
 
 main().catch((error: unknown) => {

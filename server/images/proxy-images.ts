@@ -6,6 +6,10 @@
  * Squid (`resources/images/squid/`): whitelist-only forward proxy on `SQUID_PORT`; the app writes the ACL
  * file `SQUID_WHITELIST_FILE` (it must define the dstdomain ACL `SQUID_WHITELIST_ACL`) and applies it with
  * `SQUID_RECONFIGURE_COMMAND` (docker exec); the access log is `SQUID_ACCESS_LOG` in squid's native format.
+ *
+ * mitmproxy (`resources/images/mitmproxy/`): the LLM Logging Proxy on `MITMPROXY_PORT` with our addon
+ * (xares_recorder.py): proxy users from `PROXY_USERS_FILE`, CA in `MITMPROXY_CONFDIR`, record files in
+ * `MITMPROXY_RECORDS_DIR` (formats: the Dockerfile and the addon's docstring).
  */
 import path from 'node:path';
 import type Docker from 'dockerode';
@@ -49,3 +53,61 @@ export async function ensureSquidImage(
   const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: squidContextDir(options.resourcesDir) });
   return { ...result, tag };
 }
+
+/** Port mitmproxy (the LLM Logging Proxy) listens on inside its container (regular forward-proxy mode). */
+export const MITMPROXY_PORT = 8080;
+/**
+ * mitmproxy's confdir in its container: mount a named volume here so the CA survives re-creation. mitmproxy
+ * generates the CA there on first start; the private key never leaves this folder.
+ */
+export const MITMPROXY_CONFDIR = '/var/lib/xares/mitmproxy';
+/** Public CA certificate (PEM) in the mitmproxy container, for the workspaces' trust stores (read with getArchive). */
+export const MITMPROXY_CA_CERT_FILE = '/var/lib/xares/mitmproxy/mitmproxy-ca-cert.pem';
+/**
+ * Folder (in the mitmproxy container) of the addon's record files `llm-<epochms>-<8hex>.json` and
+ * `domains-<epochms>-<8hex>.json`, written atomically (`.tmp` then rename); the app reads `*.json` and deletes
+ * what it stored.
+ */
+export const MITMPROXY_RECORDS_DIR = '/var/lib/xares/records';
+/** Names of finished record files in `MITMPROXY_RECORDS_DIR` (anything else there is not ours to read). */
+export const MITMPROXY_RECORD_FILE_PATTERN = /^(llm|domains)-[0-9]{13}-[0-9a-f]{8}\.json$/;
+/**
+ * htpasswd file of the proxy users (`<user>:$apr1$...` per line), in the squid and the mitmproxy container
+ * alike. The mitmproxy addon re-reads it whenever it changes; it must be readable by the proxy's
+ * unprivileged user (mode 0644).
+ */
+export const PROXY_USERS_FILE = '/etc/xares/proxy-users';
+/**
+ * Optional PEM bundle in the mitmproxy container: when present at start, upstream certificates are verified
+ * against it instead of the system store (tests use it for their fake LLM API's own CA).
+ */
+export const MITMPROXY_UPSTREAM_CA_FILE = '/etc/xares/upstream-ca.pem';
+
+/** Build context folder of the mitmproxy image: `<resourcesDir>/images/mitmproxy`. */
+export function mitmproxyContextDir(resourcesDir: string): string {
+  return path.join(resourcesDir, 'images', 'mitmproxy');
+}
+
+/**
+ * Tag and context hash of the mitmproxy image (`<resourcesDir>/images/mitmproxy/image.json`).
+ * @throws Error naming the file when it is missing or invalid.
+ */
+export function readMitmproxyImageSpec(resourcesDir: string): WorkspaceImageSpec {
+  return readImageSpec(mitmproxyContextDir(resourcesDir), 'mitmproxy');
+}
+
+/**
+ * Makes sure the mitmproxy image exists (tag from its image.json unless `options.tag` is given): `{built:false}`
+ * at once when the tag is on the engine, else builds it (about 30 s with a warm apt mirror) and resolves
+ * `{built:true}`. Progress, abort and extra-CA options as `ensureWorkspaceImage`.
+ * @throws ImageBuildError with the build's output on failure; the engine's error when Docker is unreachable.
+ */
+export async function ensureMitmproxyImage(
+  docker: Docker,
+  options: Omit<BuildWorkspaceImageOptions, 'tag' | 'contextDir'> & { tag?: string },
+): Promise<{ built: boolean; tag: string }> {
+  const tag = options.tag ?? readMitmproxyImageSpec(options.resourcesDir).tag;
+  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: mitmproxyContextDir(options.resourcesDir) });
+  return { ...result, tag };
+}
+
