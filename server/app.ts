@@ -40,6 +40,12 @@ import { JOIN_ENTER_PATH } from './contract/index.js';
 /** Max JSON body on `/api` (64 KiB; our rule: no API request needs more). */
 export const API_BODY_LIMIT = '64kb';
 
+/**
+ * How often the logging proxy's records are taken in even when nobody looks (ms); every recordings query also
+ * takes them in first. Keeps the proxy's records directory small.
+ */
+export const RECORDINGS_INGEST_INTERVAL_MS = 15_000;
+
 /** The backend as `startServer` returns it: `XaresServer` plus handles for the CLI and tests. */
 export interface XaresAppServer extends XaresServer {
   readonly events: EventBus;
@@ -278,6 +284,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   boundPort = (server.address() as AddressInfo).port;
   logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
   projects.attachEngine();
+  recordings.startPeriodicIngest(RECORDINGS_INGEST_INTERVAL_MS);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -292,6 +299,7 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
       await projects.close();
       await closed;
       workshop?.close();
+      await recordings.close();
       store.close();
       logger.info('Xares server stopped');
     })();

@@ -70,18 +70,45 @@ export class RecordingsService {
   /** Files stored whose acknowledgement failed: never stored twice (domain counts are deltas), only acknowledged. */
   private readonly storedNotAcknowledged = new Set<string>();
   private readonly cache = new Map<string, LlmConversation>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(private readonly options: RecordingsServiceOptions) {}
+
+  /**
+   * Also ingests every `intervalMs` (so records do not pile up in the proxy while nobody looks). No-op without a
+   * source or after {@link close}; calling it again replaces the interval.
+   */
+  startPeriodicIngest(intervalMs: number): void {
+    if (!this.options.source || this.closed) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.ingest(), intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the periodic ingest and waits for a running one, so the store can be closed after it. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await (this.ingestQueued ?? this.ingestRunning ?? Promise.resolve());
+  }
 
   /**
    * Collects the source's files, stores them and acknowledges them. Never two at once: a call while one runs
    * waits for it and then runs once more (calls arriving meanwhile share that second run). A file that is not a
    * valid record is logged and acknowledged (it would never become valid); the source failing is logged and
-   * nothing is acknowledged. Never rejects.
+   * nothing is acknowledged. Never rejects. After {@link close}: does nothing.
    */
   ingest(): Promise<IngestResult> {
+    if (this.closed) return Promise.resolve({ files: 0, conversations: 0, domainEntries: 0, invalid: 0 });
     if (!this.ingestRunning) {
-      this.ingestRunning = this.runIngest().finally(() => {
+      this.ingestRunning = this.runIngest()
+        .catch((error: unknown) => {
+          this.options.logger.error({ err: error }, 'unexpected error while ingesting the logging proxy records');
+          return { files: 0, conversations: 0, domainEntries: 0, invalid: 0 };
+        })
+        .finally(() => {
         this.ingestRunning = null;
       });
       return this.ingestRunning;

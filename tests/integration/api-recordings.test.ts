@@ -17,6 +17,7 @@ import {
   SquidLogsResponse,
   type ProxyMode,
 } from '../../server/contract/index.js';
+import type { StartServerOptions } from '../../server/app.js';
 import { openStore, type ProjectRecord } from '../../server/store/index.js';
 import { chatExchange, createFakeRecordingsSource, createFakeSquidLog, fakeRecordId } from '../helpers/fake-recordings-source.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -71,10 +72,14 @@ describe('recordings API', () => {
       store.projects.insert(project(id, mode));
     }
     store.close();
-    t = await startTestServer(
-      { dataDir },
-      { recordingsSource: source, squidLogSource: squid, proxyAddressOf: (id) => (id === LOG1 ? '10.99.0.2' : id === SEC1 ? '10.98.0.3' : '') },
-    );
+    // No proxies, networks or firewall rules: the fakes stand in for what the routes read.
+    const startOptions = {
+      networkControl: false,
+      recordingsSource: source,
+      squidLogSource: squid,
+      proxyAddressOf: (id: string) => (id === LOG1 ? '10.99.0.2' : id === SEC1 ? '10.98.0.3' : ''),
+    } as StartServerOptions;
+    t = await startTestServer({ dataDir }, startOptions);
   }, 60_000);
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { RecordingsService } from '../../server/services/recordings-service.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { chatExchange, createFakeRecordingsSource, fakeRecordId } from '../helpers/fake-recordings-source.js';
+import { pollUntil } from '../helpers/server.js';
 
 const A = 'aaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbb';
@@ -201,6 +202,36 @@ describe('RecordingsService', () => {
     expect(stored).not.toContain('SECRET');
     expect(stored).toContain('key=[redacted]');
     expect((await service.conversations(A))[0]?.path).toBe('/v1beta/models/m:generateContent');
+  });
+
+  it('ingests periodically', async () => {
+    const { source, service } = setup();
+    service.startPeriodicIngest(20);
+    source.putLlm({ user: A });
+    await pollUntil(() => source.files.size === 0, { timeoutMs: 5_000, description: 'the periodic ingest' });
+    await service.close();
+  });
+
+  it('close waits for a running ingest; nothing is ingested after it', async () => {
+    const { source, service } = setup();
+    let release: () => void = () => undefined;
+    const collect = source.collect.bind(source);
+    source.collect = async () => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return collect();
+    };
+    source.putLlm({ user: A });
+    const running = service.ingest();
+    let closed = false;
+    const closing = service.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect((await running).conversations).toBe(1);
+    source.putLlm({ user: A });
+    expect(await service.ingest()).toEqual({ files: 0, conversations: 0, domainEntries: 0, invalid: 0 });
+    expect(source.files.size).toBe(1);
   });
 
   it('serves stored recordings without a source', async () => {
