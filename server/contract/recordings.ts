@@ -146,7 +146,11 @@ export const GenerateDocumentationRequest = z
 export type GenerateDocumentationRequest = z.output<typeof GenerateDocumentationRequest>;
 export type GenerateDocumentationInput = z.input<typeof GenerateDocumentationRequest>;
 
-/** Answer of generate-documentation: `documentation` is markdown text (for download as a `.md` file, not HTML). */
+/**
+ * Answer of generate-documentation: `documentation` is markdown text (for download as a `.md` file, not HTML);
+ * `conversationCount` the exchanges it covers (model calls with an answer, tool calls or an error; requests to an
+ * LLM host that were not model calls, such as telemetry or token counting, are left out).
+ */
 export const GenerateDocumentationResponse = z.object({
   success: z.literal(true),
   projectId: z.string(),

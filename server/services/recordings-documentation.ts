@@ -21,6 +21,14 @@ export interface DocumentationOptions {
   now?: Date;
 }
 
+/**
+ * The exchanges worth documenting: those with an answer (text or tool calls) or an error. Requests to an LLM
+ * host that are not model calls (telemetry, model lists, token counting) have neither and are left out.
+ */
+export function documentableConversations(conversations: readonly LlmConversation[]): LlmConversation[] {
+  return conversations.filter((c) => c.answer.trim() !== '' || c.toolCalls.length > 0 || c.error !== null);
+}
+
 /** Exchanges grouped into sessions, each oldest first; sessions oldest first. Exchanges are sorted by start time. */
 export function groupIntoSessions(conversations: readonly LlmConversation[]): LlmConversation[][] {
   const sorted = [...conversations].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || (a.timestamp < b.timestamp ? -1 : 1));
@@ -42,7 +50,10 @@ export function promptOf(conversation: LlmConversation): string {
   return (users.at(-1) ?? conversation.messages.at(-1))?.content ?? '';
 }
 
-/** Builds the markdown document (see the module comment). */
+/**
+ * Builds the markdown document (see the module comment) from the exchanges given; pass them through
+ * {@link documentableConversations} first to leave out requests that were not model calls.
+ */
 export function generateDocumentation(conversations: readonly LlmConversation[], options: DocumentationOptions): string {
   const detailed = options.type === 'detailed';
   const sessions = groupIntoSessions(conversations);

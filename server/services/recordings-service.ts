@@ -8,7 +8,7 @@ import {
 import type { DomainCountDelta, RecordingsRepository } from '../store/recordings-repository.js';
 import { conversationFromRecord } from './llm-conversation.js';
 import { LlmRecord, parseRecordFile, RECORD_FILE_PATTERN } from './llm-record.js';
-import { generateDocumentation } from './recordings-documentation.js';
+import { documentableConversations, generateDocumentation } from './recordings-documentation.js';
 import { recordedDomainsBody } from './recordings-domains.js';
 import { ServiceError } from './service-error.js';
 
@@ -240,9 +240,12 @@ export class RecordingsService {
     return count;
   }
 
-  /** Markdown documentation of the workspace's conversations (see recordings-documentation.ts). */
+  /**
+   * Markdown documentation of the workspace's conversations (see recordings-documentation.ts); `conversationCount`
+   * counts the exchanges it covers (model calls with an answer or an error).
+   */
   async documentation(projectId: string, type: DocumentationType): Promise<{ documentation: string; conversationCount: number }> {
-    const conversations = await this.conversations(projectId);
+    const conversations = documentableConversations(await this.conversations(projectId));
     return { documentation: generateDocumentation(conversations, { projectId, type }), conversationCount: conversations.length };
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LlmConversation } from '../../server/contract/index.js';
 import { parseRecordFile } from '../../server/services/llm-record.js';
-import { generateDocumentation, groupIntoSessions, promptOf, SESSION_GAP_MS } from '../../server/services/recordings-documentation.js';
+import { documentableConversations, generateDocumentation, groupIntoSessions, promptOf, SESSION_GAP_MS } from '../../server/services/recordings-documentation.js';
 import { categorizeDomain, domainMatches, recordedDomainsBody } from '../../server/services/recordings-domains.js';
 import { parseSquidLogLine, readWorkspaceSquidLog, workspaceSquidLog } from '../../server/services/squid-log.js';
 import { createFakeSquidLog } from '../helpers/fake-recordings-source.js';
@@ -204,6 +204,23 @@ describe('documentation', () => {
     expect(doc).toContain('- Tokens: not reported');
     expect(doc).toContain('- Duration: 2.0 s');
     expect(doc).toContain('- Started: 2026-02-14 10:40:00 UTC');
+  });
+
+  it('documents only model calls: exchanges with an answer, tool calls or an error', () => {
+    const telemetry = conversation('2026-02-14T10:01:00.000Z', '', '', { messages: [], provider: 'anthropic', path: '/api/event_logging/batch' });
+    const countTokens = conversation('2026-02-14T10:02:00.000Z', 'count me', '', { path: '/v1/messages/count_tokens' });
+    const failed = conversation('2026-02-14T10:03:00.000Z', 'fails', '', { error: 'HTTP 529: overloaded' });
+    const tools = conversation('2026-02-14T10:04:00.000Z', 'use a tool', '', { toolCalls: [{ name: 'ls', input: {} }] });
+    expect(documentableConversations([...list, telemetry, countTokens, failed, tools]).map((c) => promptOf(c))).toEqual([
+      'third',
+      'first',
+      'second',
+      '# heading in a prompt\nline two',
+      'fails',
+      'use a tool',
+    ]);
+    const doc = generateDocumentation([failed], { projectId: 'abcdefabcdef', type: 'clean' });
+    expect(doc).toContain('_(no answer: HTTP 529: overloaded)_');
   });
 
   it('says so when nothing was recorded', () => {
