@@ -461,11 +461,16 @@ function responsesObject(body: JsonObject): AnswerParts {
   return { ...(model ? { model } : {}), text, toolCalls, usage: chatUsage(body['usage']), error: apiErrorText(body) };
 }
 
+/**
+ * A responses stream: the final `response.completed` (or `incomplete`/`failed`) event holds the whole answer;
+ * without it (a cut stream) the text deltas and the finished output items are used.
+ */
 function responsesStream(events: EventSourceMessage[]): AnswerParts {
   let deltas = '';
   let final: AnswerParts | null = null;
   let error: string | null = null;
   let model = '';
+  const doneItems: unknown[] = [];
   for (const event of events) {
     const data = asObject(parseJson(event.data));
     if (!data) continue;
@@ -473,11 +478,20 @@ function responsesStream(events: EventSourceMessage[]): AnswerParts {
     const response = asObject(data['response']);
     if (response) model ||= str(response['model']);
     if (type === 'response.output_text.delta') deltas += str(data['delta']);
+    else if (type === 'response.output_item.done' && data['item'] !== undefined) doneItems.push(data['item']);
     else if ((type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') && response) final = responsesObject(response);
     else if (type === 'error') error ??= str(data['message']) || apiErrorText(data) || 'error';
   }
-  if (final) return { ...final, text: final.text || deltas, error: final.error ?? error, ...(final.model || model ? { model: final.model || model } : {}) };
-  return { ...(model ? { model } : {}), text: deltas, toolCalls: [], usage: null, error };
+  const fromItems = responsesObject({ output: doneItems });
+  const base = final ?? { ...fromItems, usage: null, error: null };
+  const resolvedModel = base.model || model;
+  return {
+    ...(resolvedModel ? { model: resolvedModel } : {}),
+    text: base.text || fromItems.text || deltas,
+    toolCalls: base.toolCalls.length > 0 ? base.toolCalls : fromItems.toolCalls,
+    usage: base.usage,
+    error: base.error ?? error,
+  };
 }
 
 // Anthropic messages

@@ -301,6 +301,28 @@ describe('OpenAI responses', () => {
   });
 });
 
+describe('OpenAI responses, cut streams', () => {
+  it('uses finished output items when the completed event is missing, and an error event', () => {
+    const c = conversationFromRecord(
+      record({
+        path: '/v1/responses',
+        requestBody: { model: 'gpt-5-codex', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'ls' }] }] },
+        streamed: true,
+        responseBody: sse(
+          { type: 'response.output_text.delta', delta: 'Running' },
+          { type: 'response.output_item.done', item: { type: 'message', content: [{ type: 'output_text', text: 'Running it' }] } },
+          { type: 'response.output_item.done', item: { type: 'function_call', name: 'shell', arguments: '{"command":["ls"]}' } },
+          { type: 'error', message: 'stream cut' },
+        ),
+      }),
+    );
+    expect(c.answer).toBe('Running it');
+    expect(c.toolCalls).toEqual([{ name: 'shell', input: { command: ['ls'] } }]);
+    expect(c.error).toBe('stream cut');
+    expect(c.messages).toEqual([{ role: 'user', content: 'ls' }]);
+  });
+});
+
 describe('Anthropic messages', () => {
   const request = {
     model: 'claude-sonnet-4-5',
