@@ -7,7 +7,8 @@
 // answer reaches the client before the fake releases the rest (no buffering), also gzip-compressed; complete,
 // decoded bodies in llm-*.json with secrets redacted and the right user; Proxy-Authorization never reaches the
 // upstream, not even a forged one inside another user's tunnel; domains-*.json counts per user; Anthropic
-// streams (tool input fragments, error event) recorded.
+// streams (tool input fragments, error event) recorded; the users file is re-read when it changes; the CA
+// survives re-creation; the addon's decoders stay within the size limit (mitmproxy-addon-check.py).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -289,6 +290,34 @@ afterAll(async () => {
 });
 
 describe('mitmproxy image', () => {
+  it('decodes bodies within the size limit (gzip, deflate, br, zstd, cut-off and bomb bodies)', async () => {
+    const script = readFileSync(path.join(here, 'mitmproxy-addon-check.py'));
+    await docker.getContainer(names.proxy).putArchive(await tarOf({ 'tmp/addon-check.py': script }), { path: '/' });
+    const result = JSON.parse((await exec(names.proxy, ['python3', '/tmp/addon-check.py'])).stdout);
+    const fiveMiB = 5 * 1024 * 1024;
+    expect(result).toEqual({
+      gzip: [true, false, null],
+      deflate: [true, false, null],
+      rawdeflate: [true, false, null],
+      br: [true, false, null],
+      zstd: [true, false, null],
+      'gzip+br': [true, false, null],
+      identity: [true, false, null],
+      cutgzip: [true, null],
+      bomb: [fiveMiB, true],
+      brbomb: [fiveMiB, true],
+      zstdbomb: [fiveMiB, true],
+      cutzstd: [true, null],
+      broken: ['not gzip', false, true],
+      // a 101-byte cap cut inside a two-byte character: still text, the incomplete tail dropped
+      tee: [101, true, 'utf8', true, 100],
+      none: { body: '', bodyEncoding: 'utf8', truncated: false },
+      binary: 'base64',
+      llm: [true, true, false, true, false, true, true, true],
+      basic: [['u', 'p:q'], null, null],
+    });
+  });
+
   it('answers 407 without or with wrong credentials, forwards and records nothing for them', async () => {
     const marker = randomBytes(6).toString('hex');
     // Plain HTTP, no credentials: 407 with a Basic challenge.

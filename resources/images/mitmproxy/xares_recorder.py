@@ -29,6 +29,7 @@ import base64
 import binascii
 import datetime
 import hashlib
+import io
 import json
 import os
 import secrets
@@ -199,7 +200,8 @@ def _decode_one(data: bytes, encoding: str, limit: int) -> tuple:
             raise ValueError("brotli module missing")
         d = brotli.Decompressor()
         out = bytearray()
-        # Small slices keep one step's output (and a decompression bomb) small.
+        # Small slices keep one step's output small (brotli 1.0.9 has no output limit: a crafted bomb can
+        # still produce a large single step; LLM APIs are not expected to send such bodies).
         for i in range(0, len(data), 1024):
             out += d.process(data[i : i + 1024])
             if len(out) > limit:
@@ -208,12 +210,20 @@ def _decode_one(data: bytes, encoding: str, limit: int) -> tuple:
     if encoding == "zstd":
         if zstandard is None:
             raise ValueError("zstandard module missing")
-        d = zstandard.ZstdDecompressor().decompressobj()
+        # A stream reader bounds each step's output (a decompression bomb stops at the limit).
+        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data), read_across_frames=True)
         out = bytearray()
-        for i in range(0, len(data), 1024):
-            out += d.decompress(data[i : i + 1024])
-            if len(out) > limit:
-                return bytes(out[:limit]), True
+        try:
+            while len(out) <= limit:
+                piece = reader.read(65536)
+                if not piece:
+                    break
+                out += piece
+        except zstandard.ZstdError:
+            if not out:
+                raise
+        if len(out) > limit:
+            return bytes(out[:limit]), True
         return bytes(out), False
     raise ValueError("unsupported encoding")
 
@@ -403,17 +413,22 @@ class XaresRecorder:
             info[2] += 1
         host = normalize_host(flow.request.host)
         self._count(user, host)
+        # Protocol upgrades (WebSocket) keep mitmproxy's own handling; their requests carry no body anyway.
+        upgrade = "upgrade" in flow.request.headers
         if is_llm_host(host):
             record = LlmRecord(flow, user)
             flow.metadata[META_RECORD] = record
             self.open_records[record.id] = flow
-            flow.request.stream = record.request_tee
-        else:
+            if not upgrade:
+                flow.request.stream = record.request_tee
+        elif not upgrade:
             flow.request.stream = True
 
     def responseheaders(self, flow: http.HTTPFlow) -> None:
         if flow.metadata.get(META_DENIED) or META_USER not in flow.metadata or flow.request.method == "CONNECT":
             return
+        if flow.response.status_code == 101:
+            return  # switching protocols: no body, mitmproxy hands the connection to its WebSocket layer
         record: Optional[LlmRecord] = flow.metadata.get(META_RECORD)
         if record is None:
             flow.response.stream = True
