@@ -13,7 +13,7 @@ import { launchChromium } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Where the screenshots of the new views go (looked at by hand; not compared). */
-export const SCREENSHOT_DIR = process.env['XARES_SCREENSHOT_DIR'] ?? path.join(process.cwd(), 'test-results', 'screenshots');
+const SCREENSHOT_DIR = process.env['XARES_SCREENSHOT_DIR'] ?? path.join(process.cwd(), 'test-results', 'screenshots');
 
 describe('whitelist editor in Chromium', () => {
   let server: TestServer;

@@ -25,6 +25,12 @@ import {
   WorkshopSettingsResponse,
   WhitelistResponse,
   UpdateWhitelistResponse,
+  SquidLogsResponse,
+  RecordedDomainsResponse,
+  LlmConversationsResponse,
+  DeleteConversationsResponse,
+  GenerateDocumentationResponse,
+  type DocumentationType,
   type CloneProjectRequest,
   type CreateProjectInput,
   type UpdateWorkshopSettingsRequest,
@@ -337,6 +343,46 @@ export class ApiClient {
    */
   async updateWhitelist(domains: readonly string[]) {
     return this.request('/api/whitelist', UpdateWhitelistResponse, { method: 'PUT', body: { domains } });
+  }
+
+  /**
+   * `GET /api/projects/:id/squid-logs?lines=N` (admin) → the workspace's last `lines` (1–500) Security Proxy
+   * log lines, oldest first. 404 `PROJECT_NOT_FOUND` when the workspace does not use the Security Proxy.
+   */
+  async getSquidLogs(projectId: string, lines: number, signal?: AbortSignal) {
+    const path = `/api/projects/${encodeURIComponent(projectId)}/squid-logs?lines=${encodeURIComponent(String(lines))}`;
+    return this.request(path, SquidLogsResponse, signal ? { signal } : {});
+  }
+
+  /** `GET /api/projects/:id/recorded-domains` (admin) → hosts the LLM Logging Proxy saw, with counts, by category. */
+  async getRecordedDomains(projectId: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/recorded-domains`, RecordedDomainsResponse);
+  }
+
+  /** `GET /api/projects/:id/llm-conversations` (admin) → recorded LLM API exchanges, oldest first. */
+  async listLlmConversations(projectId: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/llm-conversations`, LlmConversationsResponse);
+  }
+
+  /**
+   * `DELETE /api/projects/:id/llm-conversations/:timestamp` (admin): deletes one recorded exchange (400 for a
+   * malformed identifier, 404 when it is not this workspace's).
+   */
+  async deleteLlmConversation(projectId: string, conversationId: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/llm-conversations/${encodeURIComponent(conversationId)}`, DeleteConversationsResponse, { method: 'DELETE' });
+  }
+
+  /** `DELETE /api/projects/:id/llm-conversations` (admin): deletes all recorded exchanges of the workspace. */
+  async deleteAllLlmConversations(projectId: string) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/llm-conversations`, DeleteConversationsResponse, { method: 'DELETE' });
+  }
+
+  /** `POST /api/projects/:id/generate-documentation` (admin) with `format` markdown → the markdown text and how many exchanges it covers. */
+  async generateDocumentation(projectId: string, type: DocumentationType) {
+    return this.request(`/api/projects/${encodeURIComponent(projectId)}/generate-documentation`, GenerateDocumentationResponse, {
+      method: 'POST',
+      body: { format: 'markdown', type },
+    });
   }
 
   /**

@@ -20,6 +20,7 @@ import { Icon } from '../views/icons.js';
 import { WorkspaceDetailsDrawer } from '../views/workspace-details-drawer.js';
 import { WorkspaceTable } from '../views/workspace-table.js';
 import { useWorkspaceDetails } from './use-workspace-details.js';
+import { WorkspaceNetworkPanel } from './workspace-network-panel.js';
 
 type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | { kind: 'clone'; projectId: string } | null;
 
@@ -68,6 +69,7 @@ function WorkspaceDetailsPanel({ project, groups, onClone, onClose }: { project:
       onOpen={openWorkspace}
       onClone={() => onClone(project)}
       onClose={onClose}
+      network={project.proxyMode === 'none' ? undefined : <WorkspaceNetworkPanel project={project} />}
     />
   );
 }
@@ -95,7 +97,10 @@ export function WorkspacesPage() {
   const onStart = useCallback((project: ProjectSummary) => void startWorkspace(project), []);
   const onStop = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'stop', projectId: project.id }), []);
   const onDelete = useCallback((project: ProjectSummary) => setDialog({ kind: 'confirm', action: 'delete', projectId: project.id }), []);
-  const onClone = useCallback((project: ProjectSummary) => setDialog({ kind: 'clone', projectId: project.id }), []);
+  const onClone = useCallback((project: ProjectSummary) => {
+    if (!useSystemStore.getState().features) void loadFeatures();
+    setDialog({ kind: 'clone', projectId: project.id });
+  }, []);
   const onDetails = useCallback((project: ProjectSummary) => setSelectedId((current) => (current === project.id ? null : project.id)), []);
   const closeDetails = useCallback(() => setSelectedId(null), []);
   const counts = useMemo(() => {
@@ -204,7 +209,7 @@ export function WorkspacesPage() {
         />
       ) : null}
       {dialog?.kind === 'clone' && cloneSource ? (
-        <CloneDialog source={cloneSource} projects={projects} onClone={(request) => cloneWorkspace(cloneSource.id, request)} onClose={() => setDialog(null)} />
+        <CloneDialog source={cloneSource} projects={projects} features={features} onClone={(request) => cloneWorkspace(cloneSource.id, request)} onClose={() => setDialog(null)} />
       ) : null}
       {dialog?.kind === 'confirm' && confirmProject ? (
         <ConfirmActionDialog

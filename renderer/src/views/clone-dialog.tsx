@@ -1,8 +1,10 @@
-import { useId, useState } from 'react';
-import { CloneProjectRequest, MAX_CLONES_PER_REQUEST, type CloneProjectResponse, type ProjectSummary } from '../../../server/contract/index.js';
+import { useId, useMemo, useState } from 'react';
+import { CloneProjectRequest, MAX_CLONES_PER_REQUEST, ProxyMode, type CloneProjectResponse, type ConfigFeatures, type ProjectSummary } from '../../../server/contract/index.js';
 import { ApiError, describeError } from '../api/api-error.js';
+import { unavailableOptions } from '../stores/create-form.js';
 import { cloneRows } from './clone-rows.js';
 import { Dialog } from './dialog.js';
+import { PROXY_INFO } from './labels.js';
 import './clone-dialog.css';
 
 export interface CloneDialogProps {
@@ -13,18 +15,26 @@ export interface CloneDialogProps {
   /** Sends the clone request; rejects with an ApiError whose words and field details the dialog shows. */
   onClone: (request: CloneProjectRequest) => Promise<CloneProjectResponse>;
   onClose: () => void;
+  /**
+   * `features` of `GET /api/config`: proxy modes needing a missing service are disabled with a note. `null`
+   * (not loaded) disables nothing; the server still validates.
+   */
+  features?: ConfigFeatures | null;
 }
 
 /**
- * "Clone workspace" dialog (issue 4 "Clone"): how many copies (1–50) and an optional password for all of them,
- * then the new clones with a live progress bar each and one for the whole batch. Failed clones show the
+ * "Clone workspace" dialog (issue 4 "Clone"): how many copies (1–50), an optional password for all of them and
+ * their network mode (issue #5; the source's by default, sent only when another one is chosen), then the new clones with a live progress bar each and one for the whole batch. Failed clones show the
  * server's reason. Closing the dialog does not stop the cloning; the table shows the clones too.
  */
-export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogProps) {
+export function CloneDialog({ source, projects, onClone, onClose, features = null }: CloneDialogProps) {
   const idPrefix = useId();
   const [count, setCount] = useState('1');
   const [password, setPassword] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<'count' | 'password', string>>>({});
+  const [proxyMode, setProxyMode] = useState<ProxyMode>(source.proxyMode);
+  const unavailable = useMemo(() => unavailableOptions(features), [features]);
+  const proxyNote = unavailable.proxyMode[proxyMode];
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<'count' | 'password' | 'proxyMode', string>>>({});
   const [serverError, setServerError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<CloneProjectResponse | null>(null);
@@ -36,13 +46,18 @@ export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogP
       return;
     }
     setServerError(null);
-    const parsed = CloneProjectRequest.safeParse({ count: count.trim() === '' ? Number.NaN : Number(count), ...(password !== '' ? { password } : {}) });
-    if (!parsed.success) {
-      const errors: Partial<Record<'count' | 'password', string>> = {};
-      for (const issue of parsed.error.issues) {
+    const parsed = CloneProjectRequest.safeParse({
+      count: count.trim() === '' ? Number.NaN : Number(count),
+      ...(password !== '' ? { password } : {}),
+      ...(proxyMode !== source.proxyMode ? { proxyMode } : {}),
+    });
+    if (!parsed.success || proxyNote !== undefined) {
+      const errors: Partial<Record<'count' | 'password' | 'proxyMode', string>> = {};
+      for (const issue of parsed.success ? [] : parsed.error.issues) {
         const field = issue.path[0];
-        if ((field === 'count' || field === 'password') && !errors[field]) errors[field] = issue.message;
+        if ((field === 'count' || field === 'password' || field === 'proxyMode') && !errors[field]) errors[field] = issue.message;
       }
+      if (proxyNote !== undefined) errors.proxyMode ??= proxyNote;
       setFieldErrors(errors);
       return;
     }
@@ -52,9 +67,10 @@ export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogP
       setResult(await onClone(parsed.data));
     } catch (error) {
       if (error instanceof ApiError) {
-        const details: Partial<Record<'count' | 'password', string>> = {};
+        const details: Partial<Record<'count' | 'password' | 'proxyMode', string>> = {};
         if (error.details['count'] && error.details['count'] !== error.message) details.count = error.details['count'];
         if (error.details['password']) details.password = error.details['password'];
+        if (error.details['proxyMode']) details.proxyMode = error.details['proxyMode'];
         setFieldErrors(details);
       }
       setServerError(describeError(error));
@@ -133,7 +149,7 @@ export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogP
     );
   }
 
-  const errorId = (field: 'count' | 'password') => `${idPrefix}-${field}-error`;
+  const errorId = (field: 'count' | 'password' | 'proxyMode') => `${idPrefix}-${field}-error`;
   return (
     <Dialog
       title={`Clone “${source.name}”`}
@@ -141,6 +157,7 @@ export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogP
       onClose={onClose}
       busy={busy}
       testId="clone-dialog"
+      size="large"
       onSubmit={() => void submit()}
       alert={
         serverError ? (
@@ -218,6 +235,47 @@ export function CloneDialog({ source, projects, onClone, onClose }: CloneDialogP
           )}
         </div>
       </div>
+      <fieldset className="field" data-testid="clone-proxy-mode" aria-describedby={fieldErrors.proxyMode ? errorId('proxyMode') : undefined}>
+        <legend className="field__label">Network of the copies</legend>
+        <div className="choice-grid choice-grid--3">
+          {ProxyMode.options.map((mode) => {
+            const note = unavailable.proxyMode[mode];
+            const noteId = `${idPrefix}-clone-proxy-${mode}-note`;
+            return (
+              <label key={mode} className={`choice-card${proxyMode === mode ? ' is-selected' : ''}${note ? ' is-disabled' : ''}`} data-testid={`clone-proxy-card-${mode}`}>
+                <input
+                  type="radio"
+                  name={`${idPrefix}-clone-proxy`}
+                  value={mode}
+                  checked={proxyMode === mode}
+                  disabled={note !== undefined || busy}
+                  aria-describedby={note ? noteId : undefined}
+                  onChange={() => {
+                    setProxyMode(mode);
+                    setFieldErrors(({ proxyMode: _cleared, ...rest }) => rest);
+                  }}
+                  data-testid={`clone-proxy-${mode}`}
+                />
+                <span className="choice-card__title">
+                  {PROXY_INFO[mode].label}
+                  {mode === source.proxyMode ? <span className="muted"> (as the source)</span> : null}
+                </span>
+                <span className="choice-card__description">{PROXY_INFO[mode].description}</span>
+                {note ? (
+                  <span className="choice-card__note" id={noteId} data-testid={`clone-proxy-${mode}-unavailable`}>
+                    {note}
+                  </span>
+                ) : null}
+              </label>
+            );
+          })}
+        </div>
+        {fieldErrors.proxyMode ? (
+          <p className="field__error" id={errorId('proxyMode')} data-testid="clone-proxy-error">
+            {fieldErrors.proxyMode}
+          </p>
+        ) : null}
+      </fieldset>
     </Dialog>
   );
 }

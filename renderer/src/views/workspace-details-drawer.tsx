@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import {
   DisplayName,
   GroupName,
@@ -34,6 +34,8 @@ export interface WorkspaceDetailsDrawerProps {
   /** Opens the clone dialog for this workspace (no Clone button when absent). */
   onClone?: () => void;
   onClose: () => void;
+  /** The proxy sections (squid log, recordings) for `security`/`logging` workspaces; the panel widens for them. */
+  network?: ReactNode;
 }
 
 /** The server's words for a failed save: its message, or the field's own one when the message is generic. */
@@ -93,7 +95,7 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
   return (
     <aside
       ref={panelRef}
-      className="details-drawer"
+      className={props.network ? 'details-drawer details-drawer--wide' : 'details-drawer'}
       aria-labelledby={titleId}
       data-testid="details-drawer"
       data-project-id={project.id}
@@ -128,6 +130,11 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
         </div>
         <UrlSection project={project} onOpen={props.onOpen} />
         <ResourcesSection project={project} container={props.container} disk={props.disk} onRefreshDisk={props.onRefreshDisk} />
+        {props.network ? (
+          <div className="details-network" data-testid="details-network" data-proxy-mode={project.proxyMode}>
+            {props.network}
+          </div>
+        ) : null}
         <GroupEditor project={project} groups={props.groups} onSetGroup={props.onSetGroup} />
         <NotesEditor notes={props.notes} onSaveNotes={props.onSaveNotes} />
         <PasswordSection key={project.id} project={project} onSetPassword={props.onSetPassword} />
