@@ -7,7 +7,7 @@
  *   npx tsx scripts/build-images.ts                     build if missing
  *   npx tsx scripts/build-images.ts --print-hash        print the workspace context hash for image.json, then exit
  *   npx tsx scripts/build-images.ts --print-hash squid  the same for the squid image
- *   npx tsx scripts/build-images.ts --print-hash mitmproxy  the same for the mitmproxy image
+ *   npx tsx scripts/build-images.ts --print-hash mitmproxy  the same for the mitmproxy image (also: netguard)
  *
  * Environment: XARES_WORKSPACE_IMAGE (tag to build instead of image.json's), DOCKER_HOST (Docker's own).
  * Builds FROM the local debootstrap base when present (scripts/make-base-image.sh), which also turns off
@@ -23,7 +23,7 @@ import {
   readWorkspaceImageSpec,
 } from '../server/images/image-builder.js';
 import { computeContextHash, workspaceContextDir } from '../server/images/image-context.js';
-import { ensureMitmproxyImage, ensureSquidImage, mitmproxyContextDir, squidContextDir } from '../server/images/proxy-images.js';
+import { ensureMitmproxyImage, ensureNetguardImage, ensureSquidImage, mitmproxyContextDir, netguardContextDir, squidContextDir } from '../server/images/proxy-images.js';
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'resources');
 
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       workspace: workspaceContextDir(resourcesDir),
       squid: squidContextDir(resourcesDir),
       mitmproxy: mitmproxyContextDir(resourcesDir),
+      netguard: netguardContextDir(resourcesDir),
     };
     const contextDir = contextDirs[which];
     if (!contextDir) throw new Error(`--print-hash takes ${Object.keys(contextDirs).join(', ')}, not ${which}`);
@@ -76,6 +77,11 @@ async function main(): Promise<void> {
   lastPercent = -1;
   const mitmproxy = await ensureMitmproxyImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
   report(mitmproxy.built, mitmproxy.tag);
+
+  started = Date.now();
+  lastPercent = -1;
+  const netguard = await ensureNetguardImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
+  report(netguard.built, netguard.tag);
 }
 
 main().catch((error: unknown) => {

@@ -35,6 +35,8 @@ import { WhitelistService } from './services/whitelist.js';
 import { RecordingsService, type RecordingsSource } from './services/recordings-service.js';
 import type { SquidLogSource } from './services/squid-log.js';
 import { openStore } from './store/index.js';
+import { NetworkControl } from './proxies/network-control.js';
+import { ensureProxyImages, proxyImageTags } from './proxies/proxy-image-setup.js';
 import { JOIN_ENTER_PATH } from './contract/index.js';
 
 /** Max JSON body on `/api` (64 KiB; our rule: no API request needs more). */
@@ -57,6 +59,8 @@ export interface XaresAppServer extends XaresServer {
   readonly whitelist: WhitelistService;
   /** What the LLM Logging Proxy recorded (issue #5). */
   readonly recordings: RecordingsService;
+  /** Proxies, networks and firewall rules of the proxy modes (issue #5); null when off. */
+  readonly network: NetworkControl | null;
 }
 
 /** Options of {@link startServer} beside the configuration (tests, benchmarks). */
@@ -71,6 +75,11 @@ export interface StartServerOptions {
   squidLogSource?: SquidLogSource;
   /** A workspace's address on its proxy network, or '' (shown as `ipAddress`); default always ''. */
   proxyAddressOf?: (projectId: string) => Promise<string> | string;
+  /**
+   * Network control of the proxy modes (issue #5). Default: on with the real Docker runtime, off with a
+   * `runtime` given (then only `proxyMode: "none"` is offered). `false` turns it off; an object tunes it (tests).
+   */
+  networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number };
 }
 
 function readVersion(): string {
@@ -119,6 +128,21 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   let workshop: WorkshopService | null = null;
   // The router is built after the services; until then there is no connection to end.
   let endConnections: (projectId: string) => void = () => {};
+  // Proxy modes need the real engine: networks, proxy containers and firewall rules (issue #5).
+  let whitelistSection: () => string = () => '';
+  const networkControl =
+    options.networkControl === false || (options.runtime && options.networkControl === undefined)
+      ? null
+      : new NetworkControl({
+          docker: dockerRuntime.streamingDocker,
+          instanceId: config.instanceId,
+          images: proxyImageTags(config.resourcesDir),
+          ensureImages: () => ensureProxyImages(dockerRuntime.streamingDocker, config.resourcesDir, logger),
+          credentials: store.projects,
+          whitelistSection: () => whitelistSection(),
+          logger,
+          ...(options.networkControl ? options.networkControl : {}),
+        });
   const projects = new ProjectsService({
     config,
     store,
@@ -130,6 +154,8 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     publicPort: () => boundPort,
     claimKeyOf: (projectId) => workshop?.claimKeyOf(projectId),
     onSessionsInvalidated: (projectId) => endConnections(projectId),
+    ...(networkControl ? { network: networkControl } : {}),
+    capabilities: () => ({ securityProxy: networkControl !== null, loggingProxy: networkControl !== null, gitServer: false }),
   });
   workshop = new WorkshopService({
     repository: store.workshop,
@@ -140,11 +166,19 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     logger,
     onSeatReleased: (projectId) => endConnections(projectId),
   });
-  // Applying a changed whitelist to a running squid is the next step of issue #5 (option onWhitelistChanged).
-  const whitelist = new WhitelistService({ repository: store.whitelist });
+  // A changed whitelist is applied to a running squid at once (and written into a new one before it starts).
+  const whitelist = new WhitelistService({
+    repository: store.whitelist,
+    ...(networkControl ? { onWhitelistChanged: () => networkControl.applyWhitelist() } : {}),
+  });
+  whitelistSection = () => whitelist.squidSection();
   const recordings = new RecordingsService({
     repository: store.recordings,
-    ...(options.recordingsSource ? { source: options.recordingsSource } : {}),
+    ...(options.recordingsSource
+      ? { source: options.recordingsSource }
+      : networkControl
+        ? { source: { collect: () => networkControl.collectRecords(), acknowledge: (names: string[]) => networkControl.acknowledgeRecords(names) } }
+        : {}),
     logger,
     isProject: (projectId) => projects.list().some((project) => project.id === projectId),
   });
@@ -212,8 +246,16 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
       recordings,
       projects,
       logger,
-      ...(options.squidLogSource ? { squidLog: options.squidLogSource } : {}),
-      ...(options.proxyAddressOf ? { addressOf: options.proxyAddressOf } : {}),
+      ...(options.squidLogSource
+        ? { squidLog: options.squidLogSource }
+        : networkControl
+          ? { squidLog: { readAccessLog: (maxBytes: number) => networkControl.readSquidAccessLog(maxBytes) } }
+          : {}),
+      ...(options.proxyAddressOf
+        ? { addressOf: options.proxyAddressOf }
+        : networkControl
+          ? { addressOf: (projectId: string) => networkControl.addressOf(projectId) }
+          : {}),
     }),
   );
   api.use('/projects', projectsRouter(projects));
@@ -285,11 +327,14 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
   projects.attachEngine();
   recordings.startPeriodicIngest(RECORDINGS_INGEST_INTERVAL_MS);
+  // Firewall rules are not persisted by Docker: put them back for existing proxy workspaces.
+  if (networkControl) void networkControl.reapply();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       images.close();
+      networkControl?.close();
       hub.closeAll();
       router.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -321,5 +366,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
     workshop,
     whitelist,
     recordings,
+    network: networkControl,
   };
 }

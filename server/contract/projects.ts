@@ -281,6 +281,8 @@ export const CloneProjectRequest = z.object({
     .min(1, 'Count must be a whole number from 1 to 50')
     .max(MAX_CLONES_PER_REQUEST, 'Count must be a whole number from 1 to 50'),
   password: WorkspacePassword.optional(),
+  /** Ours (issue #5): the clones' proxy mode; absent = the source's (the contract's behaviour). */
+  proxyMode: ProxyMode.optional(),
 });
 export type CloneProjectRequest = z.output<typeof CloneProjectRequest>;
 

@@ -111,3 +111,25 @@ export async function ensureMitmproxyImage(
   return { ...result, tag };
 }
 
+/** Build context folder of the network guard image (iptables helper, see server/proxies/netguard.ts). */
+export function netguardContextDir(resourcesDir: string): string {
+  return path.join(resourcesDir, 'images', 'netguard');
+}
+
+/** Tag and context hash of the netguard image (`<resourcesDir>/images/netguard/image.json`). @throws Error when invalid. */
+export function readNetguardImageSpec(resourcesDir: string): WorkspaceImageSpec {
+  return readImageSpec(netguardContextDir(resourcesDir), 'netguard');
+}
+
+/**
+ * Makes sure the netguard image exists (built like `ensureSquidImage`, a few seconds with a warm apt mirror).
+ * @throws ImageBuildError with the build's output on failure; the engine's error when Docker is unreachable.
+ */
+export async function ensureNetguardImage(
+  docker: Docker,
+  options: Omit<BuildWorkspaceImageOptions, 'tag' | 'contextDir'> & { tag?: string },
+): Promise<{ built: boolean; tag: string }> {
+  const tag = options.tag ?? readNetguardImageSpec(options.resourcesDir).tag;
+  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: netguardContextDir(options.resourcesDir) });
+  return { ...result, tag };
+}

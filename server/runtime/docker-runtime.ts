@@ -6,6 +6,7 @@ import {
   LABEL_MANAGED,
   LABEL_PROJECT_ID,
   LABEL_SNAPSHOT,
+  LABEL_WORKSPACE_NETWORK,
   RuntimeUnavailableError,
   workspaceContainerName,
   type RuntimeEvent,
@@ -276,6 +277,8 @@ export class DockerRuntime implements WorkspaceRuntime {
       throw mapEngineError(error, `Container ${name} does not exist`);
     }
     if (info.State.Running) return;
+    const own = info.Config.Labels?.[LABEL_WORKSPACE_NETWORK];
+    if (own) return this.isolateOn(name, own, info.NetworkSettings?.Networks ?? {});
     const plan = isolationPlan(info.NetworkSettings?.Networks ?? {}, this.networkName);
     if (!plan.connect && plan.disconnect.length === 0) return;
     try {
@@ -297,6 +300,48 @@ export class DockerRuntime implements WorkspaceRuntime {
           // 404: that network is gone already; the start below says so if the container still needs it.
           if (statusCodeOf(error) !== 404) throw error;
         }
+      }
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  /**
+   * Id of the existing network named exactly `networkName` (one made by someone else, e.g. a proxy network).
+   * @throws Error when there is none; RuntimeUnavailableError when the engine is unreachable.
+   */
+  private async findNetworkId(networkName: string): Promise<string> {
+    try {
+      const listed = (await this.docker.listNetworks({ filters: { name: [networkName] } })) as NetworkListing[];
+      const found = listed.filter((n) => n.Name === networkName).sort((a, b) => a.Id.localeCompare(b.Id))[0];
+      if (!found) throw new Error(`Docker network ${networkName} does not exist`);
+      return found.Id;
+    } catch (error) {
+      throw mapEngineError(error);
+    }
+  }
+
+  /** `isolate` for a container labelled with its own network: on that network (its current id) alone. */
+  private async isolateOn(name: string, networkName: string, attached: Record<string, { NetworkID?: string } | undefined>): Promise<void> {
+    const networkId = await this.findNetworkId(networkName);
+    try {
+      for (const [attachedName, endpoint] of Object.entries(attached)) {
+        if (attachedName === networkName && endpoint?.NetworkID === networkId) continue;
+        await this.docker
+          .getNetwork(endpoint?.NetworkID || attachedName)
+          .disconnect({ Container: name, Force: true })
+          .catch((error: unknown) => {
+            if (statusCodeOf(error) !== 404) throw error;
+          });
+      }
+      if (attached[networkName]?.NetworkID !== networkId) {
+        await this.docker
+          .getNetwork(networkId)
+          .connect({ Container: name })
+          .catch((error: unknown) => {
+            const status = statusCodeOf(error);
+            if (status !== 403 && status !== 409) throw error;
+          });
       }
     } catch (error) {
       throw mapEngineError(error);
@@ -326,7 +371,9 @@ export class DockerRuntime implements WorkspaceRuntime {
     if (spec.nanoCpus !== null) hostConfig.NanoCpus = spec.nanoCpus;
     if (spec.pidsLimit !== null) hostConfig.PidsLimit = spec.pidsLimit;
     try {
-      const container = await this.withNetwork((networkId) =>
+      const onNetwork = <T>(action: (networkId: string) => Promise<T>): Promise<T> =>
+        spec.network ? this.findNetworkId(spec.network).then(action) : this.withNetwork(action);
+      const container = await onNetwork((networkId) =>
         this.docker.createContainer({
           name,
           Image: spec.image,
@@ -336,6 +383,7 @@ export class DockerRuntime implements WorkspaceRuntime {
           [LABEL_MANAGED]: 'true',
           [LABEL_PROJECT_ID]: spec.projectId,
           [LABEL_INSTANCE]: this.instanceId,
+          ...(spec.network ? { [LABEL_WORKSPACE_NETWORK]: spec.network } : {}),
         },
           ExposedPorts: { [PORT_KEY]: {} },
           // By id: a name could be ambiguous for a moment if two processes raced to create the network.

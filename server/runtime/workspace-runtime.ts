@@ -6,6 +6,8 @@ export const LABEL_PROJECT_ID = 'xares.project-id';
 export const LABEL_INSTANCE = 'xares.instance';
 /** Marks an image as a clone snapshot (`docker commit` of a source workspace), removable once a batch is done. */
 export const LABEL_SNAPSHOT = 'xares.snapshot';
+/** Label naming the network a workspace belongs on when it is not the runtime's default (`WorkspaceSpec.network`). */
+export const LABEL_WORKSPACE_NETWORK = 'xares.network';
 
 /**
  * TCP port code-server listens on inside a workspace container (the image's CMD, resources/images/workspace/
@@ -33,6 +35,11 @@ export interface WorkspaceSpec {
   pidsLimit: number | null;
   /** Extra labels beside ours. */
   labels?: Record<string, string>;
+  /**
+   * Name of an existing Docker network to put the workspace on instead of the runtime's own workspace network
+   * (the proxy modes' confined networks, issue #5); recorded in the label `LABEL_WORKSPACE_NETWORK`.
+   */
+  network?: string;
   /**
    * Container command replacing the image's CMD (the image's ENTRYPOINT, tini, stays in front), or absent for
    * the image's own. Never a secret: `docker inspect` shows it.

@@ -18,6 +18,9 @@ export const CODE_SERVER_CONFIG_PATH = `${CODE_SERVER_CONFIG_DIR}/${CODE_SERVER_
  */
 export const CODE_SERVER_SESSION_COOKIE = 'code-server-session';
 
+/** File with the workspace's proxy variables (`KEY=value` lines), sourced before code-server starts. */
+const PROXY_ENV_FILE = '/etc/xares/proxy.env';
+
 /**
  * Container command of a workspace: a small supervising shell loop around code-server, so that code-server can
  * be restarted inside the same container (files, processes of the terminal aside, stay) when its password
@@ -42,6 +45,8 @@ export function workspaceCommand(): string[] {
     `trap 'kill -TERM "$child" 2>/dev/null' HUP`,
     `trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM INT`,
     'while :; do',
+    // The proxy settings of the workspace's mode (issue #5), written by the app before every start.
+    `  if [ -r ${PROXY_ENV_FILE} ]; then set -a; . ${PROXY_ENV_FILE}; set +a; fi`,
     `  ${codeServer} &`,
     '  child=$!',
     '  while kill -0 "$child" 2>/dev/null; do wait "$child"; done',

@@ -38,6 +38,7 @@ import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from 
 import { writeTemplate } from './templates.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
+import type { NetworkControl, WorkspaceNetworkPlan } from '../proxies/network-control.js';
 
 /** Max processes per workspace when limits are on (fork-bomb guard; code-server plus tools stay far below). */
 export const WORKSPACE_PIDS_LIMIT = 1024;
@@ -100,6 +101,11 @@ export interface ProjectsServiceOptions {
    * since the gate only refuses sessions of the old password on new requests. Must not throw.
    */
   onSessionsInvalidated?: (projectId: string) => void;
+  /**
+   * Network control of the proxy modes (issue #5): networks, proxies, credentials and firewall rules a
+   * `security`/`logging` workspace needs before each start. Absent: only `none` works (capabilities say so).
+   */
+  network?: NetworkControl;
 }
 
 /**
@@ -412,7 +418,8 @@ export class ProjectsService implements RouteTable {
       };
       let containerId: string;
       try {
-        containerId = await runtime.create(this.specFor(record));
+        const plan = await this.networkPlan(record);
+        containerId = await runtime.create(this.specFor(record, plan?.network));
       } catch (error) {
         throw this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the workspace container');
       }
@@ -535,6 +542,8 @@ export class ProjectsService implements RouteTable {
       this.options.bus.publish({ type: 'project.removed', projectId });
       this.options.logger.info({ projectId }, 'workspace deleted');
     });
+    // Its proxy credential stops working (the proxies re-read their users file).
+    if (live.record.proxyMode !== 'none') void this.options.network?.syncUsers();
     // The last clone of a batch gone: its (untagged) snapshot image can go too.
     void this.removeLeftoverSnapshots();
   }
@@ -560,6 +569,9 @@ export class ProjectsService implements RouteTable {
     const { config, runtime, store, logger } = this.options;
     const source = this.require(sourceId);
     this.checkCloneSource(source);
+    const proxyMode = request.proxyMode ?? source.record.proxyMode;
+    const unavailable = unavailableOptionDetails({ proxyMode, createGitRepo: false }, this.capabilities());
+    if (Object.keys(unavailable).length > 0) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', unavailable);
     await this.requireEngine();
     const container = await runtime.inspect(sourceId).catch((error: unknown) => {
       throw this.engineFailure(error, 'INTERNAL_ERROR', 'Could not inspect the source workspace');
@@ -597,6 +609,7 @@ export class ProjectsService implements RouteTable {
           createdAt,
           lastActivity: null,
           passwordHash,
+          proxyMode,
           containerId: null,
           // The source of a clone batch is the group's template, never a workshop seat (WorkshopService).
           clonedFrom: sourceId,
@@ -676,7 +689,8 @@ export class ProjectsService implements RouteTable {
       if (gone()) return;
       this.setProgress(live, 'creating', 'Creating the container from the snapshot');
       try {
-        live.record.containerId = await runtime.create({ ...this.specFor(live.record), image: tag });
+        const plan = await this.networkPlan(live.record);
+        live.record.containerId = await runtime.create({ ...this.specFor(live.record, plan?.network), image: tag });
         store.projects.setContainerId(id, live.record.containerId);
       } catch (error) {
         if (!gone()) this.setStatus(live, 'error', this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the clone container').message);
@@ -898,10 +912,13 @@ export class ProjectsService implements RouteTable {
     try {
       this.setStatus(live, 'creating', 'Starting the container');
       let info: WorkspaceContainer;
+      let plan: WorkspaceNetworkPlan | null = null;
       try {
         // code-server's configuration is written before every start, so a password changed while the
         // workspace was stopped (or whose earlier write failed) is in force from this start on.
         await writeCodeServerConfig(runtime, id, live.record.passwordHash);
+        plan = await this.networkPlan(live.record);
+        if (plan) await this.options.network!.writeWorkspaceFiles(id, plan);
         info = await runtime.start(id);
       } catch (error) {
         if (!(error instanceof ContainerNotFoundError)) throw error;
@@ -909,9 +926,11 @@ export class ProjectsService implements RouteTable {
         if (live.record.clonedFrom) throw new ServiceError('INVALID_STATE', missingCloneReason(live.record.containerId ?? null));
         // The container vanished (e.g. removed outside the app): create it again from the record.
         await this.options.images.requireReady();
-        live.record.containerId = await runtime.create(this.specFor(live.record));
+        plan ??= await this.networkPlan(live.record);
+        live.record.containerId = await runtime.create(this.specFor(live.record, plan?.network));
         this.options.store.projects.setContainerId(id, live.record.containerId);
         await writeCodeServerConfig(runtime, id, live.record.passwordHash);
+        if (plan) await this.options.network!.writeWorkspaceFiles(id, plan);
         info = await runtime.start(id);
       }
       live.hostPort = info.hostPort;
@@ -1031,12 +1050,24 @@ export class ProjectsService implements RouteTable {
     if (Object.keys(details).length > 0) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', details);
   }
 
-  private specFor(record: ProjectRecord): WorkspaceSpec {
+  /**
+   * The network plan of a workspace (its proxy network and settings files), or null when this server has no
+   * network control (then only `none` exists). Proxy modes: makes sure proxy, credential and rules are in place.
+   * @throws NetworkControlError (fail closed) / RuntimeUnavailableError.
+   */
+  private async networkPlan(record: ProjectRecord): Promise<WorkspaceNetworkPlan | null> {
+    const { network } = this.options;
+    if (!network) return null;
+    return network.prepare({ id: record.id, proxyMode: record.proxyMode });
+  }
+
+  private specFor(record: ProjectRecord, network?: string): WorkspaceSpec {
     const { config } = this.options;
     const limits = config.enableResourceLimits;
     return {
       projectId: record.id,
       image: record.image,
+      ...(network ? { network } : {}),
       env: {
         PROJECT_ID: record.id,
         PROJECT_TYPE: record.type,

@@ -105,4 +105,31 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`CREATE TABLE whitelist_domains (domain TEXT PRIMARY KEY) WITHOUT ROWID`);
     },
   },
+  {
+    version: 6,
+    description: 'proxy credentials and LLM logging proxy recordings',
+    up(db) {
+      // Per-workspace proxy credential (issue #5): the proxies know the user (= project id) by this secret, so
+      // traffic is attributed to the workspace that sent it, never by its (reusable) address. NULL = none yet.
+      db.exec(`ALTER TABLE projects ADD COLUMN proxy_secret TEXT`);
+      // Destination hosts seen by the logging proxy per workspace (times: ISO 8601 UTC).
+      db.exec(`CREATE TABLE recorded_domains (
+        project_id TEXT NOT NULL,
+        domain TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (project_id, domain)
+      ) WITHOUT ROWID`);
+      // One LLM API exchange per row; \`record\` is the redacted raw record as the proxy wrote it (JSON).
+      db.exec(`CREATE TABLE llm_conversations (
+        project_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (project_id, conversation_id)
+      ) WITHOUT ROWID`);
+      db.exec(`CREATE INDEX llm_conversations_by_time ON llm_conversations (project_id, started_at)`);
+    },
+  },
 ];

@@ -97,6 +97,11 @@ export class ProjectsRepository {
       notes: db.prepare<[string], { notes: string }>('SELECT notes FROM projects WHERE id = ?'),
       setNotes: db.prepare('UPDATE projects SET notes = ? WHERE id = ?'),
       setPasswordHash: db.prepare('UPDATE projects SET password_hash = ? WHERE id = ?'),
+      proxySecret: db.prepare<[string], { proxy_secret: string | null }>('SELECT proxy_secret FROM projects WHERE id = ?'),
+      setProxySecret: db.prepare('UPDATE projects SET proxy_secret = ? WHERE id = ?'),
+      proxyClients: db.prepare<[], { id: string; proxy_mode: string; proxy_secret: string | null }>(
+        "SELECT id, proxy_mode, proxy_secret FROM projects WHERE proxy_mode <> 'none' ORDER BY id",
+      ),
     };
   }
 
@@ -168,6 +173,21 @@ export class ProjectsRepository {
   /** Sets (argon2id PHC string) or removes (null) the password hash of a project. @returns false when no such id. */
   setPasswordHash(id: string, passwordHash: string | null): boolean {
     return this.statements.setPasswordHash.run(passwordHash, id).changes > 0;
+  }
+
+  /** The proxy credential secret of a project (migration v6), or null (none yet, or no such project). */
+  getProxySecret(id: string): string | null {
+    return this.statements.proxySecret.get(id)?.proxy_secret ?? null;
+  }
+
+  /** Stores a project's proxy credential secret. @returns false when no such project. */
+  setProxySecret(id: string, secret: string): boolean {
+    return this.statements.setProxySecret.run(secret, id).changes > 0;
+  }
+
+  /** Projects whose proxy mode is not `none`, with their proxy secrets (null when none was made yet), by id. */
+  listProxyClients(): Array<{ id: string; proxyMode: ProxyMode; proxySecret: string | null }> {
+    return this.statements.proxyClients.all().map((row) => ({ id: row.id, proxyMode: row.proxy_mode as ProxyMode, proxySecret: row.proxy_secret }));
   }
 
   /** @returns false when no such project. */

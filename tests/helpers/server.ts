@@ -204,6 +204,9 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
     async dispose() {
       await harness.close();
       await removeInstanceContainers(config.instanceId as string).catch(() => undefined);
+      // Proxy networks, the proxies' data volume and this instance's firewall chains (issue #5), once the
+      // containers on them are gone.
+      await server.network?.removeAll().catch(() => undefined);
       rmSync(config.dataDir as string, { recursive: true, force: true });
     },
   };

@@ -12,6 +12,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ensureSquidImage,
+  PROXY_USERS_FILE,
   SQUID_ACCESS_LOG,
   SQUID_PORT,
   SQUID_RECONFIGURE_COMMAND,
@@ -19,6 +20,7 @@ import {
   SQUID_WHITELIST_FILE,
 } from '../../server/images/proxy-images.js';
 import { renderSquidWhitelistAcl, SQUID_WHITELIST_ACL as RENDERED_ACL } from '../../server/services/whitelist.js';
+import { newProxySecret, renderHtpasswd } from '../../server/proxies/proxy-users.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
 import { execInContainer, newInstanceId, pollUntil, testDocker, testWorkspaceImage } from '../helpers/server.js';
 
@@ -34,6 +36,9 @@ const names = {
   client: `xares-squid-client-${instanceId}`,
 };
 const nonce = randomBytes(6).toString('hex');
+/** The client's proxy credential (a project id and a secret, as the app makes them). */
+const proxyUser = 'squidtest' + randomBytes(2).toString('hex').slice(0, 3);
+const proxySecret = newProxySecret();
 
 /** Writes `content` to the absolute `file` in the container (created or running) via a tar archive. */
 async function writeFile(container: string, file: string, content: string): Promise<void> {
@@ -51,9 +56,10 @@ async function execIn(container: string, cmd: string[], user?: string): Promise<
   return { stdout, stderr, exitCode: code };
 }
 
-/** GET `url` through squid from the client container; resolves to the status and body. */
-async function viaSquid(url: string): Promise<{ status: number; body: string }> {
-  const { stdout } = await execIn(names.client, ['curl', '-s', '--max-time', '10', '-x', `http://squid:${SQUID_PORT}`, '-w', '\n%{http_code}', url]);
+/** GET `url` through squid from the client container (with the credential unless `anonymous`); resolves to the status and body. */
+async function viaSquid(url: string, anonymous = false): Promise<{ status: number; body: string }> {
+  const proxy = anonymous ? `http://squid:${SQUID_PORT}` : `http://${proxyUser}:${proxySecret}@squid:${SQUID_PORT}`;
+  const { stdout } = await execIn(names.client, ['curl', '-s', '--max-time', '10', '-x', proxy, '-w', '\n%{http_code}', url]);
   const cut = stdout.lastIndexOf('\n');
   return { status: Number(stdout.slice(cut + 1)), body: stdout.slice(0, cut) };
 }
@@ -95,7 +101,10 @@ beforeAll(async () => {
     run(names.allowed, workspaceImage, fakeWebServer(`allowed-${nonce}`), ['allowed.test']),
     run(names.blocked, workspaceImage, fakeWebServer(`blocked-${nonce}`), ['blocked.test']),
     run(names.client, workspaceImage, ['sleep', 'infinity'], []),
-    run(names.squid, squidTag, [], ['squid'], () => writeFile(names.squid, SQUID_WHITELIST_FILE, renderSquidWhitelistAcl(['.allowed.test']))),
+    run(names.squid, squidTag, [], ['squid'], async () => {
+      await writeFile(names.squid, SQUID_WHITELIST_FILE, renderSquidWhitelistAcl(['.allowed.test']));
+      await writeFile(names.squid, PROXY_USERS_FILE, renderHtpasswd([{ user: proxyUser, secret: proxySecret }]));
+    }),
   ]);
 }, 300_000);
 
@@ -120,6 +129,9 @@ describe('squid image', () => {
       { timeoutMs: 30_000, intervalMs: 250, description: 'allowed.test through squid' },
     );
     expect(allowed.body.trim()).toBe(`allowed-${nonce}`);
+
+    // Without the credential (or with a wrong one): 407, even for a whitelisted host.
+    expect((await viaSquid('http://allowed.test:8000/', true)).status).toBe(407);
 
     // The other host exists on the network but is not whitelisted.
     const blocked = await viaSquid('http://blocked.test:8000/');
@@ -149,6 +161,7 @@ describe('squid image', () => {
     expect(denied[2]).toBe(clientIp);
     expect(denied[4]).toMatch(/^\d+$/); // bytes sent to the client
     expect(denied[5]).toBe('GET');
+    expect(denied[7]).toBe(proxyUser); // the verified proxy user: how the app attributes a line to a workspace
 
     // Squid runs under an init, so its PID file names a signalable process.
     const pid = (await execIn(names.squid, ['cat', '/run/squid.pid'])).stdout.trim();

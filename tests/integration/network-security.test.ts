@@ -1,0 +1,203 @@
+/**
+ * Security Proxy end to end (issue #5), on the real engine with the real squid image: two `security` workspaces
+ * and one `none` workspace made through the API. From inside the workspaces: a whitelisted host answers through
+ * squid, another gets 403 and shows as TCP_DENIED/403 in that workspace's squid logs only; nothing else is
+ * reachable (no direct egress, no other workspace, no host, no logging proxy); a whitelist change applies to the
+ * running squid; a squid removed behind the app's back comes back with the whitelist and users.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
+import { execInContainer, execInWorkspace, pollUntil, startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
+
+const docker = testDocker();
+const nonce = randomBytes(6).toString('hex');
+let t: TestServer;
+let secA: string;
+let secB: string;
+let open: string;
+
+/** A python http.server on port 80 of the squid egress network, answering `/` with `content`, under `alias`. */
+async function fakeUpstream(name: string, alias: string, content: string, network: string): Promise<void> {
+  await docker.createContainer({
+    name,
+    Image: testWorkspaceImage(),
+    User: 'root',
+    Entrypoint: ['sh', '-c', `mkdir -p /tmp/www && echo '${content}' > /tmp/www/index.html && exec python3 -m http.server 80 --directory /tmp/www`],
+    Labels: { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: t.instanceId },
+    HostConfig: { NetworkMode: network, CapDrop: ['NET_RAW'] },
+    NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [alias] } } },
+  });
+  await docker.getContainer(name).start();
+}
+
+/** Runs a shell snippet in a workspace as `coder` with its proxy settings loaded, as code-server's terminals have them. */
+function inWorkspace(projectId: string, script: string) {
+  return execInWorkspace(projectId, ['sh', '-c', `set -a; . /etc/xares/proxy.env; set +a; ${script}`]);
+}
+
+/** HTTP status of `url` fetched with curl in the workspace (000 when no answer within `seconds`). */
+async function statusFrom(projectId: string, url: string, extra = '', seconds = 5): Promise<string> {
+  const result = await inWorkspace(projectId, `curl -s -o /dev/null -m ${seconds} -w '%{http_code}' ${extra} '${url}' || true`);
+  return result.stdout.trim().slice(-3);
+}
+
+async function ipOf(container: string, network: string): Promise<string> {
+  const info = await docker.getContainer(container).inspect();
+  return info.NetworkSettings.Networks?.[network]?.IPAddress ?? '';
+}
+
+beforeAll(async () => {
+  t = await startTestServer({}, { networkControl: { healthIntervalMs: 1_000 } });
+  const network = t.server.network!;
+  expect(network).toBeTruthy();
+  const egress = network.networks.name('squid-egress');
+  await network.networks.ensure('squid-egress');
+  await Promise.all([
+    fakeUpstream(`fake-allowed-${t.instanceId}`, 'allowed.test', `allowed-${nonce}`, egress),
+    fakeUpstream(`fake-blocked-${t.instanceId}`, 'blocked.test', `blocked-${nonce}`, egress),
+  ]);
+  expect((await t.api('PUT', '/api/whitelist', { domains: ['allowed.test'] })).status).toBe(200);
+  const made = await Promise.all(
+    [
+      { projectName: `sec-a-${nonce}`, proxyMode: 'security' },
+      { projectName: `sec-b-${nonce}`, proxyMode: 'security' },
+      { projectName: `open-${nonce}`, proxyMode: 'none' },
+    ].map((body) => t.api('POST', '/api/projects/create', { ...body, projectType: 'empty' })),
+  );
+  for (const response of made) expect(response.status, JSON.stringify(response.body)).toBe(201);
+  [secA, secB, open] = made.map((r) => r.body.project.id as string) as [string, string, string];
+  await Promise.all([secA, secB, open].map((id) => t.waitForStatus(id, 'running', 180_000)));
+}, 600_000);
+
+afterAll(async () => {
+  await t?.dispose();
+  const left = await docker.listNetworks({ filters: { label: [`${LABEL_INSTANCE}=${t.instanceId}`] } });
+  expect(left).toHaveLength(0);
+}, 120_000);
+
+describe('security proxy mode', () => {
+  it('is offered by the server', async () => {
+    const config = await t.api('GET', '/api/config');
+    expect(config.body.features?.securityProxy ?? config.body.securityProxy).not.toBe(false);
+  });
+
+  it('lets a whitelisted host answer through squid and denies the rest with 403', async () => {
+    const body = await pollUntil(
+      async () => {
+        const result = await inWorkspace(secA, 'curl -s -m 5 http://allowed.test/');
+        return result.stdout.includes(`allowed-${nonce}`) ? result.stdout : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: 'allowed.test through squid' },
+    );
+    expect(body).toContain(`allowed-${nonce}`);
+    expect(await statusFrom(secA, 'http://blocked.test/')).toBe('403');
+    // An IP literal is not a whitelisted host name either.
+    const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, t.server.network!.networks.name('squid-egress'));
+    expect(await statusFrom(secA, `http://${upstreamIp}/`)).toBe('403');
+  });
+
+  it('keeps the proxy credential out of the container environment and refuses requests without it', async () => {
+    const info = await docker.getContainer(`workspace-${secA}`).inspect();
+    expect(JSON.stringify(info.Config.Env)).not.toMatch(/xares-proxy|[0-9a-f]{64}/);
+    const anonymous = await execInWorkspace(secA, ['sh', '-c', "curl -s -o /dev/null -m 5 -w '%{http_code}' -x http://xares-proxy:3128 http://allowed.test/ || true"]);
+    expect(anonymous.stdout.trim()).toBe('407');
+    // Another workspace's user name with a wrong secret gets nowhere either.
+    const forged = await execInWorkspace(secA, [
+      'sh',
+      '-c',
+      `curl -s -o /dev/null -m 5 -w '%{http_code}' -x http://${secB}:${'0'.repeat(64)}@xares-proxy:3128 http://allowed.test/ || true`,
+    ]);
+    expect(forged.stdout.trim()).toBe('407');
+  });
+
+  it("shows a denial in that workspace's squid logs and in no other's", async () => {
+    const marker = `deny-${nonce}`;
+    expect(await statusFrom(secA, `http://blocked.test/${marker}`)).toBe('403');
+    const logs = await pollUntil(
+      async () => {
+        const response = await t.api('GET', `/api/projects/${secA}/squid-logs?lines=200`);
+        return response.status === 200 && JSON.stringify(response.body).includes(marker) ? response.body : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, description: 'denied line in the squid logs' },
+    );
+    const line = logs.logs.find((entry: { url: string }) => entry.url.includes(marker));
+    expect(line.status).toBe('TCP_DENIED/403');
+    expect(line.method).toBe('GET');
+    expect(line.clientIP).toBe(await ipOf(`workspace-${secA}`, t.server.network!.networks.name('security')));
+    const other = await t.api('GET', `/api/projects/${secB}/squid-logs?lines=500`);
+    expect(other.status).toBe(200);
+    expect(JSON.stringify(other.body)).not.toContain(marker);
+    // A workspace without the security proxy has no squid logs (the contract's 404).
+    const none = await t.api('GET', `/api/projects/${open}/squid-logs`);
+    expect(none.status).toBe(404);
+    expect(none.body.message).toBe('Workspace not found or not using proxy');
+  });
+
+  it('reaches nothing but squid: no direct egress, no other workspace, no host, no logging proxy', async () => {
+    const egress = t.server.network!.networks.name('squid-egress');
+    const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, egress);
+    // Direct to the upstream's address, bypassing the proxy.
+    expect(await statusFrom(secA, `http://${upstreamIp}/`, "--noproxy '*'", 3)).toBe('000');
+    // Names outside Docker do not even resolve.
+    const dns = await inWorkspace(secA, 'timeout 4 getent hosts deb.debian.org >/dev/null && echo resolved || echo none');
+    expect(dns.stdout.trim()).toBe('none');
+    // The other security workspace's code-server, and the none workspace's.
+    const security = t.server.network!.networks.name('security');
+    expect(await statusFrom(secA, `http://${await ipOf(`workspace-${secB}`, security)}:13337/healthz`, "--noproxy '*'", 3)).toBe('000');
+    const info = await docker.getContainer(`workspace-${open}`).inspect();
+    const openIp = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '';
+    expect(openIp).not.toBe('');
+    expect(await statusFrom(secA, `http://${openIp}:13337/healthz`, "--noproxy '*'", 3)).toBe('000');
+    // The host through the bridge gateway: the app's own port.
+    const gateway = (await docker.getNetwork(security).inspect()).IPAM.Config[0].Gateway as string;
+    expect(await statusFrom(secA, `http://${gateway}:${t.port}/api/health`, "--noproxy '*'", 3)).toBe('000');
+    // The logging proxy is on another network; its port is not reachable from here.
+    const mitmAlias = await inWorkspace(secA, "curl -s -o /dev/null -m 3 -w '%{http_code}' -x http://xares-proxy:8080 http://allowed.test/ || true");
+    expect(mitmAlias.stdout.trim().slice(-3)).toBe('000');
+    // Meanwhile the none workspace has its normal egress (Debian's mirror is reachable from this machine).
+    const fromOpen = await execInContainer(`workspace-${open}`, ['sh', '-c', "curl -s -o /dev/null -m 15 -w '%{http_code}' http://deb.debian.org/debian/ || true"], { user: 'coder' });
+    expect(fromOpen.stdout.trim()).toBe('200');
+  });
+
+  it('applies a whitelist change to the running squid at once', async () => {
+    expect(await statusFrom(secA, 'http://blocked.test/')).toBe('403');
+    const put = await t.api('PUT', '/api/whitelist', { domains: ['allowed.test', 'blocked.test'] });
+    expect(put.status).toBe(200);
+    // squid re-reads its configuration in the background: the next requests see the new list.
+    const body = await pollUntil(
+      async () => {
+        const result = await inWorkspace(secA, 'curl -s -m 5 http://blocked.test/');
+        return result.stdout.includes(`blocked-${nonce}`) ? result.stdout : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250, description: 'blocked.test allowed after the whitelist change' },
+    );
+    expect(body).toContain(`blocked-${nonce}`);
+    // A rejected list leaves squid and the stored list untouched.
+    const bad = await t.api('PUT', '/api/whitelist', { domains: ['allowed.test', 'evil.test\nhttp_access allow all'] });
+    expect(bad.status).toBe(400);
+    expect(await statusFrom(secA, 'http://blocked.test/')).toBe('200');
+    expect((await t.api('PUT', '/api/whitelist', { domains: ['allowed.test'] })).status).toBe(200);
+    await pollUntil(async () => ((await statusFrom(secA, 'http://blocked.test/')) === '403' ? true : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+      description: 'blocked.test denied again',
+    });
+  });
+
+  it('re-creates squid with the whitelist and users when it is removed behind its back', async () => {
+    const name = t.server.network!.squid.spec.name;
+    const before = (await docker.getContainer(name).inspect()).Id;
+    await docker.getContainer(name).remove({ force: true });
+    const body = await pollUntil(
+      async () => {
+        const result = await inWorkspace(secA, 'curl -s -m 3 http://allowed.test/');
+        return result.stdout.includes(`allowed-${nonce}`) ? result.stdout : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, description: 'allowed.test through the re-created squid' },
+    );
+    expect(body).toContain(`allowed-${nonce}`);
+    expect((await docker.getContainer(name).inspect()).Id).not.toBe(before);
+    expect(await statusFrom(secA, 'http://blocked.test/')).toBe('403');
+  });
+});
