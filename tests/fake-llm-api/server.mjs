@@ -4,7 +4,8 @@
 //   node server.mjs <dir>
 //
 // <dir> holds `server.key` and `server.crt` (certificate for api.openai.com and api.anthropic.com, signed by
-// a test CA the proxy is told to trust). Listens on 443 (HTTPS) and 80 (plain HTTP), same handler.
+// a test CA the proxy is told to trust). Listens on 443 (HTTPS, HTTP/2 or HTTP/1.1 by ALPN, like the real APIs)
+// and 80 (plain HTTP/1.1), same handler.
 // Every request is appended as one JSON line `{method, host, path, headers}` to `<dir>/requests.log` (so a
 // test can check what reached the upstream, e.g. that no Proxy-Authorization did).
 //
@@ -21,7 +22,7 @@
 //   x-fake-gzip: 1         the response body is gzip-compressed (flushed after every write when streaming).
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
+import http2 from 'node:http2';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
@@ -156,16 +157,21 @@ async function anthropic(req, res, body) {
   await out.end();
 }
 
+/** Host name the client asked for (HTTP/2 `:authority` or HTTP/1 `Host`), without the port. */
+function hostOf(req) {
+  return String(req.headers[':authority'] ?? req.headers.host ?? '').replace(/:\d+$/, '');
+}
+
 async function handle(req, res) {
   appendFileSync(
     path.join(dir, 'requests.log'),
-    `${JSON.stringify({ method: req.method, host: req.headers.host ?? '', path: req.url, headers: req.headers })}\n`,
+    `${JSON.stringify({ method: req.method, host: hostOf(req), path: req.url, httpVersion: req.httpVersion, headers: req.headers })}\n`,
   );
   const body = req.method === 'POST' ? await readBody(req) : {};
   if (req.method === 'POST' && req.url?.startsWith('/v1/chat/completions')) return openAi(req, res, body);
   if (req.method === 'POST' && req.url?.startsWith('/v1/messages')) return anthropic(req, res, body);
   res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end(`ok ${req.headers.host ?? ''}\n`);
+  res.end(`ok ${hostOf(req)}\n`);
 }
 
 const onRequest = (req, res) => {
@@ -177,5 +183,5 @@ const onRequest = (req, res) => {
 };
 
 const tls = { key: readFileSync(path.join(dir, 'server.key')), cert: readFileSync(path.join(dir, 'server.crt')) };
-https.createServer(tls, onRequest).listen(443, () => console.log('fake LLM API listening on 443'));
+http2.createSecureServer({ ...tls, allowHTTP1: true }, onRequest).listen(443, () => console.log('fake LLM API listening on 443'));
 http.createServer(onRequest).listen(80, () => console.log('fake LLM API listening on 80'));

@@ -139,20 +139,20 @@ function header(headers: [string, string][], name: string): string | undefined {
   return headers.find(([key]) => key.toLowerCase() === name)?.[1];
 }
 
-/** curl in the client container through the proxy; `-w` prints the proxy CONNECT code and HTTP code at the end. */
+/** curl in the client container through the proxy; `-w` prints the proxy CONNECT code, HTTP code and HTTP version at the end. */
 function curl(args: string[], opts: { allowFailure?: boolean } = { allowFailure: true }) {
   return exec(
     names.client,
-    ['curl', '-sS', '--max-time', '30', '--cacert', '/tmp/proxy-ca.pem', '-x', proxyUrl, '-w', '\n%{http_connect} %{http_code}', ...args],
+    ['curl', '-sS', '--max-time', '30', '--cacert', '/tmp/proxy-ca.pem', '-x', proxyUrl, '-w', '\n%{http_connect} %{http_code} %{http_version}', ...args],
     opts,
   );
 }
 
-/** Splits curl output into body and the `connect http` codes line. */
-function parseCurl(stdout: string): { body: string; connect: number; status: number } {
+/** Splits curl output into body and the `connect status version` line (HTTP version between client and proxy). */
+function parseCurl(stdout: string): { body: string; connect: number; status: number; version: string } {
   const cut = stdout.lastIndexOf('\n');
-  const [connect, status] = stdout.slice(cut + 1).trim().split(' ').map(Number);
-  return { body: stdout.slice(0, cut), connect: connect ?? 0, status: status ?? 0 };
+  const [connect, status, version] = stdout.slice(cut + 1).trim().split(' ');
+  return { body: stdout.slice(0, cut), connect: Number(connect ?? 0), status: Number(status ?? 0), version: version ?? '' };
 }
 
 function chatBody(marker: string, stream: boolean): string {
@@ -173,7 +173,7 @@ async function upstreamRequests(): Promise<{ method: string; host: string; path:
  * first event is in that file while the fake still holds the rest, then releases the fake and returns the
  * complete output.
  */
-async function streamedWithHold(args: string[], firstEventMarker: string, lastMarker: string): Promise<string> {
+async function streamedWithHold(args: string[], firstEventMarker: string, lastMarker: string): Promise<{ output: string; version: string }> {
   const token = randomBytes(6).toString('hex');
   const out = `/tmp/out-${token}`;
   const running = curl(['-N', '-o', out, '-H', `x-fake-hold: ${token}`, ...args]);
@@ -191,7 +191,7 @@ async function streamedWithHold(args: string[], firstEventMarker: string, lastMa
   expect(result.status).toBe(200);
   const { stdout } = await exec(names.client, ['cat', out]);
   expect(stdout).toContain(lastMarker);
-  return stdout;
+  return { output: stdout, version: result.version };
 }
 
 async function cleanUp(): Promise<void> {
@@ -355,7 +355,7 @@ describe('mitmproxy image', () => {
 
   it('streams an OpenAI answer unbuffered and records it complete, with secrets redacted', async () => {
     const marker = randomBytes(6).toString('hex');
-    const output = await streamedWithHold(
+    const { output, version } = await streamedWithHold(
       [
         '-U', `${userA.name}:${userA.secret}`,
         '-H', `Authorization: Bearer ${apiKey}`,
@@ -366,6 +366,8 @@ describe('mitmproxy image', () => {
       '"role":"assistant"',
       'data: [DONE]',
     );
+    // HTTP/2 end to end, as with the real APIs (the fake speaks h2 and h1 by ALPN).
+    expect(version).toBe('2');
     expect(output).toContain(': keep-alive comment');
     expect(output).toContain('"usage":{"prompt_tokens":11');
 
@@ -393,11 +395,12 @@ describe('mitmproxy image', () => {
 
   it('streams a gzip-compressed answer unbuffered and records the decoded body', async () => {
     const marker = randomBytes(6).toString('hex');
-    const output = await streamedWithHold(
-      ['--compressed', '-U', `${userA.name}:${userA.secret}`, '-H', 'x-fake-gzip: 1', '-H', 'Content-Type: application/json', '-d', chatBody(marker, true), 'https://api.openai.com/v1/chat/completions'],
+    const { output, version } = await streamedWithHold(
+      ['--http1.1', '--compressed', '-U', `${userA.name}:${userA.secret}`, '-H', 'x-fake-gzip: 1', '-H', 'Content-Type: application/json', '-d', chatBody(marker, true), 'https://api.openai.com/v1/chat/completions'],
       '"role":"assistant"',
       'data: [DONE]',
     );
+    expect(version).toBe('1.1');
     const record = await llmRecordWith(marker);
     expect(record.user).toBe(userA.name);
     expect(header(record.response!.headers, 'content-encoding')).toBe('gzip');
@@ -441,7 +444,7 @@ describe('mitmproxy image', () => {
     const anthropicBody = (tag: string) =>
       JSON.stringify({ model: 'claude-fake', stream: true, max_tokens: 64, messages: [{ role: 'user', content: `weather ${tag}` }] });
     const anthropicArgs = ['-U', `${userB.name}:${userB.secret}`, '-H', 'x-api-key: sk-ant-secret', '-H', 'anthropic-version: 2023-06-01', '-H', 'Content-Type: application/json'];
-    const streamed = await streamedWithHold(
+    const { output: streamed } = await streamedWithHold(
       [...anthropicArgs, '-d', anthropicBody(`tools-${marker}`), 'https://api.anthropic.com/v1/messages'],
       'event: message_start',
       'event: message_stop',
@@ -519,10 +522,15 @@ describe('mitmproxy image', () => {
   it('keeps its CA in the volume when the container is re-created', async () => {
     const read = async () => (await filesOf(await docker.getContainer(names.proxy).getArchive({ path: MITMPROXY_CA_CERT_FILE }))).get('mitmproxy-ca-cert.pem')!.toString('utf8');
     const before = await read();
-    // Stopping flushes pending counts (SIGTERM through tini); then a new container on the same volume.
+    // A last request right before the stop: its count is written at the latest when the proxy shuts down.
+    const last = parseCurl((await curl(['-U', `${userB.name}:${userB.secret}`, 'http://files.example.test/last'], { allowFailure: false })).stdout);
+    expect(last.status).toBe(200);
+    // SIGTERM through tini: mitmdump shuts down cleanly; then a new container on the same volume.
     await docker.getContainer(names.proxy).stop({ t: 10 });
     const exit = await docker.getContainer(names.proxy).inspect();
     expect(exit.State.ExitCode).toBe(0);
+    // B: one request in the users-file test, one just now (the stopped container's files are still readable).
+    expect((await domainCounts()).get(`${userB.name} files.example.test`)).toBe(2);
     await docker.getContainer(names.proxy).remove({ force: true });
     const proxy = await create(names.proxy, mitmTag, { aliases: ['xares-proxy'], binds: [`${volumeName}:${MITMPROXY_CONFDIR}`] });
     await proxy.start();
