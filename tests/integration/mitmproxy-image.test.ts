@@ -505,6 +505,22 @@ describe('mitmproxy image', () => {
     for (const name of leftovers.stdout.split('\n').filter(Boolean)) expect(name).toMatch(MITMPROXY_RECORD_FILE_PATTERN);
   });
 
+  it('counts a tunnel it could not look into once, when it closes', async () => {
+    // The client does not trust the proxy's CA here: the TLS handshake fails, no HTTP request is seen.
+    const refused = await exec(
+      names.client,
+      ['curl', '-sS', '--max-time', '20', '-x', proxyUrl, '-U', `${userB.name}:${userB.secret}`, 'https://api.anthropic.com/v1/models'],
+      { allowFailure: true },
+    );
+    expect(refused.code).toBe(60); // curl: peer certificate cannot be authenticated
+    await pollUntil(async () => (await domainCounts()).get(`${userB.name} api.anthropic.com`) === 3, {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      description: 'count of the refused tunnel',
+    });
+    expect((await readRecords()).llm.filter((r) => r.request.path === '/v1/models')).toEqual([]);
+  });
+
   it('re-reads the users file when it changes', async () => {
     const userC = { name: `c${randomBytes(6).toString('hex').slice(0, 11)}`, secret: randomBytes(32).toString('hex') };
     const status = async (user: { name: string; secret: string }) =>
