@@ -1,4 +1,6 @@
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { loadFeatures } from '../actions/live-connection.js';
+import { useSystemStore } from '../stores/system-store.js';
 import { useWhitelistStore } from '../stores/whitelist-store.js';
 import { filterDomains, hasUnsavedChanges, isBaseWhitelistDomain, previewEntry, whitelistChanges } from '../stores/whitelist-editor.js';
 import './network-view.css';
@@ -30,8 +32,11 @@ export function WhitelistView() {
   const inputId = useId();
   const filterId = useId();
 
+  const features = useSystemStore((state) => state.features);
+
   useEffect(() => {
     void load();
+    if (!useSystemStore.getState().features) void loadFeatures();
   }, [load]);
 
   const preview = useMemo(() => previewEntry(draft, input), [draft, input]);
@@ -68,6 +73,11 @@ export function WhitelistView() {
         </div>
       </div>
 
+      {features && !features.securityProxy ? (
+        <p className="form-note form-note--warning" data-testid="whitelist-proxy-unavailable">
+          The Security Proxy is not set up on this machine yet: the list is stored and takes effect once it is.
+        </p>
+      ) : null}
       {loadError && stored === null ? (
         <div className="form-alert" role="alert" data-testid="whitelist-load-error">
           <strong>The whitelist could not be loaded.</strong> {loadError}{' '}
