@@ -42,6 +42,15 @@ async function statusFrom(projectId: string, url: string, extra = '', seconds = 
   return result.stdout.trim().slice(-3);
 }
 
+/**
+ * curl's exit code for `url` fetched directly (no proxy) from the workspace: 28 = no answer at all within
+ * `seconds` (dropped); 7 = refused (the packet got there); 0 = answered.
+ */
+async function directCurlExit(projectId: string, url: string, seconds = 3): Promise<number> {
+  const result = await execInWorkspace(projectId, ['curl', '-s', '-o', '/dev/null', '-m', String(seconds), '--noproxy', '*', url]);
+  return result.code;
+}
+
 async function ipOf(container: string, network: string): Promise<string> {
   const info = await docker.getContainer(container).inspect();
   return info.NetworkSettings.Networks?.[network]?.IPAddress ?? '';
@@ -138,20 +147,22 @@ describe('security proxy mode', () => {
     const egress = t.server.network!.networks.name('squid-egress');
     const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, egress);
     // Direct to the upstream's address, bypassing the proxy.
-    expect(await statusFrom(secA, `http://${upstreamIp}/`, "--noproxy '*'", 3)).toBe('000');
+    expect(await directCurlExit(secA, `http://${upstreamIp}/`)).toBe(28);
     // Names outside Docker do not even resolve.
     const dns = await inWorkspace(secA, 'timeout 4 getent hosts deb.debian.org >/dev/null && echo resolved || echo none');
     expect(dns.stdout.trim()).toBe('none');
     // The other security workspace's code-server, and the none workspace's.
     const security = t.server.network!.networks.name('security');
-    expect(await statusFrom(secA, `http://${await ipOf(`workspace-${secB}`, security)}:13337/healthz`, "--noproxy '*'", 3)).toBe('000');
+    expect(await directCurlExit(secA, `http://${await ipOf(`workspace-${secB}`, security)}:13337/healthz`)).toBe(28);
     const info = await docker.getContainer(`workspace-${open}`).inspect();
     const openIp = Object.values(info.NetworkSettings.Networks ?? {})[0]?.IPAddress ?? '';
     expect(openIp).not.toBe('');
-    expect(await statusFrom(secA, `http://${openIp}:13337/healthz`, "--noproxy '*'", 3)).toBe('000');
-    // The host through the bridge gateway: the app's own port.
-    const gateway = (await docker.getNetwork(security).inspect()).IPAM.Config[0].Gateway as string;
-    expect(await statusFrom(secA, `http://${gateway}:${t.port}/api/health`, "--noproxy '*'", 3)).toBe('000');
+    expect(await directCurlExit(secA, `http://${openIp}:13337/healthz`)).toBe(28);
+    // The host through the bridge gateway: dropped (not even refused), on the app's port and any other.
+    const ipam = (await docker.getNetwork(security).inspect()).IPAM as { Config: Array<{ Gateway: string }> };
+    const gateway = ipam.Config[0]!.Gateway;
+    expect(await directCurlExit(secA, `http://${gateway}:${t.port}/api/health`)).toBe(28);
+    expect(await directCurlExit(secA, `http://${gateway}:9/`)).toBe(28);
     // The logging proxy is on another network; its port is not reachable from here.
     const mitmAlias = await inWorkspace(secA, "curl -s -o /dev/null -m 3 -w '%{http_code}' -x http://xares-proxy:8080 http://allowed.test/ || true");
     expect(mitmAlias.stdout.trim().slice(-3)).toBe('000');
