@@ -82,7 +82,8 @@ describe('network activity in the details panel (Chromium)', () => {
     store.projects.insert(project(LOG, 'Logged <i>Seat</i>', 'logging'));
     store.close();
     squid.lines.push(squidLine(SEC, 'TCP_TUNNEL/200', 'pypi.org:443'), squidLine(SEC_OTHER, 'TCP_TUNNEL/200', 'other-seat.example:443'), squidLine(SEC, 'TCP_DENIED/403', 'http://blocked.test/'));
-    server = await startTestServer({ dataDir }, { recordingsSource: source, squidLogSource: squid });
+    // The fakes stand in for the proxies; network control stays off (no proxy containers for these views).
+    server = await startTestServer({ dataDir }, { recordingsSource: source, squidLogSource: squid, networkControl: false });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
     page = await context.newPage();
