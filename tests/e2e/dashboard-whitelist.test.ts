@@ -39,6 +39,7 @@ describe('whitelist editor in Chromium', () => {
     expect((await server.api('PUT', '/api/whitelist', { domains: ['crates.io', 'github.com'] })).status).toBe(200);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(server.server.createSignInUrl());
@@ -122,6 +123,35 @@ describe('whitelist editor in Chromium', () => {
     await openNetworkView();
     expect((await rows()).map((row) => row.domain)).toEqual(expected);
     expect((await rows()).every((row) => row.state === 'base' || row.state === 'kept')).toBe(true);
+  });
+
+  it('adds a pasted class list: a bad line refuses it all, 2,000 domains stay usable and apply', async () => {
+    await page.locator('.network-bulk summary').click();
+    const list = page.getByTestId('whitelist-list-input');
+    await list.fill('crates.io\nhttp://bad.example/\n');
+    await page.getByTestId('whitelist-list-add').click();
+    await expect.poll(() => page.getByTestId('whitelist-list-outcome').textContent()).toBe(
+      'Line 2: Whitelist entry "http://bad.example/" contains \'/\': give a host name such as example.com, not a URL',
+    );
+    expect(await page.getByTestId('whitelist-apply-bar').getAttribute('data-dirty')).toBe('false');
+
+    const many = Array.from({ length: 2000 }, (_, i) => `seat${i}.class-${i % 10}.example.org`);
+    // Pasted, as a teacher would (typing 60 KB key by key is not what this is about).
+    await list.fill('');
+    await page.evaluate((text) => navigator.clipboard.writeText(text), many.join('\n'));
+    await list.focus();
+    await page.keyboard.press('Control+V');
+    await expect.poll(async () => (await list.inputValue()).length).toBe(many.join('\n').length);
+    await page.getByTestId('whitelist-list-add').click();
+    await expect.poll(() => page.getByTestId('whitelist-list-outcome').textContent()).toBe('2000 entries added (not applied yet).');
+    expect(await page.getByTestId('whitelist-unsaved').textContent()).toContain('2000 to add, 0 to remove');
+    // The filter narrows the long list at once.
+    await page.getByTestId('whitelist-filter').fill('seat1999.');
+    await expect.poll(async () => (await rows()).map((row) => row.domain)).toEqual(['.seat1999.class-9.example.org']);
+    await page.getByTestId('whitelist-filter').fill('');
+    await page.getByTestId('whitelist-apply').click();
+    await page.getByTestId('whitelist-applied').waitFor();
+    expect((await server.api('GET', '/api/whitelist')).body.domains).toHaveLength(2000 + BASE.length + 2);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { normalizeWhitelist } from '../../server/services/whitelist.js';
 import { ApiError } from '../../renderer/src/api/api-error.js';
 import {
   addEntries,
+  addEntryList,
   describeApplyFailure,
   domainsToSend,
   filterDomains,
@@ -81,6 +82,17 @@ describe('whitelist editor logic', () => {
     expect(parent.domains).toEqual([...BASE, '.example.com'].sort());
     expect(parent.domains).toEqual(normalizeWhitelist(['b.example.com', 'a.example.com', 'example.com']));
     expect(addEntries(BASE, ['ok.com', 'not ok'])).toEqual({ domains: null, error: 'Whitelist entry "not ok" contains a space, line break or control character' });
+  });
+
+  it('adds a pasted list all or nothing, naming the first bad line', () => {
+    const draft = addEntries(BASE, ['github.com']).domains as string[];
+    const good = addEntryList(draft, 'pypi.org\r\n\n  files.pythonhosted.org  \napi.github.com\n');
+    expect(good).toEqual({ domains: [...BASE, '.files.pythonhosted.org', '.github.com', '.pypi.org'].sort(), gained: 2, error: null });
+    expect(addEntryList(draft, 'pypi.org\n\nbad entry\ncrates.io')).toEqual({ domains: null, gained: 0, error: 'Line 3: Whitelist entry "bad entry" contains a space, line break or control character' });
+    const many = Array.from({ length: 2000 }, (_, i) => `host${i}.example${i % 7}.org`).join('\n');
+    const big = addEntryList(BASE, many);
+    expect(big.gained).toBe(2000);
+    expect(big.domains).toEqual(normalizeWhitelist(many.split('\n')));
   });
 
   it('removes entries but never a base domain', () => {

@@ -56,6 +56,25 @@ export function addEntries(draft: readonly string[], inputs: readonly string[]):
   return { domains: result.domains, error: null };
 }
 
+/**
+ * Adds a pasted list, one host name per line (blank lines ignored), all or nothing.
+ * @returns the new draft and how many entries it gained, or the first bad line (`Line N: <server message>`).
+ */
+export function addEntryList(draft: readonly string[], text: string): { domains: string[]; gained: number; error: null } | { domains: null; gained: 0; error: string } {
+  const lines = text.split(/\r\n|\n|\r/);
+  const entries: { line: number; entry: string }[] = [];
+  lines.forEach((entry, index) => {
+    if (entry.trim() !== '') entries.push({ line: index + 1, entry });
+  });
+  const result = normalizeWhitelistEntries([...entries.map((item) => item.entry), ...draft], browserHostNameTools);
+  if (result.rejection !== null) {
+    const line = entries[result.rejection.index]?.line;
+    return { domains: null, gained: 0, error: line === undefined ? result.rejection.message : `Line ${line}: ${result.rejection.message}` };
+  }
+  const before = new Set(draft);
+  return { domains: result.domains, gained: result.domains.filter((domain) => !before.has(domain)).length, error: null };
+}
+
 /** The draft without `domain`; base domains stay (they cannot be removed). */
 export function removeEntry(draft: readonly string[], domain: string): string[] {
   if (isBaseWhitelistDomain(domain)) return [...draft];

@@ -2,7 +2,7 @@ import { create, type StoreApi, type UseBoundStore } from 'zustand';
 import type { UpdateWhitelistResponse, WhitelistResponse } from '../../../server/contract/index.js';
 import { describeError } from '../api/api-error.js';
 import { api } from '../services.js';
-import { addEntries, describeApplyFailure, domainsToSend, hasUnsavedChanges, removeEntry, type ApplyFailure } from './whitelist-editor.js';
+import { addEntries, addEntryList, describeApplyFailure, domainsToSend, hasUnsavedChanges, removeEntry, type ApplyFailure } from './whitelist-editor.js';
 
 /** The calls of the admin API the whitelist editor needs (a subset of `ApiClient`; a stub in unit tests). */
 export interface WhitelistApi {
@@ -35,6 +35,11 @@ export interface WhitelistState {
   add(input: string): string | null;
   /** Adds several host names at once (e.g. recorded domains); returns the first refusal or null. */
   addMany(inputs: readonly string[]): string | null;
+  /**
+   * Adds a pasted list (one host name per line), all or nothing.
+   * @returns how many entries the list gained, or the first bad line in words.
+   */
+  addList(text: string): { gained: number; error: null } | { gained: 0; error: string };
   /** Removes an entry (base domains cannot be removed). */
   remove(domain: string): void;
   /** Throws the draft away (back to the stored list). */
@@ -73,6 +78,12 @@ export function createWhitelistStore(whitelistApi: WhitelistApi): UseBoundStore<
       if (result.error !== null) return result.error;
       set({ draft: result.domains, applyFailure: null, appliedAt: null });
       return null;
+    },
+    addList(text) {
+      const result = addEntryList(get().draft, text);
+      if (result.error !== null) return { gained: 0, error: result.error };
+      set({ draft: result.domains, applyFailure: null, appliedAt: null });
+      return { gained: result.gained, error: null };
     },
     remove(domain) {
       set({ draft: removeEntry(get().draft, domain), applyFailure: null, appliedAt: null });

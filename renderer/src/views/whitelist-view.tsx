@@ -26,8 +26,10 @@ export function WhitelistView() {
   const applying = useWhitelistStore((state) => state.applying);
   const applyFailure = useWhitelistStore((state) => state.applyFailure);
   const appliedAt = useWhitelistStore((state) => state.appliedAt);
-  const { load, add, remove, discard, apply } = useWhitelistStore.getState();
+  const { load, add, addList, remove, discard, apply } = useWhitelistStore.getState();
   const [input, setInput] = useState('');
+  const [listText, setListText] = useState('');
+  const [listOutcome, setListOutcome] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [filter, setFilter] = useState('');
   const inputId = useId();
   const filterId = useId();
@@ -138,6 +140,51 @@ export function WhitelistView() {
                 )}
               </div>
             </form>
+
+            <details className="network-bulk">
+              <summary>Add several at once</summary>
+              <label className="visually-hidden" htmlFor={`${inputId}-list`}>
+                Host names, one per line
+              </label>
+              <textarea
+                id={`${inputId}-list`}
+                className="input mono network-bulk__text"
+                rows={5}
+                value={listText}
+                placeholder={'pypi.org\nfiles.pythonhosted.org\ngithub.com'}
+                spellCheck={false}
+                disabled={applying}
+                onChange={(event) => {
+                  setListText(event.target.value);
+                  setListOutcome(null);
+                }}
+                data-testid="whitelist-list-input"
+              />
+              <div className="network-bulk__footer">
+                <span className="field__hint">One host name per line; nothing is added if a line is not a host name.</span>
+                <button
+                  type="button"
+                  className="button button--small"
+                  disabled={applying || listText.trim() === ''}
+                  onClick={() => {
+                    const result = addList(listText);
+                    if (result.error !== null) setListOutcome({ kind: 'error', text: result.error });
+                    else {
+                      setListText('');
+                      setListOutcome({ kind: 'ok', text: result.gained === 0 ? 'Everything was already on the list.' : `${result.gained} ${result.gained === 1 ? 'entry' : 'entries'} added (not applied yet).` });
+                    }
+                  }}
+                  data-testid="whitelist-list-add"
+                >
+                  Add all
+                </button>
+              </div>
+              {listOutcome ? (
+                <p className={listOutcome.kind === 'error' ? 'field__error' : 'field__hint'} role={listOutcome.kind === 'error' ? 'alert' : 'status'} data-testid="whitelist-list-outcome">
+                  {listOutcome.text}
+                </p>
+              ) : null}
+            </details>
 
             <div className={`network-apply${dirty ? ' is-dirty' : ''}`} data-testid="whitelist-apply-bar" data-dirty={dirty}>
               {dirty ? (
