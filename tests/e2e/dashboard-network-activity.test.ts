@@ -163,7 +163,7 @@ describe('network activity in the details panel (Chromium)', () => {
     expect(stored).not.toContain('.github.com');
   });
 
-  it('shows recorded conversations as text, deletes one and then all after confirmation', async () => {
+  it('shows recorded conversations as text and deletes one after confirmation', async () => {
     const at = Date.now() - 60_000;
     const first = source.putLlm({ user: LOG, startedAt: new Date(at).toISOString(), ...chatExchange('<img src=x onerror="window.__xss=1"> What is a list?', 'A list is <b>ordered</b>.', 'gpt-4o-mini') });
     const second = source.putLlm({ user: LOG, startedAt: new Date(at + 10_000).toISOString(), ...chatExchange('Explain recursion', 'Recursion calls itself.', 'gpt-4.1') });
@@ -212,6 +212,18 @@ describe('network activity in the details panel (Chromium)', () => {
     await expect.poll(() => page.getByTestId('documentation-outcome').textContent()).toContain('(1 conversation)');
     expect(requestUrls.some((url) => url.includes(server.token))).toBe(false);
     expect(requestUrls.some((url) => url.endsWith(`/api/projects/${LOG}/generate-documentation`))).toBe(true);
+  });
+
+  it('keeps hundreds of conversations usable: 50 shown, more on request', async () => {
+    const base = Date.now() - 3_600_000;
+    for (let i = 0; i < 150; i += 1) source.putLlm({ user: LOG, startedAt: new Date(base + i * 1000).toISOString(), ...chatExchange(`Question ${i}`, `Answer ${i}`) });
+    await page.getByTestId('conversations-refresh').click();
+    await expect.poll(() => page.getByTestId('conversations-count').textContent()).toBe('(151)');
+    const items = page.getByTestId('conversation');
+    expect(await items.count()).toBe(50);
+    expect(await page.getByTestId('conversations-more').textContent()).toBe('Show 50 more of 101');
+    await page.getByTestId('conversations-more').click();
+    await expect.poll(() => items.count()).toBe(100);
   });
 
   it('deletes all conversations after confirmation', async () => {
