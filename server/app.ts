@@ -327,8 +327,6 @@ export async function startServer(input: ServerConfigInput | ServerConfig, optio
   logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
   projects.attachEngine();
   recordings.startPeriodicIngest(RECORDINGS_INGEST_INTERVAL_MS);
-  // Firewall rules are not persisted by Docker: put them back for existing proxy workspaces.
-  if (networkControl) void networkControl.reapply();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

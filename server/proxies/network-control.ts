@@ -108,7 +108,7 @@ export class NetworkControl {
       image: options.images.squid,
       port: SQUID_PORT,
       confined: 'security',
-      egress: 'squid-egress',
+      egress: 'egress-squid',
       files: () => [
         { path: PROXY_USERS_FILE, content: this.htpasswd() },
         { path: SQUID_WHITELIST_FILE, content: this.options.whitelistSection() },
@@ -121,7 +121,7 @@ export class NetworkControl {
       image: options.images.mitmproxy,
       port: MITMPROXY_PORT,
       confined: 'logging',
-      egress: 'mitm-egress',
+      egress: 'egress-mitm',
       // The CA (and its private key) and unread records survive re-creation of the container.
       volumes: { [`${prefix}-mitmproxy-data`]: '/var/lib/xares' },
       files: () => [
@@ -369,8 +369,8 @@ export class NetworkControl {
     const [security, logging, squidEgress, mitmEgress] = await Promise.all([
       this.networks.ensure('security'),
       this.networks.ensure('logging'),
-      this.networks.ensure('squid-egress'),
-      this.networks.ensure('mitm-egress'),
+      this.networks.ensure('egress-squid'),
+      this.networks.ensure('egress-mitm'),
     ]);
     const [squid, mitm] = await Promise.all([this.squid.running(), this.mitmproxy.running()]);
     const plan: GuardPlan = {

@@ -28,7 +28,7 @@ export interface ProxyContainerSpec {
   image: string;
   port: number;
   confined: Extract<ProxyNetworkRole, 'security' | 'logging'>;
-  egress: Extract<ProxyNetworkRole, 'squid-egress' | 'mitm-egress'>;
+  egress: Extract<ProxyNetworkRole, 'egress-squid' | 'egress-mitm'>;
   /** Named volumes: volume name → mount point. */
   volumes?: Record<string, string>;
   /** Files written before every start (the current state: users, whitelist, ...). */

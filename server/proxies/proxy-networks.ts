@@ -3,7 +3,10 @@
  * /24 subnet (Docker's default address pools run out after about 31 networks):
  *   - `security`: security-mode workspaces + squid (alias `xares-proxy`); inter-container traffic off;
  *   - `logging`: logging-mode workspaces + mitmproxy (alias `xares-proxy`); inter-container traffic off;
- *   - `squid-egress` / `mitm-egress`: each proxy's own way out to the internet.
+ *   - `egress-squid` / `egress-mitm`: each proxy's own way out to the internet. A container on several
+ *     networks takes its default route from the first network by name (Docker 20.10 has no gateway
+ *     priority), so these names sort before `security`/`logging`: the proxies leave through their egress
+ *     bridge (a wrong route would fail closed: the confined bridges drop everything leaving them).
  * What may cross them is decided by the netguard rules (netguard.ts); these networks only give the shape.
  */
 import os from 'node:os';
@@ -12,7 +15,7 @@ import { LABEL_INSTANCE, LABEL_MANAGED, RuntimeUnavailableError } from '../runti
 import { isConnectionError, ICC_OPTION } from '../runtime/docker-runtime.js';
 
 /** The roles of our proxy networks. */
-export type ProxyNetworkRole = 'security' | 'logging' | 'squid-egress' | 'mitm-egress';
+export type ProxyNetworkRole = 'security' | 'logging' | 'egress-squid' | 'egress-mitm';
 /** Label holding a network's role. */
 export const LABEL_PROXY_NETWORK = 'xares.proxy-network';
 /** Network alias of the proxy on a workspace network: workspaces use `http://xares-proxy:<port>`. */

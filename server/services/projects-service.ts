@@ -189,6 +189,8 @@ export class ProjectsService implements RouteTable {
       if (this.closed) return;
       if (!state.docker.available) logger.info({ version }, 'Docker engine available');
       state.setDocker({ available: true, version, error: null });
+      // Docker does not keep our firewall rules across its restarts: put them back before workspaces start.
+      if (this.options.network) await this.options.network.reapply();
       await this.reconcile();
       await this.removeLeftoverSnapshots();
       await images.check();

@@ -72,7 +72,7 @@ beforeAll(async () => {
   );
   t = await startTestServer({ instanceId }, { networkControl: { upstreamCaPem: caPem, healthIntervalMs: 0 } });
   const network = t.server.network!;
-  const egress = await network.networks.ensure('mitm-egress');
+  const egress = await network.networks.ensure('egress-mitm');
   await docker.getNetwork(egress).connect({ Container: fakeName, EndpointConfig: { Aliases: ['api.openai.com', 'api.anthropic.com'] } });
   const made = await Promise.all([
     t.api('POST', '/api/projects/create', { projectName: `log-${nonce}`, projectType: 'empty', proxyMode: 'logging' }),
@@ -173,7 +173,7 @@ describe('logging proxy mode', () => {
 
   it('reaches nothing but mitmproxy: no direct egress, not squid, not the host', async () => {
     const network = t.server.network!;
-    const egress = network.networks.name('mitm-egress');
+    const egress = network.networks.name('egress-mitm');
     const fakeIp = (await docker.getContainer(fakeName).inspect()).NetworkSettings.Networks?.[egress]?.IPAddress;
     expect(fakeIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const direct = await execInWorkspace(ws, ['curl', '-s', '-o', '/dev/null', '-m', '3', '--noproxy', '*', `http://${fakeIp}/`]);

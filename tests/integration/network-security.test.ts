@@ -60,8 +60,8 @@ beforeAll(async () => {
   t = await startTestServer({}, { networkControl: { healthIntervalMs: 1_000 } });
   const network = t.server.network!;
   expect(network).toBeTruthy();
-  const egress = network.networks.name('squid-egress');
-  await network.networks.ensure('squid-egress');
+  const egress = network.networks.name('egress-squid');
+  await network.networks.ensure('egress-squid');
   await Promise.all([
     fakeUpstream(`fake-allowed-${t.instanceId}`, 'allowed.test', `allowed-${nonce}`, egress),
     fakeUpstream(`fake-blocked-${t.instanceId}`, 'blocked.test', `blocked-${nonce}`, egress),
@@ -102,7 +102,7 @@ describe('security proxy mode', () => {
     expect(body).toContain(`allowed-${nonce}`);
     expect(await statusFrom(secA, 'http://blocked.test/')).toBe('403');
     // An IP literal is not a whitelisted host name either.
-    const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, t.server.network!.networks.name('squid-egress'));
+    const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, t.server.network!.networks.name('egress-squid'));
     expect(await statusFrom(secA, `http://${upstreamIp}/`)).toBe('403');
   });
 
@@ -144,7 +144,7 @@ describe('security proxy mode', () => {
   });
 
   it('reaches nothing but squid: no direct egress, no other workspace, no host, no logging proxy', async () => {
-    const egress = t.server.network!.networks.name('squid-egress');
+    const egress = t.server.network!.networks.name('egress-squid');
     const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, egress);
     // Direct to the upstream's address, bypassing the proxy.
     expect(await directCurlExit(secA, `http://${upstreamIp}/`)).toBe(28);
@@ -194,6 +194,73 @@ describe('security proxy mode', () => {
       intervalMs: 250,
       description: 'blocked.test denied again',
     });
+  });
+
+  it('reaches a base-domain host on the internet through squid (Debian mirror; names resolved by Docker DNS)', async () => {
+    const status = await pollUntil(async () => ((await statusFrom(secA, 'http://deb.debian.org/debian/', '', 15)) === '200' ? '200' : undefined), {
+      timeoutMs: 45_000,
+      intervalMs: 1_000,
+      description: 'deb.debian.org through squid',
+    });
+    expect(status).toBe('200');
+  });
+
+  it('keeps squid running with an empty list (base domains only) and with 2,000 domains', async () => {
+    const empty = await t.api('PUT', '/api/whitelist', { domains: [] });
+    expect(empty.status).toBe(200);
+    expect(empty.body.domains).toContain('.debian.org');
+    await pollUntil(async () => ((await statusFrom(secA, 'http://allowed.test/')) === '403' ? true : undefined), {
+      timeoutMs: 15_000,
+      intervalMs: 250,
+      description: 'allowed.test denied with the empty list',
+    });
+    const many = Array.from({ length: 1_999 }, (_, i) => `host${i}.example${i % 7}.org`);
+    const big = await t.api('PUT', '/api/whitelist', { domains: [...many, 'allowed.test'] });
+    expect(big.status).toBe(200);
+    expect(big.body.domainCount).toBeGreaterThan(2_000);
+    const body = await pollUntil(
+      async () => {
+        const result = await inWorkspace(secA, 'curl -s -m 5 http://allowed.test/');
+        return result.stdout.includes(`allowed-${nonce}`) ? result.stdout : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: 'allowed.test with 2,000 domains' },
+    );
+    expect(body).toContain(`allowed-${nonce}`);
+    const check = await t.server.network!.squid.exec(['squid', '-k', 'check', '-f', '/etc/squid/squid.conf']);
+    expect(check.exitCode).toBe(0);
+    expect((await t.api('PUT', '/api/whitelist', { domains: ['allowed.test'] })).status).toBe(200);
+  });
+
+  it('gives a clone its own proxy credential, never its source’s', async () => {
+    const clone = await t.api('POST', `/api/projects/${secA}/clone`, { count: 1 });
+    expect(clone.status, JSON.stringify(clone.body)).toBe(202);
+    const cloneId = clone.body.clones[0].projectId as string;
+    await t.waitForStatus(cloneId, 'running', 180_000);
+    const envOf = async (id: string) => (await execInWorkspace(id, ['cat', '/etc/xares/proxy.env'])).stdout;
+    const [sourceEnv, cloneEnv] = await Promise.all([envOf(secA), envOf(cloneId)]);
+    const credential = (env: string) => /HTTP_PROXY=http:\/\/([a-z0-9]{12}):([0-9a-f]{64})@/.exec(env)?.slice(1);
+    expect(credential(cloneEnv)?.[0]).toBe(cloneId);
+    expect(credential(cloneEnv)?.[1]).not.toBe(credential(sourceEnv)?.[1]);
+    const body = await pollUntil(
+      async () => {
+        const result = await inWorkspace(cloneId, 'curl -s -m 5 http://allowed.test/');
+        return result.stdout.includes(`allowed-${nonce}`) ? result.stdout : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, description: 'allowed.test from the clone' },
+    );
+    expect(body).toContain(`allowed-${nonce}`);
+    // Deleting the clone retires its credential.
+    const secret = credential(cloneEnv)![1]!;
+    expect((await t.api('DELETE', `/api/projects/${cloneId}`)).status).toBe(200);
+    const users = await pollUntil(
+      async () => {
+        const text = (await t.server.network!.squid.exec(['cat', '/etc/xares/proxy-users'])).stdout.toString('utf8');
+        return text.includes(cloneId) ? undefined : text;
+      },
+      { timeoutMs: 10_000, intervalMs: 250, description: 'clone user removed from the proxy users' },
+    );
+    expect(users).toContain(secA);
+    expect(users).not.toContain(secret);
   });
 
   it('re-creates squid with the whitelist and users when it is removed behind its back', async () => {

@@ -69,7 +69,7 @@ describe('firewall rules (netguard)', () => {
 describe('proxy networks', () => {
   it('names networks per instance', () => {
     expect(proxyNetworkName('default', 'security')).toBe('xares-security');
-    expect(proxyNetworkName('t1', 'mitm-egress')).toBe('xares-t1-mitm-egress');
+    expect(proxyNetworkName('t1', 'egress-mitm')).toBe('xares-t1-egress-mitm');
   });
 
   it('picks the first /24 that overlaps no existing network or host interface', () => {
