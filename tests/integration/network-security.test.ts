@@ -184,10 +184,14 @@ describe('security proxy mode', () => {
       { timeoutMs: 15_000, intervalMs: 250, description: 'blocked.test allowed after the whitelist change' },
     );
     expect(body).toContain(`blocked-${nonce}`);
-    // A rejected list leaves squid and the stored list untouched.
-    const bad = await t.api('PUT', '/api/whitelist', { domains: ['allowed.test', 'evil.test\nhttp_access allow all'] });
-    expect(bad.status).toBe(400);
+    // A rejected list leaves squid and the stored list untouched, whatever is wrong with it.
+    for (const entry of ['evil.test\nhttp_access allow all', 'two words.test', 'x.test#comment', 'x.test/path', 'http://x.test', '']) {
+      const bad = await t.api('PUT', '/api/whitelist', { domains: ['allowed.test', entry] });
+      expect(bad.status, JSON.stringify(entry)).toBe(400);
+    }
+    expect((await t.api('GET', '/api/whitelist')).body.domains).toContain('.blocked.test');
     expect(await statusFrom(secA, 'http://blocked.test/')).toBe('200');
+    expect((await t.server.network!.squid.exec(['squid', '-k', 'check', '-f', '/etc/squid/squid.conf'])).exitCode).toBe(0);
     expect((await t.api('PUT', '/api/whitelist', { domains: ['allowed.test'] })).status).toBe(200);
     await pollUntil(async () => ((await statusFrom(secA, 'http://blocked.test/')) === '403' ? true : undefined), {
       timeoutMs: 15_000,
