@@ -62,6 +62,9 @@ export function checkWhitelistEntry(entry: string, tools: HostNameTools): Whitel
   if (trimmed.includes('*')) return { host: null, reason: "contains '*': no wildcard is needed, example.com covers all its subdomains" };
   if (trimmed.startsWith('[') || tools.isIP(trimmed) !== 0) return { host: null, reason: 'is an IP address, not a host name' };
   if (trimmed.includes(':')) return { host: null, reason: "contains ':': give a host name without port or scheme" };
+  // URL parsing would cut the name at these (`a?b.com` → `a`) or read them as credentials or escapes.
+  const urlCharacter = /[?\\@%&=+,;!$'"()<>^`{|}~[\]]/u.exec(trimmed);
+  if (urlCharacter) return { host: null, reason: `contains '${urlCharacter[0]}', which is not allowed in a host name` };
   let name = trimmed.startsWith('.') ? trimmed.slice(1) : trimmed;
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (name === '') return { host: null, reason: 'is not a host name' };

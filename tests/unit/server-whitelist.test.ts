@@ -116,8 +116,13 @@ describe('normalizeWhitelist', () => {
     ['a label starting with a hyphen', '-bad.example.com', /hyphen/],
     ['a label ending with a hyphen', 'bad-.example.com', /hyphen/],
     ['an underscore', 'a_b.example.com', /letters, digits/],
-    ['a quote', 'exa"mple.com', /valid host name|letters/],
-    ['a semicolon', 'example.com;rm', /valid host name|letters/],
+    ['a quote', 'exa"mple.com', /valid host name|letters|not allowed/],
+    ['a semicolon', 'example.com;rm', /valid host name|letters|not allowed/],
+    // URL parsing would cut these names short (`a?b.com` became `.a`) or read a part as credentials.
+    ['a question mark', 'a?b.com', /'\?'/],
+    ['a backslash', 'a\\b.com', /'\\'/],
+    ['an at sign', 'user@example.com', /'@'/],
+    ['a percent escape', 'exa%6dple.com', /'%'/],
     ['an all-numeric last label', 'example.123', /valid host name|starts with a letter/],
     ['a last label starting with a digit', 'example.1abc', /starts with a letter/],
   ];
