@@ -9,7 +9,9 @@ const docker = testDocker();
 let t: TestServer;
 
 beforeAll(async () => {
-  t = await startTestServer({ memoryPerWorkspaceMB: 4096, cpuPerWorkspace: 4 });
+  // Without network control, so the proxy modes are reported and refused as unavailable (the proxy modes
+  // themselves are tested in network-security and network-logging).
+  t = await startTestServer({ memoryPerWorkspaceMB: 4096, cpuPerWorkspace: 4 }, { networkControl: false });
 });
 
 afterAll(async () => {
@@ -59,8 +61,8 @@ const SINGLE_FIELD_CASES: Array<[string, Record<string, unknown>, string, string
   // Allowed by the contract's list but above this server's configured maxima (4096 MB, 4 cores).
   ['memory above the configured maximum', { ...VALID, memoryLimit: '8g' }, 'VALIDATION_ERROR', 'memoryLimit'],
   ['cores above the configured maximum', { ...VALID, cpuCores: '8' }, 'VALIDATION_ERROR', 'cpuCores'],
-  // Not available in this build: refused rather than silently ignored.
-  ['proxy mode not available yet', { ...VALID, proxyMode: 'security' }, 'VALIDATION_ERROR', 'proxyMode'],
+  // Not available on this server: refused rather than silently ignored.
+  ['proxy mode not available', { ...VALID, proxyMode: 'security' }, 'VALIDATION_ERROR', 'proxyMode'],
   ['git repository without a git server', { ...VALID, createGitRepo: true }, 'VALIDATION_ERROR', 'createGitRepo'],
 ];
 
@@ -159,7 +161,7 @@ describe('GET /api/config features agree with what create accepts', () => {
     ['gitServer', { createGitRepo: true }, 'createGitRepo'],
   ];
 
-  it('reports the proxy services as missing in this build, in the contract shape', async () => {
+  it('reports the proxy services as missing on a server without network control, in the contract shape', async () => {
     const r = await t.api('GET', '/api/config');
     expect(r.status).toBe(200);
     const { config } = ConfigResponse.parse(r.body);

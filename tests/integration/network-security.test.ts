@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigResponse } from '../../server/contract/index.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
 import { execInContainer, execInWorkspace, pollUntil, startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
 
@@ -87,8 +88,8 @@ afterAll(async () => {
 
 describe('security proxy mode', () => {
   it('is offered by the server', async () => {
-    const config = await t.api('GET', '/api/config');
-    expect(config.body.features?.securityProxy ?? config.body.securityProxy).not.toBe(false);
+    const { config } = ConfigResponse.parse((await t.api('GET', '/api/config')).body);
+    expect(config.features).toMatchObject({ securityProxy: true, loggingProxy: true });
   });
 
   it('lets a whitelisted host answer through squid and denies the rest with 403', async () => {
