@@ -23,7 +23,7 @@ import {
   readWorkspaceImageSpec,
 } from '../server/images/image-builder.js';
 import { computeContextHash, workspaceContextDir } from '../server/images/image-context.js';
-import { ensureMitmproxyImage, ensureNetguardImage, ensureSquidImage, mitmproxyContextDir, netguardContextDir, squidContextDir } from '../server/images/proxy-images.js';
+import { ensureProxyImage, PROXY_IMAGE_NAMES, proxyImageContextDir } from '../server/images/proxy-images.js';
 
 const resourcesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'resources');
 
@@ -33,9 +33,7 @@ async function main(): Promise<void> {
     const which = process.argv[printHash + 1] ?? 'workspace';
     const contextDirs: Record<string, string> = {
       workspace: workspaceContextDir(resourcesDir),
-      squid: squidContextDir(resourcesDir),
-      mitmproxy: mitmproxyContextDir(resourcesDir),
-      netguard: netguardContextDir(resourcesDir),
+      ...Object.fromEntries(PROXY_IMAGE_NAMES.map((name) => [name, proxyImageContextDir(resourcesDir, name)])),
     };
     const contextDir = contextDirs[which];
     if (!contextDir) throw new Error(`--print-hash takes ${Object.keys(contextDirs).join(', ')}, not ${which}`);
@@ -68,20 +66,12 @@ async function main(): Promise<void> {
   const result = await ensureWorkspaceImage(docker, { resourcesDir, tag, baseImage, buildArgs: defaultBuildArgs(baseImage), onProgress });
   report(result.built, tag);
 
-  started = Date.now();
-  lastPercent = -1;
-  const squid = await ensureSquidImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
-  report(squid.built, squid.tag);
-
-  started = Date.now();
-  lastPercent = -1;
-  const mitmproxy = await ensureMitmproxyImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
-  report(mitmproxy.built, mitmproxy.tag);
-
-  started = Date.now();
-  lastPercent = -1;
-  const netguard = await ensureNetguardImage(docker, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
-  report(netguard.built, netguard.tag);
+  for (const name of PROXY_IMAGE_NAMES) {
+    started = Date.now();
+    lastPercent = -1;
+    const built = await ensureProxyImage(docker, name, { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage }, onProgress });
+    report(built.built, built.tag);
+  }
 }
 
 main().catch((error: unknown) => {

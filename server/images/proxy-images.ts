@@ -26,33 +26,6 @@ export const SQUID_ACCESS_LOG = '/var/log/squid/access.log';
 /** Command (docker exec, as root) that re-reads squid.conf and the whitelist file without dropping connections. */
 export const SQUID_RECONFIGURE_COMMAND = ['squid', '-k', 'reconfigure', '-f', '/etc/squid/squid.conf'] as const;
 
-/** Build context folder of the squid image: `<resourcesDir>/images/squid`. */
-export function squidContextDir(resourcesDir: string): string {
-  return path.join(resourcesDir, 'images', 'squid');
-}
-
-/**
- * Tag and context hash of the squid image (`<resourcesDir>/images/squid/image.json`).
- * @throws Error naming the file when it is missing or invalid.
- */
-export function readSquidImageSpec(resourcesDir: string): WorkspaceImageSpec {
-  return readImageSpec(squidContextDir(resourcesDir), 'squid');
-}
-
-/**
- * Makes sure the squid image exists (tag from its image.json unless `options.tag` is given): `{built:false}`
- * at once when the tag is on the engine, else builds it (about 20 s with a warm apt mirror) and resolves
- * `{built:true}`. Progress, abort and extra-CA options as `ensureWorkspaceImage`.
- * @throws ImageBuildError with the build's output on failure; the engine's error when Docker is unreachable.
- */
-export async function ensureSquidImage(
-  docker: Docker,
-  options: Omit<BuildWorkspaceImageOptions, 'tag' | 'contextDir'> & { tag?: string },
-): Promise<{ built: boolean; tag: string }> {
-  const tag = options.tag ?? readSquidImageSpec(options.resourcesDir).tag;
-  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: squidContextDir(options.resourcesDir) });
-  return { ...result, tag };
-}
 
 /** Port mitmproxy (the LLM Logging Proxy) listens on inside its container (regular forward-proxy mode). */
 export const MITMPROXY_PORT = 8080;
@@ -83,53 +56,38 @@ export const PROXY_USERS_FILE = '/etc/xares/proxy-users';
  */
 export const MITMPROXY_UPSTREAM_CA_FILE = '/etc/xares/upstream-ca.pem';
 
-/** Build context folder of the mitmproxy image: `<resourcesDir>/images/mitmproxy`. */
-export function mitmproxyContextDir(resourcesDir: string): string {
-  return path.join(resourcesDir, 'images', 'mitmproxy');
+/**
+ * Our images besides the workspace image, each built from `resources/images/<name>/`: squid (Security Proxy),
+ * mitmproxy (LLM Logging Proxy) and netguard (the firewall helper, server/proxies/netguard.ts).
+ */
+export const PROXY_IMAGE_NAMES = ['squid', 'mitmproxy', 'netguard'] as const;
+export type ProxyImageName = (typeof PROXY_IMAGE_NAMES)[number];
+
+/** Build context folder of one of them: `<resourcesDir>/images/<name>`. */
+export function proxyImageContextDir(resourcesDir: string, name: ProxyImageName): string {
+  return path.join(resourcesDir, 'images', name);
 }
 
 /**
- * Tag and context hash of the mitmproxy image (`<resourcesDir>/images/mitmproxy/image.json`).
+ * Tag and context hash of one of them (`<resourcesDir>/images/<name>/image.json`).
  * @throws Error naming the file when it is missing or invalid.
  */
-export function readMitmproxyImageSpec(resourcesDir: string): WorkspaceImageSpec {
-  return readImageSpec(mitmproxyContextDir(resourcesDir), 'mitmproxy');
+export function readProxyImageSpec(resourcesDir: string, name: ProxyImageName): WorkspaceImageSpec {
+  return readImageSpec(proxyImageContextDir(resourcesDir, name), name);
 }
 
 /**
- * Makes sure the mitmproxy image exists (tag from its image.json unless `options.tag` is given): `{built:false}`
- * at once when the tag is on the engine, else builds it (about 30 s with a warm apt mirror) and resolves
- * `{built:true}`. Progress, abort and extra-CA options as `ensureWorkspaceImage`.
+ * Makes sure one of them exists (tag from its image.json unless `options.tag` is given): `{built:false}` at once
+ * when the tag is on the engine, else builds it and resolves `{built:true}` (cold, with a warm apt mirror: squid
+ * and mitmproxy about 40 s, netguard a few seconds). Progress, abort and extra-CA options as `ensureWorkspaceImage`.
  * @throws ImageBuildError with the build's output on failure; the engine's error when Docker is unreachable.
  */
-export async function ensureMitmproxyImage(
+export async function ensureProxyImage(
   docker: Docker,
+  name: ProxyImageName,
   options: Omit<BuildWorkspaceImageOptions, 'tag' | 'contextDir'> & { tag?: string },
 ): Promise<{ built: boolean; tag: string }> {
-  const tag = options.tag ?? readMitmproxyImageSpec(options.resourcesDir).tag;
-  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: mitmproxyContextDir(options.resourcesDir) });
-  return { ...result, tag };
-}
-
-/** Build context folder of the network guard image (iptables helper, see server/proxies/netguard.ts). */
-export function netguardContextDir(resourcesDir: string): string {
-  return path.join(resourcesDir, 'images', 'netguard');
-}
-
-/** Tag and context hash of the netguard image (`<resourcesDir>/images/netguard/image.json`). @throws Error when invalid. */
-export function readNetguardImageSpec(resourcesDir: string): WorkspaceImageSpec {
-  return readImageSpec(netguardContextDir(resourcesDir), 'netguard');
-}
-
-/**
- * Makes sure the netguard image exists (built like `ensureSquidImage`, a few seconds with a warm apt mirror).
- * @throws ImageBuildError with the build's output on failure; the engine's error when Docker is unreachable.
- */
-export async function ensureNetguardImage(
-  docker: Docker,
-  options: Omit<BuildWorkspaceImageOptions, 'tag' | 'contextDir'> & { tag?: string },
-): Promise<{ built: boolean; tag: string }> {
-  const tag = options.tag ?? readNetguardImageSpec(options.resourcesDir).tag;
-  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: netguardContextDir(options.resourcesDir) });
+  const tag = options.tag ?? readProxyImageSpec(options.resourcesDir, name).tag;
+  const result = await ensureWorkspaceImage(docker, { ...options, tag, contextDir: proxyImageContextDir(options.resourcesDir, name) });
   return { ...result, tag };
 }

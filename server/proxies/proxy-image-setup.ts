@@ -6,21 +6,14 @@
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { chooseBaseImage } from '../images/image-builder.js';
-import {
-  ensureMitmproxyImage,
-  ensureNetguardImage,
-  ensureSquidImage,
-  readMitmproxyImageSpec,
-  readNetguardImageSpec,
-  readSquidImageSpec,
-} from '../images/proxy-images.js';
+import { ensureProxyImage, readProxyImageSpec, type ProxyImageName } from '../images/proxy-images.js';
 
 /** Tags of the proxy images. @throws Error naming an image.json that is missing or invalid. */
 export function proxyImageTags(resourcesDir: string): { squid: string; mitmproxy: string; netguard: string } {
   return {
-    squid: readSquidImageSpec(resourcesDir).tag,
-    mitmproxy: readMitmproxyImageSpec(resourcesDir).tag,
-    netguard: readNetguardImageSpec(resourcesDir).tag,
+    squid: readProxyImageSpec(resourcesDir, 'squid').tag,
+    mitmproxy: readProxyImageSpec(resourcesDir, 'mitmproxy').tag,
+    netguard: readProxyImageSpec(resourcesDir, 'netguard').tag,
   };
 }
 
@@ -31,12 +24,8 @@ export function proxyImageTags(resourcesDir: string): { squid: string; mitmproxy
 export async function ensureProxyImages(docker: Docker, resourcesDir: string, logger: Logger): Promise<void> {
   const baseImage = await chooseBaseImage(docker);
   const common = { resourcesDir, baseImage, buildArgs: { BASE_IMAGE: baseImage } };
-  for (const [name, ensure] of [
-    ['netguard', ensureNetguardImage],
-    ['squid', ensureSquidImage],
-    ['mitmproxy', ensureMitmproxyImage],
-  ] as const) {
-    const result = await ensure(docker, common);
+  for (const name of ['netguard', 'squid', 'mitmproxy'] satisfies ProxyImageName[]) {
+    const result = await ensureProxyImage(docker, name, common);
     if (result.built) logger.info({ image: result.tag }, `built the ${name} image`);
   }
 }

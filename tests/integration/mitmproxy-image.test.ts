@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureMitmproxyImage,
+  ensureProxyImage,
   MITMPROXY_CA_CERT_FILE,
   MITMPROXY_CONFDIR,
   MITMPROXY_PORT,
@@ -27,11 +27,11 @@ import {
 } from '../../server/images/proxy-images.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
 import { execInContainer, newInstanceId, pollUntil, testDocker, testWorkspaceImage } from '../helpers/server.js';
+import { startFakeLlmApi, tarOf } from '../helpers/fake-llm-api.js';
 
 const docker = testDocker();
 const here = path.dirname(fileURLToPath(import.meta.url));
 const resourcesDir = path.resolve(here, '..', '..', 'resources');
-const fakeDir = path.resolve(here, '..', 'fake-llm-api');
 const instanceId = newInstanceId();
 const labels = { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instanceId };
 const networkName = `xares-test-mitm-${instanceId}`;
@@ -62,16 +62,6 @@ interface DomainsFile {
   kind: 'domains';
   version: 1;
   entries: { user: string; host: string; count: number; firstSeen: string; lastSeen: string }[];
-}
-
-/** Tar archive with the given files (name → content), owned by root, mode 0644. */
-async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o644, uid: 0, gid: 0 }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 /** The regular files of a getArchive tar stream, by base name. */
@@ -220,38 +210,15 @@ let mitmTag: string;
 
 beforeAll(async () => {
   // `npm run images` builds it; built here too when missing so the test runs on its own (~40 s cold).
-  mitmTag = (await ensureMitmproxyImage(docker, { resourcesDir })).tag;
+  mitmTag = (await ensureProxyImage(docker, 'mitmproxy', { resourcesDir })).tag;
   const workspaceImage = testWorkspaceImage();
   await docker.createNetwork({ Name: networkName, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
   await docker.createVolume({ Name: volumeName, Labels: labels });
 
-  // The fake LLM API: makes its certificates, then serves 443 and 80 (as root for the low ports).
-  const fake = await create(names.fake, workspaceImage, {
-    entrypoint: ['/bin/sh', '-c', 'sh /fake/make-certs.sh /fake && exec node /fake/server.mjs /fake'],
-    cmd: [],
-    aliases: ['api.openai.com', 'api.anthropic.com', 'files.example.test'],
-    user: '0',
-  });
-  await fake.putArchive(
-    await tarOf({
-      'fake/server.mjs': readFileSync(path.join(fakeDir, 'server.mjs')),
-      'fake/make-certs.sh': readFileSync(path.join(fakeDir, 'make-certs.sh')),
-    }),
-    { path: '/' },
-  );
-  await fake.start();
+  // The fake LLM API: makes its certificates, then serves 443 and 80.
+  const { caPem: fakeCa } = await startFakeLlmApi({ name: names.fake, network: networkName, aliases: ['api.openai.com', 'api.anthropic.com', 'files.example.test'], labels, docker });
   const client = await create(names.client, workspaceImage, { entrypoint: ['sleep', 'infinity'], cmd: [] });
   await client.start();
-
-  const fakeCa = await pollUntil(
-    async () => {
-      const probe = await exec(names.fake, ['curl', '-s', '--cacert', '/fake/ca.pem', '--resolve', 'api.openai.com:443:127.0.0.1', 'https://api.openai.com/'], {
-        allowFailure: true,
-      });
-      return probe.stdout.startsWith('ok') ? (await exec(names.fake, ['cat', '/fake/ca.pem'])).stdout : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 200, description: 'fake LLM API up' },
-  );
 
   // htpasswd lines as the app writes them (apr1), made with openssl in the fake's container.
   const line = async (user: { name: string; secret: string }) =>

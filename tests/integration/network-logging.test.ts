@@ -7,37 +7,25 @@
  * deleting by identifier works and a `../` identifier is refused. The workspace reaches nothing but mitmproxy.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import tar from 'tar-stream';
 import { DATABASE_FILE_NAME } from '../../server/store/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
-import { execInContainer, execInWorkspace, newInstanceId, pollUntil, startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
+import { LABEL_INSTANCE } from '../../server/runtime/workspace-runtime.js';
+import { execInWorkspace, newInstanceId, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { startFakeLlmApi } from '../helpers/fake-llm-api.js';
 
 const docker = testDocker();
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fakeDir = path.resolve(here, '..', 'fake-llm-api');
 const instanceId = newInstanceId();
 const nonce = randomBytes(6).toString('hex');
 const apiKey = `sk-test-${randomBytes(12).toString('hex')}`;
 const fakeName = `fake-llm-api-${instanceId}`;
 const fakeNetwork = `xares-test-fakellm-${instanceId}`;
-const labels = { [LABEL_MANAGED]: 'true', [LABEL_INSTANCE]: instanceId };
+// Instance only, not `managed`: the server would report it as a workspace container without a record.
+const labels = { [LABEL_INSTANCE]: instanceId };
 let t: TestServer;
 let ws: string;
 let sec: string;
-
-async function tarOf(files: Record<string, Buffer>): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const [name, content] of Object.entries(files)) pack.entry({ name, mode: 0o755 }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const chunk of pack) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** Runs a shell snippet in the workspace as `coder` with the proxy settings code-server's terminals have. */
 function inWorkspace(projectId: string, script: string) {
@@ -47,29 +35,7 @@ function inWorkspace(projectId: string, script: string) {
 beforeAll(async () => {
   // The fake LLM API first: its test CA must be known when the server (and so mitmproxy) is configured.
   await docker.createNetwork({ Name: fakeNetwork, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
-  const fake = await docker.createContainer({
-    name: fakeName,
-    Image: testWorkspaceImage(),
-    User: 'root',
-    Entrypoint: ['/bin/sh', '-c', 'sh /fake/make-certs.sh /fake && exec node /fake/server.mjs /fake'],
-    Labels: labels,
-    HostConfig: { NetworkMode: fakeNetwork, CapDrop: ['NET_RAW'] },
-  });
-  await fake.putArchive(
-    await tarOf({
-      'fake/server.mjs': readFileSync(path.join(fakeDir, 'server.mjs')),
-      'fake/make-certs.sh': readFileSync(path.join(fakeDir, 'make-certs.sh')),
-    }),
-    { path: '/' },
-  );
-  await fake.start();
-  const caPem = await pollUntil(
-    async () => {
-      const probe = await execInContainer(fakeName, ['curl', '-s', '--cacert', '/fake/ca.pem', '--resolve', 'api.openai.com:443:127.0.0.1', 'https://api.openai.com/']);
-      return probe.stdout.startsWith('ok') ? (await execInContainer(fakeName, ['cat', '/fake/ca.pem'])).stdout : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 250, description: 'fake LLM API up' },
-  );
+  const { caPem } = await startFakeLlmApi({ name: fakeName, network: fakeNetwork, labels, docker });
   t = await startTestServer({ instanceId }, { networkControl: { upstreamCaPem: caPem, healthIntervalMs: 0 } });
   const network = t.server.network!;
   const egress = await network.networks.ensure('egress-mitm');

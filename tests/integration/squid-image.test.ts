@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ensureSquidImage,
+  ensureProxyImage,
   PROXY_USERS_FILE,
   SQUID_ACCESS_LOG,
   SQUID_PORT,
@@ -94,7 +94,7 @@ let squidTag: string;
 
 beforeAll(async () => {
   // `npm run images` builds it; built here too when missing so the test runs on its own (~45 s cold).
-  squidTag = (await ensureSquidImage(docker, { resourcesDir })).tag;
+  squidTag = (await ensureProxyImage(docker, 'squid', { resourcesDir })).tag;
   const workspaceImage = testWorkspaceImage();
   await docker.createNetwork({ Name: networkName, Driver: 'bridge', Labels: labels, CheckDuplicate: true });
   await Promise.all([
