@@ -79,7 +79,7 @@ export interface StartServerOptions {
    * Network control of the proxy modes (issue #5). Default: on with the real Docker runtime, off with a
    * `runtime` given (then only `proxyMode: "none"` is offered). `false` turns it off; an object tunes it (tests).
    */
-  networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number };
+  networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number; images?: { squid: string; mitmproxy: string; netguard: string } };
 }
 
 function readVersion(): string {
