@@ -40,8 +40,8 @@ export interface BeforeQuitDecision {
   startShutdown: boolean;
 }
 
-/** Where the shutdown is. */
-export type ShutdownPhase = 'idle' | 'in-progress' | 'done';
+/** Where the shutdown is: `asking` while the quit dialog is open (a Cancel there goes back to `idle`). */
+export type ShutdownPhase = 'idle' | 'asking' | 'in-progress' | 'done';
 
 /**
  * Electron quits as soon as `before-quit` returns unless prevented, without waiting for promises. So the first
@@ -52,6 +52,7 @@ export function onBeforeQuit(phase: ShutdownPhase): BeforeQuitDecision {
   switch (phase) {
     case 'idle':
       return { preventDefault: true, startShutdown: true };
+    case 'asking':
     case 'in-progress':
       return { preventDefault: true, startShutdown: false };
     case 'done':
@@ -69,15 +70,72 @@ export interface ShutdownSteps {
   onError?: (error: unknown) => void;
   /** Longest wait for the server to stop before exiting anyway, ms (default 10 s: a hung engine call must not keep a zombie app). */
   timeoutMs?: number;
+  /** Stops the running workspaces (before the server closes); only called when the user chose so. */
+  stopWorkspaces?: (() => Promise<void>) | null;
+  /** Longest wait for the workspaces to stop, ms (default 60 s: `docker stop` gives each container 10 s). */
+  workspacesTimeoutMs?: number;
+  /** Asks whether to stop the running workspaces (the quit dialog); absent: quit without asking, leaving them running. */
+  askQuit?: (() => Promise<QuitChoice>) | null;
+}
+
+/** The user's answer to the quit dialog. */
+export type QuitChoice = 'stop-workspaces' | 'leave-running' | 'cancel';
+
+/** Options of the native quit dialog (Electron `dialog.showMessageBox`), when one is needed. */
+export interface QuitDialog {
+  type: 'question';
+  title: string;
+  message: string;
+  detail: string;
+  /** In this order: Stop them, Leave them running, Cancel (see `quitChoiceOf`). */
+  buttons: string[];
+  defaultId: number;
+  cancelId: number;
+}
+
+const QUIT_BUTTONS = ['Stop them', 'Leave them running', 'Cancel'] as const;
+
+/**
+ * The quit dialog for the running workspaces, or null when none runs (then quitting asks nothing). Default
+ * button: Leave them running (participants keep working; the next start finds them); Escape/close: Cancel.
+ * `protectedRunning`: how many of them have a password, which the app does not know, so they keep running.
+ */
+export function quitDialog(input: { running: number; protectedRunning: number }): QuitDialog | null {
+  if (input.running <= 0) return null;
+  const noun = input.running === 1 ? 'workspace is' : 'workspaces are';
+  const protectedNote =
+    input.protectedRunning > 0
+      ? ` ${input.protectedRunning === input.running && input.running === 1 ? 'It is' : `${input.protectedRunning} of them are`} password-protected and keep running either way.`
+      : '';
+  return {
+    type: 'question',
+    title: 'Quit Xares Desktop',
+    message: `${input.running} ${noun} still running. Stop them?`,
+    detail:
+      'Left running, participants can keep working in them, but nobody can reach them until Xares Desktop runs again. ' +
+      `Stopping keeps their files.${protectedNote}`,
+    buttons: [...QUIT_BUTTONS],
+    defaultId: 1,
+    cancelId: 2,
+  };
+}
+
+/** The choice for a `showMessageBox` response index (out of range: Cancel, the safe answer). */
+export function quitChoiceOf(response: number): QuitChoice {
+  if (response === 0) return 'stop-workspaces';
+  if (response === 1) return 'leave-running';
+  return 'cancel';
 }
 
 /**
- * Runs the shutdown at most once, however often quitting is requested: stop the server, then exit with the
- * requested code (0 by default), or with 1 when stopping failed or timed out.
+ * Runs the shutdown at most once, however often quitting is requested: (when the user chose so in the quit
+ * dialog) stop the running workspaces, stop the server, then exit with the requested code (0 by default), or
+ * with 1 when stopping the server failed or timed out.
  */
 export class ShutdownCoordinator {
   private phaseValue: ShutdownPhase = 'idle';
   private running: Promise<void> | null = null;
+  private asking: Promise<'quit' | 'cancelled'> | null = null;
 
   constructor(private readonly steps: ShutdownSteps) {}
 
@@ -86,17 +144,56 @@ export class ShutdownCoordinator {
   }
 
   /**
-   * Starts the shutdown (or joins the one under way); resolves after `exit` was called.
-   * @param exitCode code when stopping succeeds (e.g. 1 after a failed start); the first request's code counts.
+   * A quit the user asked for (menu, Cmd+Q, tray): asks with `askQuit` first. Cancel goes back to `idle` and
+   * resolves `'cancelled'`; otherwise the shutdown runs (stopping the workspaces when chosen) and resolves `'quit'`
+   * after `exit`. While the dialog is open or a shutdown runs, further requests join it.
    */
-  shutdown(exitCode = 0): Promise<void> {
-    this.running ??= this.run(exitCode);
+  async requestQuit(exitCode = 0): Promise<'quit' | 'cancelled'> {
+    if (this.phaseValue !== 'idle') {
+      if (this.asking) return this.asking;
+      await this.shutdown(exitCode);
+      return 'quit';
+    }
+    this.phaseValue = 'asking';
+    this.asking = (async (): Promise<'quit' | 'cancelled'> => {
+      let choice: QuitChoice = 'leave-running';
+      try {
+        choice = this.steps.askQuit ? await this.steps.askQuit() : 'leave-running';
+      } catch (error) {
+        // A dialog that cannot be shown must not keep the app from quitting; the workspaces stay as they are.
+        this.steps.onError?.(error);
+      }
+      this.asking = null;
+      if (choice === 'cancel') {
+        if (this.phaseValue === 'asking') this.phaseValue = 'idle';
+        return this.phaseValue === 'idle' ? 'cancelled' : (await this.shutdown(exitCode), 'quit');
+      }
+      await this.shutdown(exitCode, { stopWorkspaces: choice === 'stop-workspaces' });
+      return 'quit';
+    })();
+    return this.asking;
+  }
+
+  /**
+   * Starts the shutdown without asking (or joins the one under way); resolves after `exit` was called.
+   * @param exitCode code when stopping succeeds (e.g. 1 after a failed start); the first request's code counts.
+   * @param options.stopWorkspaces stop the running workspaces first (the quit dialog's "Stop them").
+   */
+  shutdown(exitCode = 0, options: { stopWorkspaces?: boolean } = {}): Promise<void> {
+    this.running ??= this.run(exitCode, options.stopWorkspaces === true);
     return this.running;
   }
 
-  private async run(exitCode: number): Promise<void> {
+  private async run(exitCode: number, stopWorkspaces: boolean): Promise<void> {
     this.phaseValue = 'in-progress';
     let code = exitCode;
+    if (stopWorkspaces && this.steps.stopWorkspaces) {
+      // A failure here is reported but does not stop the quit, and does not change the exit code: the server
+      // still closes cleanly and the workspaces that did not stop are found running at the next start.
+      await withTimeout(this.steps.stopWorkspaces(), this.steps.workspacesTimeoutMs ?? 60_000, 'The workspaces did not stop').catch((error: unknown) =>
+        this.steps.onError?.(error),
+      );
+    }
     if (this.steps.stopServer) {
       const timeoutMs = this.steps.timeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
@@ -114,6 +211,19 @@ export class ShutdownCoordinator {
     }
     this.phaseValue = 'done';
     this.steps.exit(code);
+  }
+}
+
+/** Resolves like `promise`, or rejects with "`what` within N ms." after `ms`. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms.`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

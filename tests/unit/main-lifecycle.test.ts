@@ -5,7 +5,10 @@ import {
   onBeforeQuit,
   onShowWindowRequest,
   onWindowAllClosed,
+  quitChoiceOf,
+  quitDialog,
   ShutdownCoordinator,
+  type QuitChoice,
 } from '../../main/lifecycle.js';
 
 describe('onWindowAllClosed', () => {
@@ -128,5 +131,97 @@ describe('describeStartupError', () => {
   it('passes any other error message through', () => {
     expect(describeStartupError(new Error('disk full')).message).toBe('disk full');
     expect(describeStartupError('plain string').message).toBe('plain string');
+  });
+});
+
+describe('quit dialog', () => {
+  it('asks nothing when no workspace runs', () => {
+    expect(quitDialog({ running: 0, protectedRunning: 0 })).toBeNull();
+  });
+  it('offers Stop them / Leave them running / Cancel, leaving them running by default and cancelling on Escape', () => {
+    const dialog = quitDialog({ running: 3, protectedRunning: 0 })!;
+    expect(dialog.message).toBe('3 workspaces are still running. Stop them?');
+    expect(dialog.buttons).toEqual(['Stop them', 'Leave them running', 'Cancel']);
+    expect(dialog.buttons[dialog.defaultId]).toBe('Leave them running');
+    expect(dialog.buttons[dialog.cancelId]).toBe('Cancel');
+    expect(dialog.detail).not.toContain('password');
+    expect(quitDialog({ running: 3, protectedRunning: 1 })!.detail).toContain('1 of them are password-protected and keep running either way.');
+    expect(quitDialog({ running: 1, protectedRunning: 1 })!.detail).toContain('It is password-protected');
+  });
+  it('maps the answer index to a choice, anything unknown to Cancel', () => {
+    expect([0, 1, 2, 7, -1].map(quitChoiceOf)).toEqual(['stop-workspaces', 'leave-running', 'cancel', 'cancel', 'cancel']);
+  });
+});
+
+describe('ShutdownCoordinator.requestQuit', () => {
+  function coordinator(choice: () => Promise<QuitChoice>, events: string[], extra: Partial<ConstructorParameters<typeof ShutdownCoordinator>[0]> = {}) {
+    return new ShutdownCoordinator({
+      askQuit: async () => {
+        events.push('ask');
+        return choice();
+      },
+      stopWorkspaces: async () => {
+        events.push('stop workspaces');
+      },
+      stopServer: async () => {
+        events.push('stop server');
+      },
+      exit: (code) => events.push(`exit ${code}`),
+      ...extra,
+    });
+  }
+
+  it('"Stop them": stops the workspaces, then the server, then exits', async () => {
+    const events: string[] = [];
+    expect(await coordinator(async () => 'stop-workspaces', events).requestQuit()).toBe('quit');
+    expect(events).toEqual(['ask', 'stop workspaces', 'stop server', 'exit 0']);
+  });
+
+  it('"Leave them running": stops only the server', async () => {
+    const events: string[] = [];
+    await coordinator(async () => 'leave-running', events).requestQuit();
+    expect(events).toEqual(['ask', 'stop server', 'exit 0']);
+  });
+
+  it('"Cancel": nothing stops and a later quit asks again', async () => {
+    const events: string[] = [];
+    const answers: QuitChoice[] = ['cancel', 'leave-running'];
+    const shutdown = coordinator(async () => answers.shift()!, events);
+    expect(await shutdown.requestQuit()).toBe('cancelled');
+    expect(shutdown.phase).toBe('idle');
+    expect(events).toEqual(['ask']);
+    expect(await shutdown.requestQuit()).toBe('quit');
+    expect(events).toEqual(['ask', 'ask', 'stop server', 'exit 0']);
+  });
+
+  it('holds further quit requests back while the dialog is open: one dialog, one shutdown', async () => {
+    const events: string[] = [];
+    let answer!: (choice: QuitChoice) => void;
+    const shutdown = coordinator(() => new Promise<QuitChoice>((resolve) => (answer = resolve)), events);
+    const first = shutdown.requestQuit();
+    expect(shutdown.phase).toBe('asking');
+    expect(onBeforeQuit(shutdown.phase)).toEqual({ preventDefault: true, startShutdown: false });
+    const second = shutdown.requestQuit();
+    answer('leave-running');
+    expect(await Promise.all([first, second])).toEqual(['quit', 'quit']);
+    expect(events).toEqual(['ask', 'stop server', 'exit 0']);
+  });
+
+  it('still stops the server and exits 0 when stopping the workspaces fails or hangs', async () => {
+    const events: string[] = [];
+    const errors: unknown[] = [];
+    await coordinator(async () => 'stop-workspaces', events, {
+      stopWorkspaces: () => new Promise<void>(() => {}),
+      workspacesTimeoutMs: 20,
+      onError: (error) => errors.push(error),
+    }).requestQuit();
+    expect(events).toEqual(['ask', 'stop server', 'exit 0']);
+    expect(String(errors[0])).toContain('The workspaces did not stop within 20 ms.');
+  });
+
+  it('quits leaving the workspaces when the dialog cannot be shown', async () => {
+    const events: string[] = [];
+    await coordinator(async () => Promise.reject(new Error('no display')), events, { onError: () => {} }).requestQuit();
+    expect(events).toEqual(['ask', 'stop server', 'exit 0']);
   });
 });
