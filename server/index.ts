@@ -1,7 +1,9 @@
 import type { ServerConfig, ServerConfigInput } from './config.js';
+import type { XaresAppServer } from './app.js';
 
 export { ServerConfig, configFromEnv, parseConfig, ConfigError } from './config.js';
 export type { ServerConfigInput } from './config.js';
+export type { XaresAppServer } from './app.js';
 
 /** A running backend: HTTP API, dashboard, workspace router, store and engine watchers. */
 export interface XaresServer {
@@ -24,8 +26,9 @@ export interface XaresServer {
  * Builds and starts the whole backend from a configuration (validated with `ServerConfig`).
  * @throws ConfigError for a bad configuration; an Error when the port cannot be bound.
  * Docker being unreachable is not fatal: the API answers 503 SERVICE_UNAVAILABLE until it is back.
+ * Returns the full backend (`XaresAppServer`: its services and event bus for the desktop app's tray).
  */
-export async function createServer(input: ServerConfigInput | ServerConfig): Promise<XaresServer> {
+export async function createServer(input: ServerConfigInput | ServerConfig): Promise<XaresAppServer> {
   const { startServer } = await import('./app.js');
   return startServer(input);
 }
