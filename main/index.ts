@@ -1,43 +1,101 @@
 /**
  * Electron main process of Xares Desktop: thin glue between Electron and the pure modules next to it.
  * - one instance only (a second launch focuses the first window);
- * - starts the server in-process (`createServer`), shows the dashboard in a sandboxed window, keeps a tray icon;
- * - answers the preload bridge (one `ipcMain.handle` per contract channel);
- * - quitting stops the server cleanly before the process exits.
- * Decisions (what to do on which event, which URL may load, what the tray shows) live in tested modules:
- * lifecycle.ts, navigation-policy.ts, tray-menu-model.ts, bridge-handlers.ts, desktop-config.ts.
+ * - shows the main window at once with a local start-up page (server start, Docker check, image build, or what to
+ *   do when Docker is missing), then the dashboard; the server runs in-process on the configured port or the next
+ *   free one (said in the window title and a notification);
+ * - closing the window keeps the app in the tray; quitting asks whether to stop the running workspaces, then stops
+ *   the server cleanly;
+ * - native notifications for finished clone batches, claimed seats and workspaces that went into `error`;
+ * - remembers the window's size and position; answers the preload bridge (one `ipcMain.handle` per channel).
+ * Decisions live in tested modules: lifecycle.ts, startup.ts, notifications.ts, window-state.ts,
+ * navigation-policy.ts, content-security.ts, tray-menu-model.ts/tray-controller.ts, bridge-handlers.ts,
+ * desktop-config.ts.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, type MenuItemConstructorOptions } from 'electron';
-import { StatsResponse } from '../server/contract/system.js';
-import { createServer, type XaresServer } from '../server/index.js';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
+import type { ServerEvent } from '../server/contract/events.js';
+import { DASHBOARD_CSP } from '../server/http/dashboard.js';
+import { createServer, type XaresAppServer } from '../server/index.js';
 import { BRIDGE_CHANNEL_NAMES, createBridgeHandlers, dispatchBridgeCall, type BridgeHandlers } from './bridge-handlers.js';
+import { withContentSecurityPolicy } from './content-security.js';
 import { desktopServerConfig, iconsDir, preloadPath, trayIconFile, type DesktopEnvironment } from './desktop-config.js';
-import { describeStartupError, onBeforeQuit, onShowWindowRequest, onWindowAllClosed, ShutdownCoordinator, type ShutdownPhase } from './lifecycle.js';
+import {
+  describeStartupError,
+  onBeforeQuit,
+  onShowWindowRequest,
+  onWindowAllClosed,
+  quitChoiceOf,
+  quitDialog,
+  ShutdownCoordinator,
+  type QuitChoice,
+  type ShutdownPhase,
+} from './lifecycle.js';
 import { dashboardOrigin, decideNavigation, isPermissionAllowed, isTrustedSender } from './navigation-policy.js';
-import { buildTrayModel, type TrayAction, type TrayModel, type TrayState } from './tray-menu-model.js';
+import { NotificationPlanner, type ClaimSnapshot, type DesktopNotice } from './notifications.js';
+import {
+  DOCKER_RETRY_SECONDS,
+  dockerInstalled,
+  portNotice,
+  renderStartupPage,
+  splashActionOf,
+  startOnFreePort,
+  startupPageUrl,
+  startupView,
+  type StartupView,
+} from './startup.js';
+import { joinQrPageUrl, joinQrWindowOptions } from './join-qr-page.js';
+import { createTrayController, trayServerOf, type TrayController } from './tray-controller.js';
+import type { TrayModel } from './tray-menu-model.js';
+import { fitToDisplays, stateFromWindow, WINDOW_DEFAULTS, WindowStateStore } from './window-state.js';
 
 const MAIN_DIR = path.dirname(fileURLToPath(import.meta.url));
-/** How often the tray's workspace counts are refreshed, ms (a glance value; the dashboard itself is live). */
-const TRAY_REFRESH_MS = 10_000;
-/** Longest wait for the stats request, ms. */
-const TRAY_FETCH_TIMEOUT_MS = 5_000;
+const APP_TITLE = 'Xares Desktop';
+/** Notices wait this long for more of their kind (a class claiming seats), ms; at most `NOTICE_MAX_WAIT_MS`. */
+const NOTICE_QUIET_MS = 1_500;
+const NOTICE_MAX_WAIT_MS = 5_000;
+/** Window state is saved this long after the last move/resize, ms. */
+const WINDOW_SAVE_DELAY_MS = 500;
+/** Workspaces stopped at once when the user chose "Stop them". */
+const QUIT_STOP_PARALLELISM = 4;
 
 /** The server once started; `serverStarting` settles when `createServer` does (null after a failed start). */
-let server: XaresServer | null = null;
-let serverStarting: Promise<XaresServer | null> = Promise.resolve(null);
+let server: XaresAppServer | null = null;
+let serverStarting: Promise<XaresAppServer | null> = Promise.resolve(null);
 let origin: string | null = null;
 let mainWindow: BrowserWindow | null = null;
 let tray: Tray | null = null;
-let trayState: TrayState = { phase: 'starting', dashboardUrl: null, workspaces: null };
-let renderedTray = '';
-let trayTimer: NodeJS.Timeout | null = null;
+/** Tray menu and tooltip (main/tray-controller.ts); created with the tray in start(). */
+let trayController: TrayController | null = null;
+/** The tray's "Show join QR code" window, while open. */
+let qrWindow: BrowserWindow | null = null;
+/** Start-up progress (startup.ts); `startupDone` once the dashboard may load. */
+let startupDone = false;
+let startFailed = false;
+let startupContinued = false;
+let engineUpSince: number | null = null;
+let startupPage = '';
+let portNote: string | null = null;
+let dockerRetryTimer: NodeJS.Timeout | null = null;
+let dockerFound = false;
+/** Event bus subscriptions and timers of the running server, ended before it closes. */
+const detachers: Array<() => void> = [];
 
 const shutdown = new ShutdownCoordinator({
+  askQuit: () => askQuit(),
+  stopWorkspaces: async () => {
+    trayController?.setPhase('stopping');
+    await stopRunningWorkspaces();
+  },
   stopServer: async () => {
-    if (trayTimer) clearInterval(trayTimer);
+    trayController?.setPhase('stopping');
+    // The tray, notifications and start-up screen stop reading the server before its store closes.
+    trayController?.detach();
+    for (const detach of detachers.splice(0)) detach();
+    if (dockerRetryTimer) clearInterval(dockerRetryTimer);
     // A quit during start-up waits for the start to finish, then closes what it opened.
     const started = await serverStarting;
     await started?.close();
@@ -46,7 +104,7 @@ const shutdown = new ShutdownCoordinator({
     tray?.destroy();
     app.exit(code);
   },
-  onError: (error) => console.error('[xares] the server did not stop cleanly:', error),
+  onError: (error) => console.error('[xares] while quitting:', error),
 });
 
 function desktopEnvironment(): DesktopEnvironment {
@@ -59,16 +117,67 @@ function desktopEnvironment(): DesktopEnvironment {
   };
 }
 
+// ---- quit -----------------------------------------------------------------------------------------------
+
+/** The quit dialog (lifecycle.ts `quitDialog`); no dialog, and nothing to stop, when no workspace runs. */
+async function askQuit(): Promise<QuitChoice> {
+  const running = (server?.projects.list() ?? []).filter((project) => project.status === 'running');
+  const options = quitDialog({ running: running.length, protectedRunning: running.filter((project) => project.passwordProtected).length });
+  if (!options) return 'leave-running';
+  const parent = mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible() ? mainWindow : null;
+  const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
+  return quitChoiceOf(response);
+}
+
+/** Stops the running workspaces without a password, a few at a time; failures are logged (the quit goes on). */
+async function stopRunningWorkspaces(): Promise<void> {
+  const running = server;
+  if (!running) return;
+  const ids = running.projects
+    .list()
+    .filter((project) => project.status === 'running' && !project.passwordProtected)
+    .map((project) => project.id);
+  for (let index = 0; index < ids.length; index += QUIT_STOP_PARALLELISM) {
+    const results = await Promise.allSettled(ids.slice(index, index + QUIT_STOP_PARALLELISM).map((id) => running.projects.stop(id, undefined)));
+    for (const result of results) if (result.status === 'rejected') console.error('[xares] could not stop a workspace:', result.reason);
+  }
+}
+
 // ---- window ---------------------------------------------------------------------------------------------
 
-function createWindow(running: XaresServer, allowedOrigin: string): BrowserWindow {
+const windowStates = (): WindowStateStore =>
+  new WindowStateStore(
+    app.getPath('userData'),
+    {
+      readFile: (file) => readFileSync(file, 'utf8'),
+      writeFile: (file, text) => writeFileSync(file, text, { mode: 0o600 }),
+      rename: (from, to) => renameSync(from, to),
+      mkdir: (dir) => mkdirSync(dir, { recursive: true }),
+    },
+    (error) => console.warn('[xares] window state:', error),
+  );
+
+function windowTitle(): string {
+  return portNote ? `${APP_TITLE} – ${portNote}` : APP_TITLE;
+}
+
+/** The page the main window shows now: the dashboard once start-up is done, else the start-up page. */
+function currentPageUrl(): string {
+  if (startupDone && server) return server.dashboardUrl;
+  return startupPageUrl(startupPage || renderStartupPage({ screen: 'progress', notice: null, progress: null, steps: [{ label: 'Start the server', state: 'active', detail: null }] }));
+}
+
+function createWindow(): BrowserWindow {
+  const store = windowStates();
+  const saved = fitToDisplays(store.load(), screen.getAllDisplays().map((display) => display.workArea));
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    minWidth: 960,
-    minHeight: 600,
+    width: saved.width,
+    height: saved.height,
+    ...(saved.x !== undefined && saved.y !== undefined ? { x: saved.x, y: saved.y } : {}),
+    minWidth: WINDOW_DEFAULTS.minWidth,
+    minHeight: WINDOW_DEFAULTS.minHeight,
     show: false,
-    title: 'Xares Desktop',
+    title: windowTitle(),
     icon: path.join(iconsDir(desktopEnvironment()), 'icon.png'),
     webPreferences: {
       preload: preloadPath(MAIN_DIR),
@@ -79,21 +188,42 @@ function createWindow(running: XaresServer, allowedOrigin: string): BrowserWindo
       spellcheck: false,
     },
   });
+  if (saved.maximized) window.maximize();
   window.once('ready-to-show', () => window.show());
+  // Remember size and position: after moves/resizes settle, and when the window closes.
+  let saveTimer: NodeJS.Timeout | null = null;
+  const save = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = null;
+    if (!window.isDestroyed()) store.save(stateFromWindow(window.getNormalBounds(), window.isMaximized()));
+  };
+  const saveSoon = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, WINDOW_SAVE_DELAY_MS);
+  };
+  for (const change of ['resize', 'move', 'maximize', 'unmaximize'] as const) window.on(change as 'resize', saveSoon);
+  window.on('close', save);
   window.on('closed', () => {
+    if (saveTimer) clearTimeout(saveTimer);
     if (mainWindow === window) mainWindow = null;
+  });
+  // The dashboard's <title> must not hide the port note.
+  window.on('page-title-updated', (event) => {
+    event.preventDefault();
+    window.setTitle(windowTitle());
   });
 
   // New windows never open inside the app: same-origin links load in this window, others in the system browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
-    const decision = decideNavigation(url, allowedOrigin);
+    const decision = decideNavigation(url, origin ?? 'null');
     if (decision.action === 'allow') void window.loadURL(url);
     else if (decision.action === 'open-external') void shell.openExternal(decision.url);
     else console.warn(`[xares] blocked a new window for ${url.slice(0, 200)}: ${decision.reason}`);
     return { action: 'deny' };
   });
+  // Before the server runs `origin` is null ('null' matches no http origin): only external links, opened outside.
   const guard = (event: Electron.Event, url: string): void => {
-    const decision = decideNavigation(url, allowedOrigin);
+    const decision = decideNavigation(url, origin ?? 'null');
     if (decision.action === 'allow') return;
     event.preventDefault();
     if (decision.action === 'open-external') void shell.openExternal(decision.url);
@@ -101,20 +231,30 @@ function createWindow(running: XaresServer, allowedOrigin: string): BrowserWindo
   };
   window.webContents.on('will-navigate', (event) => guard(event, event.url));
   window.webContents.on('will-redirect', (event) => guard(event, event.url));
+  // The start-up page's buttons are in-page links (#retry, #continue): no script runs in it.
+  window.webContents.on('did-navigate-in-page', (_event, url, isMainFrame) => {
+    if (!isMainFrame || !url.startsWith('data:')) return;
+    const action = splashActionOf(url);
+    if (action === 'retry') retryStartupChecks();
+    else if (action === 'continue') {
+      startupContinued = true;
+      updateStartup();
+    }
+  });
   window.webContents.on('did-fail-load', (_event, code, description, url, isMainFrame) => {
-    if (isMainFrame) console.error(`[xares] could not load ${url}: ${description} (${code})`);
+    if (isMainFrame) console.error(`[xares] could not load ${url.slice(0, 200)}: ${description} (${code})`);
   });
 
-  void window.loadURL(running.dashboardUrl);
+  void window.loadURL(currentPageUrl());
   return window;
 }
 
-/** Brings the dashboard window forward, creating it if it was closed into the tray. */
+/** Brings the main window forward, creating it if it was closed into the tray. */
 function showWindow(): void {
-  const decision = onShowWindowRequest({ serverRunning: server !== null && origin !== null, windowOpen: mainWindow !== null });
-  if (decision === 'ignore' || !server || !origin) return;
+  const decision = onShowWindowRequest({ serverRunning: shutdown.phase === 'idle' && !startFailed, windowOpen: mainWindow !== null });
+  if (decision === 'ignore') return;
   if (decision === 'create-window' || !mainWindow) {
-    mainWindow = createWindow(server, origin);
+    mainWindow = createWindow();
     return;
   }
   if (mainWindow.isMinimized()) mainWindow.restore();
@@ -122,44 +262,151 @@ function showWindow(): void {
   mainWindow.focus();
 }
 
+// ---- start-up screen ------------------------------------------------------------------------------------
+
+function currentStartupView(): StartupView {
+  return startupView({
+    serverStarted: server !== null,
+    notice: portNote,
+    docker: server?.system.docker ?? null,
+    image: server?.system.image ?? null,
+    dockerFound,
+    platform: process.platform,
+    continued: startupContinued,
+    engineUpForMs: engineUpSince === null ? 0 : Date.now() - engineUpSince,
+  });
+}
+
+/** Re-reads the start-up state and shows it: the dashboard once ready, else the (changed) start-up page. */
+function updateStartup(): void {
+  if (startupDone || shutdown.phase !== 'idle') return;
+  if (server?.system.docker.available && engineUpSince === null) engineUpSince = Date.now();
+  const view = currentStartupView();
+  if (view.screen === 'ready') {
+    startupDone = true;
+    if (dockerRetryTimer) clearInterval(dockerRetryTimer);
+    dockerRetryTimer = null;
+    if (mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(currentPageUrl());
+    return;
+  }
+  // Automatic retries while Docker is missing; none otherwise.
+  if (view.screen === 'docker' && !dockerRetryTimer) dockerRetryTimer = setInterval(() => retryStartupChecks(), DOCKER_RETRY_SECONDS * 1000);
+  if (view.screen !== 'docker' && dockerRetryTimer) {
+    clearInterval(dockerRetryTimer);
+    dockerRetryTimer = null;
+  }
+  const html = renderStartupPage(view);
+  if (html === startupPage) return;
+  startupPage = html;
+  if (mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(currentPageUrl());
+}
+
+/** Asks the server to contact the engine again now (ping, reconcile, image check/build); the state events follow. */
+function retryStartupChecks(): void {
+  dockerFound = dockerInstalled(process.platform, process.env, existsSync);
+  const running = server;
+  if (!running || shutdown.phase !== 'idle') return;
+  void running.projects.initialSync(DOCKER_RETRY_SECONDS * 1000).then(() => updateStartup());
+}
+
+// ---- notifications --------------------------------------------------------------------------------------
+
+function showNotice(notice: Pick<DesktopNotice, 'title' | 'body'>): void {
+  if (shutdown.phase !== 'idle' || !Notification.isSupported()) return;
+  const shown = new Notification({ title: notice.title, body: notice.body, silent: false });
+  shown.on('click', () => showWindow());
+  shown.show();
+}
+
+function claimsOf(running: XaresAppServer): ClaimSnapshot[] {
+  return running.workshop.claims().active.map((view) => ({
+    id: view.claim.id,
+    projectId: view.claim.projectId,
+    projectName: view.projectName,
+    name: view.claim.name,
+  }));
+}
+
+/** Follows the server's event bus for notifications and the start-up screen. */
+function followServer(running: XaresAppServer): void {
+  const planner = new NotificationPlanner((cloneId) => {
+    const briefs = running.projects.briefs();
+    const sourceId = briefs.find((brief) => brief.id === cloneId)?.clonedFrom;
+    if (!sourceId) return null;
+    return { id: sourceId, name: briefs.find((brief) => brief.id === sourceId)?.name ?? sourceId };
+  });
+  planner.seed(running.projects.list(), claimsOf(running));
+  let quietTimer: NodeJS.Timeout | null = null;
+  let firstQueuedAt = 0;
+  const drain = () => {
+    quietTimer = null;
+    for (const notice of planner.drain()) showNotice(notice);
+  };
+  const onEvent = (event: ServerEvent) => {
+    if (event.type === 'docker' || event.type === 'image') updateStartup();
+    planner.observe(event);
+    if (event.type === 'workshop.changed') planner.observeClaims(claimsOf(running));
+    if (!planner.pending) return;
+    // Wait for a quiet moment so bursts merge, but never longer than NOTICE_MAX_WAIT_MS after the first.
+    const now = Date.now();
+    if (!quietTimer) firstQueuedAt = now;
+    else clearTimeout(quietTimer);
+    quietTimer = setTimeout(drain, Math.max(0, Math.min(NOTICE_QUIET_MS, firstQueuedAt + NOTICE_MAX_WAIT_MS - now)));
+  };
+  detachers.push(running.events.subscribe(onEvent), () => {
+    if (quietTimer) clearTimeout(quietTimer);
+  });
+}
+
 // ---- tray -----------------------------------------------------------------------------------------------
 
-const trayActions: Record<TrayAction, () => void> = {
-  'open-dashboard': () => showWindow(),
-  'open-in-browser': () => {
-    if (server) void shell.openExternal(server.createSignInUrl());
-  },
-  quit: () => app.quit(),
-};
-
-function toMenu(model: TrayModel): Menu {
-  const template: MenuItemConstructorOptions[] = model.items.map((item) => {
-    switch (item.kind) {
-      case 'separator':
-        return { type: 'separator' };
-      case 'info':
-        return { label: item.label, enabled: false };
-      case 'action':
-        return { label: item.label, enabled: item.enabled, click: trayActions[item.action] };
-    }
+/** Shows the join URL's QR code in a small local window (no remote content, no script); reused while open. */
+function showJoinQr(url: string): void {
+  if (qrWindow && !qrWindow.isDestroyed()) {
+    void qrWindow.loadURL(joinQrPageUrl(url));
+    qrWindow.show();
+    qrWindow.focus();
+    return;
+  }
+  const window = new BrowserWindow(joinQrWindowOptions(path.join(iconsDir(desktopEnvironment()), 'icon.png')));
+  // The page has no links; anything else that tries to load in it is refused.
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  window.on('closed', () => {
+    if (qrWindow === window) qrWindow = null;
   });
-  return Menu.buildFromTemplate(template);
+  qrWindow = window;
+  void window.loadURL(joinQrPageUrl(url));
 }
 
-/** Updates the tray from `trayState`; rebuilds the menu only when it changed (Linux menus flicker otherwise). */
-function renderTray(): void {
-  if (!tray || tray.isDestroyed()) return;
-  const model = buildTrayModel(trayState);
-  const key = JSON.stringify(model);
-  if (key === renderedTray) return;
-  renderedTray = key;
-  tray.setToolTip(model.tooltip);
-  tray.setContextMenu(toMenu(model));
-}
-
-function setTrayState(change: Partial<TrayState>): void {
-  trayState = { ...trayState, ...change };
-  renderTray();
+function createTrayControllerFor(created: Tray): TrayController {
+  return createTrayController({
+    tray: created,
+    menu: Menu,
+    clipboard,
+    confirm: async (question) => {
+      const { response } = await dialog.showMessageBox({
+        type: 'warning',
+        title: question.title,
+        message: question.message,
+        detail: question.detail,
+        buttons: [question.confirmLabel, question.cancelLabel],
+        defaultId: 1,
+        cancelId: 1,
+      });
+      return response === 0;
+    },
+    openDashboard: () => showWindow(),
+    openInBrowser: () => {
+      if (server) void shell.openExternal(server.createSignInUrl());
+    },
+    showJoinQr,
+    quit: () => app.quit(),
+    report: (report) => {
+      if (Notification.isSupported()) new Notification({ title: report.title, body: report.body }).show();
+    },
+    onError: (error) => console.error('[xares] tray:', error),
+  });
 }
 
 function createTray(): Tray {
@@ -169,26 +416,6 @@ function createTray(): Tray {
   // Windows and most Linux trays: a left click opens the window; the menu stays on right click.
   if (process.platform !== 'darwin') created.on('click', () => showWindow());
   return created;
-}
-
-/** Reads the workspace counts for the tray through the server's own API (loopback, admin token). */
-async function refreshTrayCounts(running: XaresServer): Promise<void> {
-  try {
-    const response = await fetch(new URL('/api/workspace/stats', running.url), {
-      headers: { authorization: `Bearer ${running.adminToken}` },
-      signal: AbortSignal.timeout(TRAY_FETCH_TIMEOUT_MS),
-    });
-    const parsed = StatsResponse.safeParse(await response.json());
-    if (!response.ok || !parsed.success) {
-      setTrayState({ workspaces: null });
-      return;
-    }
-    const { runningWorkspaces, totalWorkspaces, errorWorkspaces } = parsed.data.stats;
-    setTrayState({ workspaces: { running: runningWorkspaces, total: totalWorkspaces, failed: errorWorkspaces } });
-  } catch {
-    // Docker down or the server busy: the tray shows no counts rather than stale ones.
-    setTrayState({ workspaces: null });
-  }
 }
 
 // ---- bridge ---------------------------------------------------------------------------------------------
@@ -218,39 +445,75 @@ function registerBridge(handlers: BridgeHandlers): void {
 
 // ---- start and quit -------------------------------------------------------------------------------------
 
-async function start(): Promise<void> {
-  tray = createTray();
-  renderTray();
-  registerBridge(bridgeHandlers());
-  const starting = (async () => createServer(desktopServerConfig(desktopEnvironment())))();
-  serverStarting = starting.catch(() => null);
-  try {
-    server = await starting;
-  } catch (error) {
-    const text = describeStartupError(error);
-    console.error(`[xares] could not start: ${text.message}\n${text.detail}`);
-    setTrayState({ phase: 'failed', error: text.message });
-    if (shutdown.phase === 'idle') {
-      await dialog.showMessageBox({ type: 'error', title: text.title, message: text.message, detail: text.detail, buttons: ['Quit'] });
-    }
-    await shutdown.shutdown(1);
-    return;
-  }
-  if (shutdown.phase !== 'idle') return; // quit was requested while starting; the shutdown closes the server
-  origin = dashboardOrigin(server.dashboardUrl);
-  const allowed = origin;
+/** Whether `port` can be listened on at `host` now (a probe: listen, then close at once). */
+function isPortFree(port: number, host: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen({ port, ...(host ? { host } : {}) }, () => probe.close(() => resolve(true)));
+  });
+}
+
+/** Once the dashboard origin is known: web permissions and the CSP for the app's pages (session-wide). */
+function secureSession(allowed: string): void {
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
     callback(isPermissionAllowed(permission, details.requestingUrl, allowed)),
   );
   session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
     isPermissionAllowed(permission, requestingOrigin, allowed),
   );
-  console.log(`[xares] dashboard at ${server.dashboardUrl}`);
-  setTrayState({ phase: 'running', dashboardUrl: server.dashboardUrl });
-  mainWindow = createWindow(server, origin);
-  const running = server;
-  void refreshTrayCounts(running);
-  trayTimer = setInterval(() => void refreshTrayCounts(running), TRAY_REFRESH_MS);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withContentSecurityPolicy(details.url, details.responseHeaders ?? {}, allowed, DASHBOARD_CSP) as Record<string, string[]> });
+  });
+}
+
+async function start(): Promise<void> {
+  tray = createTray();
+  trayController = createTrayControllerFor(tray);
+  registerBridge(bridgeHandlers());
+  dockerFound = dockerInstalled(process.platform, process.env, existsSync);
+  // The window opens at once with the start-up page; the server comes up behind it.
+  mainWindow = createWindow();
+  let configuredPort = 0;
+  const starting = (async () => {
+    const config = desktopServerConfig(desktopEnvironment());
+    configuredPort = config.port;
+    const started = await startOnFreePort({
+      preferred: config.port,
+      isFree: (port) => isPortFree(port, config.host),
+      start: (port) => createServer({ ...config, port }),
+    });
+    return started.value;
+  })();
+  serverStarting = starting.catch(() => null);
+  let running: XaresAppServer;
+  try {
+    running = await starting;
+  } catch (error) {
+    startFailed = true;
+    const text = describeStartupError(error);
+    console.error(`[xares] could not start: ${text.message}\n${text.detail}`);
+    trayController?.setPhase('failed', text.message);
+    mainWindow?.destroy();
+    if (shutdown.phase === 'idle') {
+      await dialog.showMessageBox({ type: 'error', title: text.title, message: text.message, detail: text.detail, buttons: ['Quit'] });
+    }
+    await shutdown.shutdown(1);
+    return;
+  }
+  server = running;
+  if (shutdown.phase !== 'idle') return; // quit was requested while starting; the shutdown closes the server
+  origin = dashboardOrigin(running.dashboardUrl);
+  secureSession(origin);
+  portNote = portNotice(configuredPort, running.port);
+  console.log(`[xares] dashboard at ${running.dashboardUrl}${portNote ? ` (${portNote})` : ''}`);
+  if (portNote) {
+    mainWindow?.setTitle(windowTitle());
+    showNotice({ title: `${APP_TITLE} runs on port ${running.port}`, body: portNote });
+  }
+  trayController?.attach(trayServerOf(running));
+  followServer(running);
+  updateStartup();
 }
 
 /**
@@ -261,6 +524,8 @@ export interface DesktopProbe {
   trayModel(): TrayModel | null;
   windowUrl(): string | null;
   shutdownPhase(): ShutdownPhase;
+  /** The start-up screen shown now (`ready` once the dashboard loads). */
+  startupScreen(): StartupView['screen'];
 }
 
 function main(): void {
@@ -268,7 +533,8 @@ function main(): void {
   // profile side by side, and isolated test runs.
   const userDataSwitch = app.commandLine.getSwitchValue('user-data-dir');
   if (userDataSwitch) app.setPath('userData', path.resolve(userDataSwitch));
-  // The lock lives in the user-data folder; make sure it exists on a machine that never ran the app (issue #6).
+  // The lock lives in the user-data folder. Electron 16–18 returned false on a first start when the folder did not
+  // exist yet (electron/electron#33547, fixed by #33559); creating it first keeps that true on any version (issue #6).
   mkdirSync(app.getPath('userData'), { recursive: true });
   if (!app.requestSingleInstanceLock()) {
     // Another instance runs: it got our `second-instance` event and shows its window.
@@ -286,19 +552,19 @@ function main(): void {
   app.on('before-quit', (event) => {
     const decision = onBeforeQuit(shutdown.phase);
     if (decision.preventDefault) event.preventDefault();
-    if (decision.startShutdown) {
-      setTrayState({ phase: 'stopping' });
-      void shutdown.shutdown();
-    }
+    // Asks about the running workspaces first (quit dialog); Cancel leaves everything as it was.
+    if (decision.startShutdown) void shutdown.requestQuit();
   });
   const probe: DesktopProbe = {
-    trayModel: () => (tray && !tray.isDestroyed() ? buildTrayModel(trayState) : null),
+    trayModel: () => (tray && !tray.isDestroyed() && trayController ? trayController.model() : null),
     windowUrl: () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents.getURL() : null),
     shutdownPhase: () => shutdown.phase,
+    startupScreen: () => (startupDone ? 'ready' : currentStartupView().screen),
   };
   (globalThis as { xaresDesktop?: DesktopProbe }).xaresDesktop = probe;
-  // Ctrl+C in the terminal that ran `npm start`, or a service manager stopping us: same clean quit.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+  // Ctrl+C in the terminal that ran `npm start`, or a service manager stopping us: a clean quit without asking
+  // (nobody may be there to answer); the workspaces keep running.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown.shutdown());
 
   app
     .whenReady()

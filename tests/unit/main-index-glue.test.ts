@@ -6,7 +6,7 @@
  * one is installed.
  * Docker is pointed at a socket that does not exist, so no container or image is touched.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,6 +27,8 @@ const fakeElectron = vi.hoisted(() => {
     opened: [] as string[],
     dialogs: [] as unknown[],
     menus: [] as Array<Array<{ label?: string; type?: string; enabled?: boolean; click?: () => void }>>,
+    notifications: [] as Array<{ title: string; body: string }>,
+    headersListener: null as null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, callback: (response: unknown) => void) => void),
     lockRequested: 0,
     exited: null as null | (() => void),
     exitedPromise: Promise.resolve(),
@@ -41,6 +43,7 @@ const fakeElectron = vi.hoisted(() => {
     }
     async loadURL(url: string) {
       this.url = url;
+      this.emit('did-navigate', {}, url);
     }
     getURL() {
       return this.url;
@@ -51,9 +54,31 @@ const fakeElectron = vi.hoisted(() => {
     focused = 0;
     shown = 0;
     destroyed = false;
+    maximized = false;
+    title: string;
     constructor(readonly options: Record<string, unknown>) {
       super();
+      this.title = String(options.title ?? '');
       state.windows.push(this);
+    }
+    getNormalBounds() {
+      return { x: Number(this.options.x ?? 10), y: Number(this.options.y ?? 20), width: Number(this.options.width), height: Number(this.options.height) };
+    }
+    isMaximized() {
+      return this.maximized;
+    }
+    maximize() {
+      this.maximized = true;
+    }
+    setTitle(title: string) {
+      this.title = title;
+    }
+    isVisible() {
+      return true;
+    }
+    destroy() {
+      this.destroyed = true;
+      this.emit('closed');
     }
     loadURL(url: string) {
       return this.webContents.loadURL(url);
@@ -127,18 +152,36 @@ const fakeElectron = vi.hoisted(() => {
       },
     },
     dialog: {
-      showMessageBox: async (options: unknown) => {
-        state.dialogs.push(options);
+      showMessageBox: async (parentOrOptions: unknown, maybeOptions?: unknown) => {
+        state.dialogs.push(maybeOptions ?? parentOrOptions);
         return { response: 0 };
       },
       showErrorBox: (title: string, content: string) => state.dialogs.push({ title, content }),
     },
-    session: { defaultSession: { setPermissionRequestHandler: () => {}, setPermissionCheckHandler: () => {} } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: () => {},
+        setPermissionCheckHandler: () => {},
+        webRequest: { onHeadersReceived: (listener: typeof state.headersListener) => (state.headersListener = listener) },
+      },
+    },
+    screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1040 } }] },
+    clipboard: { writeText: () => {} },
+    Notification: class {
+      static isSupported() {
+        return true;
+      }
+      constructor(readonly options: { title: string; body: string }) {}
+      on() {}
+      show() {
+        state.notifications.push({ title: this.options.title, body: this.options.body });
+      }
+    },
   };
   /** Forgets everything recorded, for a second start of main/index.ts in the same file. */
   function reset(): void {
     app.removeAllListeners();
-    Object.assign(state, { exitCodes: [], windows: [], trays: [], opened: [], dialogs: [], menus: [], lockRequested: 0 });
+    Object.assign(state, { exitCodes: [], windows: [], trays: [], opened: [], dialogs: [], menus: [], notifications: [], lockRequested: 0, headersListener: null });
     state.handlers.clear();
     state.exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
   }
@@ -192,10 +235,31 @@ afterAll(async () => {
 
 const window = () => state.windows[0]!;
 const dashboardUrl = () => window().webContents.getURL();
+/** The HTML of the start-up page a window shows (a base64 data: URL), or null on another page. */
+const startupPageOf = (url: string): string | null =>
+  url.startsWith('data:text/html') ? Buffer.from(url.slice(url.indexOf(',') + 1).split('#')[0]!, 'base64').toString('utf8') : null;
 
 describe('main process glue (fake Electron, real server)', () => {
   it('takes the single-instance lock in an existing user-data folder', () => {
     expect(state.lockRequested).toBe(1);
+  });
+
+  it('shows the start-up page at once, then the Docker screen (no engine here); "Open the dashboard without Docker" loads the dashboard', async () => {
+    const page = await waitFor('the Docker screen', () => {
+      const html = startupPageOf(window().webContents.getURL());
+      return html?.includes('Docker is not') ? html : undefined;
+    });
+    expect(page).toContain('http-equiv="Content-Security-Policy"');
+    expect(page).not.toMatch(/<script/i);
+    expect(page).toContain('href="#retry"');
+    // Retry asks the engine again and stays on the Docker screen (still no engine).
+    const splash = window().webContents.getURL();
+    window().webContents.emit('did-navigate-in-page', {}, `${splash}#retry`, true);
+    window().webContents.emit('did-navigate-in-page', {}, `${splash}#continue`, true);
+    const url = await waitFor('the dashboard', () => (window().webContents.getURL().startsWith('http') ? window().webContents.getURL() : undefined));
+    expect(new URL(url).pathname).toBe('/admin/');
+    // XARES_PORT=0: no port note in the title.
+    expect(window().title).toBe('Xares Desktop');
   });
 
   it('opens a sandboxed, isolated window with the preload on the dashboard, which the server serves', async () => {
@@ -258,6 +322,20 @@ describe('main process glue (fake Electron, real server)', () => {
     expect(window().focused).toBe(focusedBefore + 1);
   });
 
+  it('adds the dashboard CSP to a page of ours that arrives without one', () => {
+    let answer: { responseHeaders: Record<string, string[]> } | undefined;
+    state.headersListener!({ url: dashboardUrl(), responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (answer = response as typeof answer));
+    expect(answer!.responseHeaders['Content-Security-Policy']![0]).toContain("script-src 'self'");
+    state.headersListener!({ url: 'https://example.org/', responseHeaders: {} }, (response) => (answer = response as typeof answer));
+    expect(answer!.responseHeaders).toEqual({});
+  });
+
+  it('remembers the window size and position in the user-data folder when it closes', () => {
+    window().emit('close');
+    const stored = JSON.parse(readFileSync(path.join(state.userData, 'window-state.json'), 'utf8')) as Record<string, unknown>;
+    expect(stored).toEqual({ width: 1280, height: 800, x: 10, y: 20, maximized: false });
+  });
+
   it('focuses the window on a second launch and stays in the tray when the window closes', () => {
     const focusedBefore = window().focused;
     fakeElectron.module.app.emit('second-instance');
@@ -278,9 +356,8 @@ describe('main process glue (fake Electron, real server)', () => {
   });
 });
 
-describe('main process glue: a failed start', () => {
-  it('shows the reason in a dialog, marks the tray failed and exits with 1', async () => {
-    // Take a port, then start the app on it.
+describe('main process glue: the configured port is taken', () => {
+  it('starts on the next free port, says so in the title and a notification, and reopens the window where it was', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, resolve));
     const port = (blocker.address() as net.AddressInfo).port;
@@ -289,17 +366,40 @@ describe('main process glue: a failed start', () => {
       process.env.XARES_PORT = String(port);
       vi.resetModules();
       await import('../../main/index.js');
+      const notice = await waitFor('the port notice', () => state.notifications.find((notification) => notification.body.startsWith(`Port ${port} was in use`)));
+      const actual = Number(/port (\d+)\.$/.exec(notice.body)![1]);
+      expect(actual).toBeGreaterThan(port);
+      expect(state.windows[0]!.title).toBe(`Xares Desktop – ${notice.body}`);
+      // The window state saved by the first start (10, 20) is used again.
+      expect(state.windows[0]!.options).toMatchObject({ x: 10, y: 20, width: 1280, height: 800 });
+      const health = await fetch(`http://localhost:${actual}/api/health`);
+      expect(health.status).toBe(200);
+      // Quit: no workspace runs, so no dialog; the server stops and the app exits 0.
+      fakeElectron.module.app.quit();
       await state.exitedPromise;
-      expect(state.exitCodes).toEqual([1]);
-      expect(state.windows).toEqual([]);
-      expect(state.dialogs).toEqual([
-        expect.objectContaining({ type: 'error', title: 'Xares Desktop could not start', message: 'The port for the dashboard is already in use.' }),
-      ]);
-      expect((state.dialogs[0] as { detail: string }).detail).toContain('XARES_PORT');
-      const statuses = state.menus.flatMap((menu) => menu.filter((item) => item.label?.startsWith('Could not start')));
-      expect(statuses.length).toBeGreaterThan(0);
+      expect(state.exitCodes).toEqual([0]);
+      expect(state.dialogs).toEqual([]);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  }, 60_000);
+});
+
+describe('main process glue: a failed start', () => {
+  it('shows the reason in a dialog, marks the tray failed and exits with 1', async () => {
+    fakeElectron.reset();
+    process.env.XARES_PORT = 'not-a-port';
+    vi.resetModules();
+    await import('../../main/index.js');
+    await state.exitedPromise;
+    expect(state.exitCodes).toEqual([1]);
+    // The window with the start-up page is closed.
+    expect(state.windows.every((created) => created.destroyed)).toBe(true);
+    expect(state.dialogs).toEqual([
+      expect.objectContaining({ type: 'error', title: 'Xares Desktop could not start', message: 'The configuration is not valid.' }),
+    ]);
+    expect((state.dialogs[0] as { detail: string }).detail).toContain('XARES_PORT');
+    const statuses = state.menus.flatMap((menu) => menu.filter((item) => item.label?.startsWith('Could not start')));
+    expect(statuses.length).toBeGreaterThan(0);
   }, 60_000);
 });
