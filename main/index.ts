@@ -80,6 +80,8 @@ let engineUpSince: number | null = null;
 let startupPage = '';
 let portNote: string | null = null;
 let dockerRetryTimer: NodeJS.Timeout | null = null;
+/** Re-evaluates the start-up screen every second until the dashboard loads (time-based rules, e.g. the image grace). */
+let startupTicker: NodeJS.Timeout | null = null;
 let dockerFound = false;
 /** Event bus subscriptions and timers of the running server, ended before it closes. */
 const detachers: Array<() => void> = [];
@@ -96,6 +98,7 @@ const shutdown = new ShutdownCoordinator({
     trayController?.detach();
     for (const detach of detachers.splice(0)) detach();
     if (dockerRetryTimer) clearInterval(dockerRetryTimer);
+    if (startupTicker) clearInterval(startupTicker);
     // A quit during start-up waits for the start to finish, then closes what it opened.
     const started = await serverStarting;
     await started?.close();
@@ -285,7 +288,9 @@ function updateStartup(): void {
   if (view.screen === 'ready') {
     startupDone = true;
     if (dockerRetryTimer) clearInterval(dockerRetryTimer);
+    if (startupTicker) clearInterval(startupTicker);
     dockerRetryTimer = null;
+    startupTicker = null;
     if (mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(currentPageUrl());
     return;
   }
@@ -514,6 +519,7 @@ async function start(): Promise<void> {
   trayController?.attach(trayServerOf(running));
   followServer(running);
   updateStartup();
+  if (!startupDone) startupTicker = setInterval(() => updateStartup(), 1_000);
 }
 
 /**

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BridgeChannels } from '../../server/contract/desktop-bridge.js';
+import type { ProjectSummary } from '../../server/contract/projects.js';
 
 /** Records what the glue does with Electron's API. */
 const fakeElectron = vi.hoisted(() => {
@@ -190,6 +191,20 @@ const fakeElectron = vi.hoisted(() => {
 
 vi.mock('electron', () => ({ ...fakeElectron.module, default: fakeElectron.module }));
 
+/** The servers main/index.ts started (the real `createServer`, recorded), to publish events on their bus. */
+const started = vi.hoisted(() => ({ servers: [] as Array<import('../../server/index.js').XaresAppServer> }));
+vi.mock('../../server/index.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../server/index.js')>();
+  return {
+    ...actual,
+    createServer: async (input: Parameters<typeof actual.createServer>[0]) => {
+      const server = await actual.createServer(input);
+      started.servers.push(server);
+      return server;
+    },
+  };
+});
+
 const { state } = fakeElectron;
 const work = mkdtempSync(path.join(tmpdir(), 'xares-glue-'));
 const savedEnv = { ...process.env };
@@ -328,6 +343,31 @@ describe('main process glue (fake Electron, real server)', () => {
     expect(answer!.responseHeaders['Content-Security-Policy']![0]).toContain("script-src 'self'");
     state.headersListener!({ url: 'https://example.org/', responseHeaders: {} }, (response) => (answer = response as typeof answer));
     expect(answer!.responseHeaders).toEqual({});
+  });
+
+  it('turns server events into native notifications: two workspaces failing together make one notice', async () => {
+    const server = started.servers.at(-1)!;
+    const summary = (id: string, name: string): ProjectSummary => ({
+      id,
+      name,
+      type: 'empty',
+      status: 'error',
+      statusReason: 'The container is missing',
+      createdAt: new Date().toISOString(),
+      workspaceUrl: `http://${id}.localhost/`,
+      passwordProtected: false,
+      hasGitRepo: false,
+      proxyMode: 'none',
+      memoryLimit: '2g',
+      cpuCores: '1',
+      group: null,
+    });
+    const before = state.notifications.length;
+    server.events.publish({ type: 'project.updated', project: summary('ws-aaaa', 'Ana') });
+    server.events.publish({ type: 'project.updated', project: summary('ws-bbbb', 'Ben') });
+    server.events.publish({ type: 'project.updated', project: summary('ws-bbbb', 'Ben') }); // a repeat: no new notice
+    const notices = await waitFor('the notice', () => (state.notifications.length > before ? state.notifications.slice(before) : undefined));
+    expect(notices).toEqual([{ title: '2 workspaces went into error', body: 'Ana, Ben' }]);
   });
 
   it('remembers the window size and position in the user-data folder when it closes', () => {
