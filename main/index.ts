@@ -316,10 +316,22 @@ function retryStartupChecks(): void {
 
 // ---- notifications --------------------------------------------------------------------------------------
 
+/** Notifications on screen: held so a click still reaches us (an unreferenced one may be collected first). */
+const visibleNotices = new Set<Notification>();
+/** Most notifications held at once; older ones are let go (they stay on screen, only the click is lost). */
+const MAX_HELD_NOTICES = 20;
+
 function showNotice(notice: Pick<DesktopNotice, 'title' | 'body'>): void {
   if (shutdown.phase !== 'idle' || !Notification.isSupported()) return;
   const shown = new Notification({ title: notice.title, body: notice.body, silent: false });
-  shown.on('click', () => showWindow());
+  const release = () => visibleNotices.delete(shown);
+  shown.on('click', () => {
+    release();
+    showWindow();
+  });
+  shown.on('close', release);
+  if (visibleNotices.size >= MAX_HELD_NOTICES) visibleNotices.delete(visibleNotices.values().next().value!);
+  visibleNotices.add(shown);
   shown.show();
 }
 
