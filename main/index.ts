@@ -35,7 +35,7 @@ import {
   type ShutdownPhase,
 } from './lifecycle.js';
 import { dashboardOrigin, decideNavigation, isPermissionAllowed, isTrustedSender } from './navigation-policy.js';
-import { NotificationPlanner, type ClaimSnapshot, type DesktopNotice } from './notifications.js';
+import { claimSnapshots, cloneSourceLookup, NotificationPlanner, type ClaimSnapshot, type DesktopNotice } from './notifications.js';
 import {
   DOCKER_RETRY_SECONDS,
   dockerInstalled,
@@ -336,22 +336,12 @@ function showNotice(notice: Pick<DesktopNotice, 'title' | 'body'>): void {
 }
 
 function claimsOf(running: XaresAppServer): ClaimSnapshot[] {
-  return running.workshop.claims().active.map((view) => ({
-    id: view.claim.id,
-    projectId: view.claim.projectId,
-    projectName: view.projectName,
-    name: view.claim.name,
-  }));
+  return claimSnapshots(running.workshop.claims().active);
 }
 
 /** Follows the server's event bus for notifications and the start-up screen. */
 function followServer(running: XaresAppServer): void {
-  const planner = new NotificationPlanner((cloneId) => {
-    const briefs = running.projects.briefs();
-    const sourceId = briefs.find((brief) => brief.id === cloneId)?.clonedFrom;
-    if (!sourceId) return null;
-    return { id: sourceId, name: briefs.find((brief) => brief.id === sourceId)?.name ?? sourceId };
-  });
+  const planner = new NotificationPlanner(cloneSourceLookup(() => running.projects.briefs()));
   planner.seed(running.projects.list(), claimsOf(running));
   let quietTimer: NodeJS.Timeout | null = null;
   let firstQueuedAt = 0;

@@ -45,6 +45,24 @@ export interface ClaimSnapshot {
 /** The source a clone was made from, or null when unknown (e.g. the source was deleted meanwhile). */
 export type CloneSourceLookup = (cloneId: string) => { id: string; name: string } | null;
 
+/**
+ * The source lookup over the server's workspace briefs (`ProjectsService.briefs()`: `clonedFrom` is the source's
+ * id, null for workspaces that are no clone). Read at each call, so a source renamed meanwhile shows its new name.
+ */
+export function cloneSourceLookup(briefs: () => ReadonlyArray<{ id: string; name: string; clonedFrom: string | null }>): CloneSourceLookup {
+  return (cloneId) => {
+    const all = briefs();
+    const sourceId = all.find((brief) => brief.id === cloneId)?.clonedFrom;
+    if (!sourceId) return null;
+    return { id: sourceId, name: all.find((brief) => brief.id === sourceId)?.name ?? sourceId };
+  };
+}
+
+/** The planner's view of `WorkshopService.claims().active` (claim record + current workspace name). */
+export function claimSnapshots(active: ReadonlyArray<{ claim: { id: number; projectId: string; name: string }; projectName: string }>): ClaimSnapshot[] {
+  return active.map((view) => ({ id: view.claim.id, projectId: view.claim.projectId, projectName: view.projectName, name: view.claim.name }));
+}
+
 interface CloneBatch {
   sourceName: string;
   /** Clone id → outcome so far. */

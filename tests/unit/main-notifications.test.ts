@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NotificationPlanner, type ClaimSnapshot, type WorkspaceView } from '../../main/notifications.js';
+import { claimSnapshots, cloneSourceLookup, NotificationPlanner, type ClaimSnapshot, type WorkspaceView } from '../../main/notifications.js';
 
 const ws = (id: string, status: WorkspaceView['status'], extra: Partial<WorkspaceView> = {}): WorkspaceView => ({ id, name: `Name ${id}`, status, ...extra });
 const updated = (project: WorkspaceView) => ({ type: 'project.updated', project }) as never;
@@ -123,5 +123,25 @@ describe('NotificationPlanner: seats claimed', () => {
     const [notice] = p.drain();
     expect(notice!.body.length).toBeLessThanOrEqual(200);
     expect(notice!.body).not.toContain('\n');
+  });
+});
+
+describe('server adapters', () => {
+  it('finds a clone\'s source by the briefs\' clonedFrom, with its current name', () => {
+    const briefs = [
+      { id: 's', name: 'Source', clonedFrom: null },
+      { id: 'c', name: 'Source 1', clonedFrom: 's' },
+      { id: 'o', name: 'Orphan 1', clonedFrom: 'gone' },
+    ];
+    const lookup = cloneSourceLookup(() => briefs);
+    expect(lookup('c')).toEqual({ id: 's', name: 'Source' });
+    expect(lookup('o')).toEqual({ id: 'gone', name: 'gone' });
+    expect(lookup('s')).toBeNull();
+    expect(lookup('unknown')).toBeNull();
+  });
+  it('maps the workshop\'s active claims', () => {
+    expect(claimSnapshots([{ claim: { id: 4, projectId: 'p', name: 'Ana' }, projectName: 'Seat 1' }])).toEqual([
+      { id: 4, projectId: 'p', projectName: 'Seat 1', name: 'Ana' },
+    ]);
   });
 });
