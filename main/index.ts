@@ -30,7 +30,9 @@ import {
   onWindowAllClosed,
   quitChoiceOf,
   quitDialog,
+  runningWorkspaceCounts,
   ShutdownCoordinator,
+  stopRunningWorkspaces,
   type QuitChoice,
   type ShutdownPhase,
 } from './lifecycle.js';
@@ -90,7 +92,7 @@ const shutdown = new ShutdownCoordinator({
   askQuit: () => askQuit(),
   stopWorkspaces: async () => {
     trayController?.setPhase('stopping');
-    await stopRunningWorkspaces();
+    await stopWorkspacesForQuit();
   },
   stopServer: async () => {
     trayController?.setPhase('stopping');
@@ -124,26 +126,21 @@ function desktopEnvironment(): DesktopEnvironment {
 
 /** The quit dialog (lifecycle.ts `quitDialog`); no dialog, and nothing to stop, when no workspace runs. */
 async function askQuit(): Promise<QuitChoice> {
-  const running = (server?.projects.list() ?? []).filter((project) => project.status === 'running');
-  const options = quitDialog({ running: running.length, protectedRunning: running.filter((project) => project.passwordProtected).length });
+  const options = quitDialog(runningWorkspaceCounts(server?.projects.list() ?? []));
   if (!options) return 'leave-running';
   const parent = mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible() ? mainWindow : null;
   const { response } = parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options);
   return quitChoiceOf(response);
 }
 
-/** Stops the running workspaces without a password, a few at a time; failures are logged (the quit goes on). */
-async function stopRunningWorkspaces(): Promise<void> {
+/** "Stop them": the running workspaces without a password; failures are logged (the quit goes on). */
+async function stopWorkspacesForQuit(): Promise<void> {
   const running = server;
   if (!running) return;
-  const ids = running.projects
-    .list()
-    .filter((project) => project.status === 'running' && !project.passwordProtected)
-    .map((project) => project.id);
-  for (let index = 0; index < ids.length; index += QUIT_STOP_PARALLELISM) {
-    const results = await Promise.allSettled(ids.slice(index, index + QUIT_STOP_PARALLELISM).map((id) => running.projects.stop(id, undefined)));
-    for (const result of results) if (result.status === 'rejected') console.error('[xares] could not stop a workspace:', result.reason);
-  }
+  await stopRunningWorkspaces(running.projects.list(), (id) => running.projects.stop(id, undefined), {
+    parallelism: QUIT_STOP_PARALLELISM,
+    onError: (id, error) => console.error(`[xares] could not stop workspace ${id}:`, error),
+  });
 }
 
 // ---- window ---------------------------------------------------------------------------------------------

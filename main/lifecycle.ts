@@ -120,6 +120,56 @@ export function quitDialog(input: { running: number; protectedRunning: number })
   };
 }
 
+/** The part of a workspace the quit needs (a `ProjectSummary` fits). */
+export interface QuitWorkspace {
+  id: string;
+  status: string;
+  passwordProtected: boolean;
+}
+
+/** What the quit dialog counts: workspaces `running`, and how many of them are password-protected. */
+export function runningWorkspaceCounts(workspaces: readonly QuitWorkspace[]): { running: number; protectedRunning: number } {
+  const running = workspaces.filter((workspace) => workspace.status === 'running');
+  return { running: running.length, protectedRunning: running.filter((workspace) => workspace.passwordProtected).length };
+}
+
+/** Outcome of {@link stopRunningWorkspaces}, by workspace id. */
+export interface StopRunningResult {
+  stopped: string[];
+  /** Password-protected: the app does not know the password, so they keep running. */
+  skipped: string[];
+  failed: string[];
+}
+
+/**
+ * "Stop them" of the quit dialog: stops every running workspace without a password, `parallelism` at a time
+ * (default 4; `docker stop` waits up to 10 s per container). Never rejects; failures go to `onError` and the
+ * result. `stop` is `ProjectsService.stop(id, undefined)` in the app.
+ */
+export async function stopRunningWorkspaces(
+  workspaces: readonly QuitWorkspace[],
+  stop: (id: string) => Promise<void>,
+  options: { parallelism?: number; onError?: (id: string, error: unknown) => void } = {},
+): Promise<StopRunningResult> {
+  const running = workspaces.filter((workspace) => workspace.status === 'running');
+  const result: StopRunningResult = { stopped: [], skipped: running.filter((w) => w.passwordProtected).map((w) => w.id), failed: [] };
+  const ids = running.filter((workspace) => !workspace.passwordProtected).map((workspace) => workspace.id);
+  const parallelism = Math.max(1, options.parallelism ?? 4);
+  for (let index = 0; index < ids.length; index += parallelism) {
+    const batch = ids.slice(index, index + parallelism);
+    const outcomes = await Promise.allSettled(batch.map((id) => stop(id)));
+    outcomes.forEach((outcome, position) => {
+      const id = batch[position]!;
+      if (outcome.status === 'fulfilled') result.stopped.push(id);
+      else {
+        result.failed.push(id);
+        options.onError?.(id, outcome.reason);
+      }
+    });
+  }
+  return result;
+}
+
 /** The choice for a `showMessageBox` response index (out of range: Cancel, the safe answer). */
 export function quitChoiceOf(response: number): QuitChoice {
   if (response === 0) return 'stop-workspaces';

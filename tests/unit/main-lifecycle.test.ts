@@ -7,7 +7,9 @@ import {
   onWindowAllClosed,
   quitChoiceOf,
   quitDialog,
+  runningWorkspaceCounts,
   ShutdownCoordinator,
+  stopRunningWorkspaces,
   type QuitChoice,
 } from '../../main/lifecycle.js';
 
@@ -223,5 +225,40 @@ describe('ShutdownCoordinator.requestQuit', () => {
     const events: string[] = [];
     await coordinator(async () => Promise.reject(new Error('no display')), events, { onError: () => {} }).requestQuit();
     expect(events).toEqual(['ask', 'stop server', 'exit 0']);
+  });
+});
+
+describe('stopping the running workspaces on quit', () => {
+  const list = [
+    { id: 'a', status: 'running', passwordProtected: false },
+    { id: 'b', status: 'running', passwordProtected: true },
+    { id: 'c', status: 'stopped', passwordProtected: false },
+    { id: 'd', status: 'creating', passwordProtected: false },
+    { id: 'e', status: 'running', passwordProtected: false },
+    { id: 'f', status: 'running', passwordProtected: false },
+  ];
+
+  it('counts the running ones and the protected among them for the dialog', () => {
+    expect(runningWorkspaceCounts(list)).toEqual({ running: 4, protectedRunning: 1 });
+  });
+
+  it('stops the running ones without a password, a few at a time, and reports failures without rejecting', async () => {
+    let active = 0;
+    let most = 0;
+    const errors: string[] = [];
+    const result = await stopRunningWorkspaces(
+      list,
+      async (id) => {
+        active += 1;
+        most = Math.max(most, active);
+        await Promise.resolve();
+        active -= 1;
+        if (id === 'e') throw new Error('engine gone');
+      },
+      { parallelism: 2, onError: (id, error) => errors.push(`${id}: ${(error as Error).message}`) },
+    );
+    expect(result).toEqual({ stopped: ['a', 'f'], skipped: ['b'], failed: ['e'] });
+    expect(errors).toEqual(['e: engine gone']);
+    expect(most).toBeLessThanOrEqual(2);
   });
 });
