@@ -1,10 +1,12 @@
 // "Stop them" of the desktop app's quit dialog on the real engine (issue #6 "quitting asks whether to stop running
 // workspaces"): main/lifecycle.ts `stopRunningWorkspaces` with the server's own `projects.stop`, as main/index.ts
 // calls it. A running workspace is stopped (its container too), a password-protected one keeps running (the app
-// does not know its password), and the dialog's counts match. The server then closes cleanly.
+// does not know its password), and the dialog's counts match. The server then closes cleanly. Also: the start-up
+// screen (main/startup.ts) opens the dashboard at once when the engine answers and the image is present.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_INSTANCE, LABEL_PROJECT_ID } from '../../server/runtime/workspace-runtime.js';
 import { quitDialog, runningWorkspaceCounts, stopRunningWorkspaces } from '../../main/lifecycle.js';
+import { startupView } from '../../main/startup.js';
 import { startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 let t: TestServer;
@@ -40,6 +42,23 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.dispose();
+});
+
+describe('start-up screen on the real engine', () => {
+  it('goes straight to the dashboard when the engine answers and the workspace image is there', () => {
+    const view = startupView({
+      serverStarted: true,
+      notice: null,
+      docker: t.server.system.docker,
+      image: t.server.system.image,
+      dockerFound: true,
+      platform: process.platform,
+      continued: false,
+      engineUpForMs: 0,
+    });
+    expect(t.server.system.docker).toMatchObject({ available: true, error: null });
+    expect(view).toEqual({ screen: 'ready' });
+  });
 });
 
 describe('quit: stop the running workspaces', () => {
