@@ -70,6 +70,10 @@ export function buildGuardRules(plan: GuardPlan, chains: { forward: string; inpu
     }
     // Replies of connections allowed above (and of the proxy's answers to them).
     lines.push(`-A ${F} -i ${br} -o ${br} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`);
+    // Name lookups for outside names (Docker's resolver forwards them from the workspace's namespace) fail at
+    // once instead of after the resolver's timeouts.
+    lines.push(`-A ${F} -i ${br} -p udp --dport 53 -j REJECT --reject-with icmp-port-unreachable`);
+    lines.push(`-A ${F} -i ${br} -p tcp --dport 53 -j REJECT --reject-with tcp-reset`);
     // Nothing else in or out: no internet, no other networks, no LAN.
     lines.push(`-A ${F} -i ${br} -j DROP`, `-A ${F} -o ${br} -j DROP`);
     // The host only answers (the router's connections to published ports); workspaces never open one to it.
@@ -97,11 +101,13 @@ export class NetGuardError extends Error {
 
 /**
  * Installs and removes an instance's rules with the netguard image (`docker run --rm --network host
- * --cap-add NET_ADMIN`). Calls are serialised; `apply` of the same rules as last time is skipped unless `force`.
+ * --cap-add NET_ADMIN`). Calls are serialised; `apply` of the same rules as last time is skipped while that
+ * application is younger than `maxAgeMs` (rules can vanish behind our back: a firewall reload, a flush).
  */
 export class NetGuard {
   private readonly chains: { forward: string; input: string };
   private last: string | null = null;
+  private lastAt = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -112,16 +118,18 @@ export class NetGuard {
   }
 
   /**
-   * Installs `plan` (atomically replacing the previous rules of this instance).
+   * Installs `plan` (atomically replacing the previous rules of this instance), unless the same rules were
+   * installed less than `maxAgeMs` ago (default: any age; 0 = always).
    * @throws NetGuardError with the helper's output when it fails (no DOCKER-USER chain, no permission, ...).
    */
-  apply(plan: GuardPlan, force = false): Promise<void> {
+  apply(plan: GuardPlan, maxAgeMs = Number.POSITIVE_INFINITY): Promise<void> {
     const rules = buildGuardRules(plan, this.chains);
     return this.serial(async () => {
-      if (!force && rules === this.last) return;
+      if (rules === this.last && Date.now() - this.lastAt < maxAgeMs) return;
       this.last = null;
       await this.run(['apply'], rules);
       this.last = rules;
+      this.lastAt = Date.now();
     });
   }
 

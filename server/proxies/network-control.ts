@@ -37,6 +37,9 @@ export const SYSTEM_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 const CA_BEGIN = '# BEGIN Xares logging proxy CA';
 const CA_END = '# END Xares logging proxy CA';
 
+/** Rules applied longer ago than this (ms) are installed again before a proxy workspace starts. */
+const GUARD_FRESH_MS = 5_000;
+
 /** Names that never go through a proxy (the workspace's own services). */
 const NO_PROXY = 'localhost,127.0.0.1,::1';
 
@@ -109,6 +112,8 @@ export class NetworkControl {
       port: SQUID_PORT,
       confined: 'security',
       egress: 'egress-squid',
+      // The access log survives re-creation of the container (the squid-logs endpoint reads it).
+      volumes: { [`${prefix}-squid-logs`]: '/var/log/squid' },
       files: () => [
         { path: PROXY_USERS_FILE, content: this.htpasswd() },
         { path: SQUID_WHITELIST_FILE, content: this.options.whitelistSection() },
@@ -163,12 +168,13 @@ export class NetworkControl {
     const proxy = this.proxyOf(mode);
     try {
       await this.ensureImages();
-      // Rules first (the proxy's port stays closed until it has an address): nothing runs unconfined.
-      await this.applyGuard();
+      // Rules first (the proxy's port stays closed until it has an address): nothing runs unconfined. They are
+      // re-installed when older than a few seconds, so a workspace never starts on rules that vanished.
+      await this.applyGuard(GUARD_FRESH_MS);
       await proxy.ensure();
       // The new user must be known before the workspace's first request.
       await proxy.write([{ path: PROXY_USERS_FILE, content: this.htpasswd() }]);
-      await this.applyGuard();
+      await this.applyGuard(GUARD_FRESH_MS);
     } catch (error) {
       if ((error as Error).name === 'RuntimeUnavailableError') throw error;
       throw new NetworkControlError(`The ${mode === 'security' ? 'security proxy (squid)' : 'LLM logging proxy (mitmproxy)'} is not available: ${(error as Error).message}`);
@@ -192,8 +198,9 @@ export class NetworkControl {
         GIT_SSL_CAINFO: SYSTEM_CA_BUNDLE,
       });
     }
+    // `export` lines: sourcing the file with a plain `.` also hands the settings to child processes.
     const envText = Object.entries(env)
-      .map(([key, value]) => `${key}=${value}`)
+      .map(([key, value]) => `export ${key}=${value}`)
       .join('\n');
     return {
       network: this.networks.name(mode),
@@ -322,10 +329,30 @@ export class NetworkControl {
     this.networks.forget();
     if (this.options.credentials.listProxyClients().length === 0) return;
     try {
-      await this.applyGuard();
+      await this.applyGuard(0);
     } catch (error) {
-      this.options.logger.error({ err: (error as Error).message }, 'network rules for proxy workspaces could not be applied');
+      await this.failClosed((error as Error).message);
     }
+  }
+
+  /**
+   * The rules cannot be installed: stops the running proxy-mode workspaces (their engine events mark them
+   * stopped), since without the rules they would reach the internet directly. Never throws; logs.
+   */
+  private async failClosed(reason: string): Promise<void> {
+    const stopped: string[] = [];
+    for (const client of this.options.credentials.listProxyClients()) {
+      const container = this.options.docker.getContainer(workspaceContainerName(client.id));
+      try {
+        const info = await container.inspect();
+        if (!info.State.Running) continue;
+        await container.stop({ t: 5 });
+        stopped.push(client.id);
+      } catch {
+        // Gone or already stopping.
+      }
+    }
+    this.options.logger.error({ err: reason, stopped }, 'network rules for proxy workspaces could not be applied; their running workspaces were stopped');
   }
 
   /** Stops the health loop. Containers, networks and rules stay (workspaces may still run). */
@@ -339,7 +366,7 @@ export class NetworkControl {
   async removeAll(): Promise<void> {
     this.close();
     await Promise.all([this.squid.remove(), this.mitmproxy.remove()]);
-    for (const volume of Object.keys(this.mitmproxy.spec.volumes ?? {})) await this.options.docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
+    for (const volume of [...Object.keys(this.squid.spec.volumes ?? {}), ...Object.keys(this.mitmproxy.spec.volumes ?? {})]) await this.options.docker.getVolume(volume).remove({ force: true }).catch(() => undefined);
     await this.networks.removeAll();
     await this.guard.remove().catch(() => undefined);
   }
@@ -364,8 +391,11 @@ export class NetworkControl {
     return this.caPem;
   }
 
-  /** Builds the rule plan from the networks and the running proxies' addresses, and applies it (serialised). */
-  private async applyGuard(): Promise<void> {
+  /**
+   * Builds the rule plan from the networks and the running proxies' addresses, and applies it (serialised),
+   * unless the same rules were applied less than `maxAgeMs` ago.
+   */
+  private async applyGuard(maxAgeMs = Number.POSITIVE_INFINITY): Promise<void> {
     const [security, logging, squidEgress, mitmEgress] = await Promise.all([
       this.networks.ensure('security'),
       this.networks.ensure('logging'),
@@ -380,7 +410,7 @@ export class NetworkControl {
       ],
       egress: [bridgeName(squidEgress), bridgeName(mitmEgress)],
     };
-    await this.guard.apply(plan);
+    await this.guard.apply(plan, maxAgeMs);
   }
 
   /** Re-creates a proxy that is gone while workspaces use it, and re-applies the rules. Never throws. */
@@ -389,6 +419,7 @@ export class NetworkControl {
     this.checking = true;
     try {
       const modes = new Set(this.options.credentials.listProxyClients().map((c) => c.proxyMode));
+      if (modes.size === 0) return;
       for (const mode of ['security', 'logging'] as const) {
         if (!modes.has(mode)) continue;
         const proxy = this.proxyOf(mode);
@@ -402,6 +433,12 @@ export class NetworkControl {
         } catch (error) {
           this.options.logger.error({ proxy: proxy.spec.kind, err: (error as Error).message }, 'proxy could not be re-created');
         }
+      }
+      // Rules can vanish behind our back (a firewall reload, an iptables flush): install them again each round.
+      try {
+        await this.applyGuard(0);
+      } catch (error) {
+        await this.failClosed((error as Error).message);
       }
     } finally {
       this.checking = false;

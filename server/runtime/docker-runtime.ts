@@ -193,8 +193,9 @@ export class DockerRuntime implements WorkspaceRuntime {
     this.networkName = options.networkName ?? WORKSPACE_NETWORK;
   }
 
+  /** Our workspace containers: managed by this instance and tied to a project (not the proxies or helpers). */
   private labelFilters(): string[] {
-    return [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instanceId}`];
+    return [`${LABEL_MANAGED}=true`, `${LABEL_INSTANCE}=${this.instanceId}`, LABEL_PROJECT_ID];
   }
 
   async ping(): Promise<string> {
@@ -383,7 +384,8 @@ export class DockerRuntime implements WorkspaceRuntime {
           [LABEL_MANAGED]: 'true',
           [LABEL_PROJECT_ID]: spec.projectId,
           [LABEL_INSTANCE]: this.instanceId,
-          ...(spec.network ? { [LABEL_WORKSPACE_NETWORK]: spec.network } : {}),
+          // Always set: a clone's image carries its source's labels, and an empty value means "the default network".
+          [LABEL_WORKSPACE_NETWORK]: spec.network ?? '',
         },
           ExposedPorts: { [PORT_KEY]: {} },
           // By id: a name could be ambiguous for a moment if two processes raced to create the network.

@@ -8,6 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigResponse } from '../../server/contract/index.js';
+import { DEFAULT_RESOURCES_DIR } from '../../server/config.js';
+import { guardChains } from '../../server/proxies/netguard.js';
+import { proxyImageTags } from '../../server/proxies/proxy-image-setup.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
 import { execInContainer, execInWorkspace, pollUntil, startTestServer, testDocker, testWorkspaceImage, type TestServer } from '../helpers/server.js';
 
@@ -50,6 +53,26 @@ async function statusFrom(projectId: string, url: string, extra = '', seconds = 
 async function directCurlExit(projectId: string, url: string, seconds = 3): Promise<number> {
   const result = await execInWorkspace(projectId, ['curl', '-s', '-o', '/dev/null', '-m', String(seconds), '--noproxy', '*', url]);
   return result.code;
+}
+
+/** Runs the netguard helper image with `command` (show/remove) for this instance's chains; resolves its output. */
+async function runNetguard(command: 'show' | 'remove', chains: { forward: string; input: string }): Promise<string> {
+  const image = proxyImageTags(DEFAULT_RESOURCES_DIR).netguard;
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: [command],
+    Env: [`XARES_FORWARD_CHAIN=${chains.forward}`, `XARES_INPUT_CHAIN=${chains.input}`],
+    Labels: { [LABEL_INSTANCE]: t.instanceId },
+    HostConfig: { NetworkMode: 'host', CapAdd: ['NET_ADMIN', 'NET_RAW'], CapDrop: ['ALL'] },
+  });
+  try {
+    await container.start();
+    await container.wait();
+    const logs = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+    return logs.toString('utf8');
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
 }
 
 async function ipOf(container: string, network: string): Promise<string> {
@@ -266,9 +289,54 @@ describe('security proxy mode', () => {
     );
     expect(users).toContain(secA);
     expect(users).not.toContain(secret);
+    // ... and squid refuses it within seconds (its credential cache is short).
+    const retired = `http://${cloneId}:${secret}@xares-proxy:3128`;
+    await pollUntil(
+      async () => {
+        const result = await execInWorkspace(secA, ['sh', '-c', `curl -s -o /dev/null -m 5 -w '%{http_code}' -x ${retired} http://allowed.test/ || true`]);
+        return result.stdout.trim() === '407' ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, description: "the deleted clone's credential refused" },
+    );
   });
 
-  it('re-creates squid with the whitelist and users when it is removed behind its back', async () => {
+  it('puts a clone made with proxy mode none on the normal network, with normal egress and no proxy settings', async () => {
+    const clone = await t.api('POST', `/api/projects/${secA}/clone`, { count: 1, proxyMode: 'none' });
+    expect(clone.status, JSON.stringify(clone.body)).toBe(202);
+    const cloneId = clone.body.clones[0].projectId as string;
+    const running = await t.waitForStatus(cloneId, 'running', 180_000);
+    expect(running.proxyMode).toBe('none');
+    const info = await docker.getContainer(`workspace-${cloneId}`).inspect();
+    expect(Object.keys(info.NetworkSettings.Networks ?? {})).toEqual(['xares-workspaces']);
+    expect((await execInWorkspace(cloneId, ['cat', '/etc/xares/proxy.env'])).stdout.trim()).toBe('');
+    const out = await execInWorkspace(cloneId, ['sh', '-c', "curl -s -o /dev/null -m 15 -w '%{http_code}' http://deb.debian.org/debian/ || true"]);
+    expect(out.stdout.trim()).toBe('200');
+    expect((await t.api('DELETE', `/api/projects/${cloneId}`)).status).toBe(200);
+  });
+
+  it('installs the firewall rules again when they vanish behind its back (a firewall reload, a flush)', async () => {
+    const chains = guardChains(t.instanceId);
+    expect(await runNetguard('remove', chains)).toContain('removed');
+    const shown = await pollUntil(
+      async () => {
+        const text = await runNetguard('show', chains);
+        return text.includes(`-A ${chains.forward}`) && text.includes(`-A ${chains.input}`) ? text : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500, description: 'rules installed again by the health check' },
+    );
+    expect(shown).toContain('--dport 3128 -j ACCEPT');
+    const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, t.server.network!.networks.name('egress-squid'));
+    expect(await directCurlExit(secA, `http://${upstreamIp}/`)).toBe(28);
+  });
+
+  it('re-creates squid with the whitelist, users and access log when it is removed behind its back', async () => {
+    const marker = `before-recreate-${nonce}`;
+    expect(await statusFrom(secA, `http://blocked.test/${marker}`)).toBe('403');
+    await pollUntil(async () => (JSON.stringify((await t.api('GET', `/api/projects/${secA}/squid-logs?lines=500`)).body).includes(marker) ? true : undefined), {
+      timeoutMs: 20_000,
+      intervalMs: 500,
+      description: 'marker in the squid logs',
+    });
     const name = t.server.network!.squid.spec.name;
     const before = (await docker.getContainer(name).inspect()).Id;
     await docker.getContainer(name).remove({ force: true });
@@ -282,5 +350,7 @@ describe('security proxy mode', () => {
     expect(body).toContain(`allowed-${nonce}`);
     expect((await docker.getContainer(name).inspect()).Id).not.toBe(before);
     expect(await statusFrom(secA, 'http://blocked.test/')).toBe('403');
+    // The log from before the re-creation is still there (it lives on a volume).
+    expect(JSON.stringify((await t.api('GET', `/api/projects/${secA}/squid-logs?lines=500`)).body)).toContain(marker);
   });
 });

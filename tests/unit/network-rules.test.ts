@@ -35,6 +35,14 @@ describe('firewall rules (netguard)', () => {
     expect(lines).toContain(`-A ${chains.input} -i br-0123456789ab -j DROP`);
   });
 
+  it('refuses outside name lookups from a confined network at once (REJECT), before dropping the rest', () => {
+    const reject = lines.findIndex((l) => l === `-A ${chains.forward} -i br-0123456789ab -p udp --dport 53 -j REJECT --reject-with icmp-port-unreachable`);
+    const drop = lines.findIndex((l) => l === `-A ${chains.forward} -i br-0123456789ab -j DROP`);
+    expect(reject).toBeGreaterThan(0);
+    expect(reject).toBeLessThan(drop);
+    expect(lines).toContain(`-A ${chains.forward} -i br-0123456789ab -p tcp --dport 53 -j REJECT --reject-with tcp-reset`);
+  });
+
   it('opens nothing on a confined network whose proxy has no address yet (fail closed)', () => {
     expect(lines.some((l) => l.includes('br-ba9876543210') && l.includes('--dport 8080'))).toBe(false);
     expect(lines).toContain(`-A ${chains.forward} -i br-ba9876543210 -j DROP`);
