@@ -139,22 +139,23 @@ export function mergeChosenDomains(
   current: readonly string[],
   chosen: readonly string[],
 ): { domains: string[]; added: string[]; alreadyCovered: string[]; rejected: { host: string; message: string }[] } {
-  let draft = [...current];
+  // One set of listed hosts for all the chosen ones and one normalisation at the end (normalising the whole list
+  // per chosen host made 2,000 hosts take seconds). Coverage is transitive, so a subdomain dropped later by its
+  // parent is still "covered" for the hosts that follow, as with the list normalised after every addition.
+  const listed = new Set(current.map((domain) => domain.slice(1)));
   const added: string[] = [];
   const alreadyCovered: string[] = [];
   const rejected: { host: string; message: string }[] = [];
   for (const host of chosen) {
-    const preview = previewEntry(draft, host);
-    if (preview.kind === 'invalid') rejected.push({ host, message: preview.message });
-    else if (preview.kind === 'present') alreadyCovered.push(host);
-    else if (preview.kind === 'new') {
-      const next = addEntries(draft, [host]);
-      if (next.error !== null) rejected.push({ host, message: next.error });
-      else {
-        draft = next.domains;
-        added.push(preview.domain);
-      }
+    const check = checkWhitelistEntry(host, browserHostNameTools);
+    if (check.reason !== null) rejected.push({ host, message: `Whitelist entry ${showWhitelistEntry(host)} ${check.reason}` });
+    else if (listed.has(check.host) || coveringParent(check.host, listed) !== null) alreadyCovered.push(host);
+    else {
+      listed.add(check.host);
+      added.push(`.${check.host}`);
     }
   }
-  return { domains: domainsToSend(draft), added, alreadyCovered, rejected };
+  const merged = addEntries([...current], [...listed].map((name) => `.${name}`));
+  // Every entry passed the same check above, so the normalisation cannot refuse one.
+  return { domains: domainsToSend(merged.domains ?? current), added, alreadyCovered, rejected };
 }

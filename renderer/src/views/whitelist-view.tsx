@@ -3,7 +3,16 @@ import { loadFeatures } from '../actions/live-connection.js';
 import { useSystemStore } from '../stores/system-store.js';
 import { useWhitelistStore } from '../stores/whitelist-store.js';
 import { filterDomains, hasUnsavedChanges, isBaseWhitelistDomain, previewEntry, whitelistChanges } from '../stores/whitelist-editor.js';
+import { insertMultiLineTextAtOnce } from './multiline-insert.js';
 import './network-view.css';
+
+/** Ref of the pasted-list textarea: multi-line text goes in as one edit, not one re-render per line. */
+function bulkTextRef(node: HTMLTextAreaElement | null): (() => void) | undefined {
+  if (node === null) return undefined;
+  const listener = (event: InputEvent) => void insertMultiLineTextAtOnce(event);
+  node.addEventListener('beforeinput', listener);
+  return () => node.removeEventListener('beforeinput', listener);
+}
 
 /** One row of the list: a domain of the draft, or a stored one marked for removal. */
 interface DomainRow {
@@ -147,6 +156,7 @@ export function WhitelistView() {
                 Host names, one per line
               </label>
               <textarea
+                ref={bulkTextRef}
                 id={`${inputId}-list`}
                 className="input mono network-bulk__text"
                 rows={5}
