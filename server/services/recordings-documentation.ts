@@ -7,7 +7,13 @@ import type { DocumentationType, LlmConversation, TokenUsage } from '../contract
  * `clean` shows each exchange's prompt (the last user message of the request: chat clients resend the whole
  * history each time) and answer; `detailed` adds model, time, duration and token counts per exchange, totals
  * per session and for the whole document. The result is markdown text for download (nothing is turned into
- * HTML); prompts are quoted so that user text cannot break the document's headings.
+ * HTML here).
+ *
+ * Recorded text is inert in any Markdown viewer, also in those that render inline HTML: prompts and answers
+ * are fenced code blocks whose fence is longer than any backtick run inside (so no line of the text can close
+ * the block, start a heading or become HTML); other recorded words in running text (errors, host, provider)
+ * have `&`, `<`, `>` as entities and Markdown punctuation backslash-escaped; names in code spans (model,
+ * tool) lose their backticks and line breaks.
  */
 
 /** Pause that ends a session: 30 minutes. */
@@ -85,23 +91,23 @@ export function generateDocumentation(conversations: readonly LlmConversation[],
     session.forEach((conversation, index) => {
       out.push(`### ${sessionIndex + 1}.${index + 1} ${formatClock(new Date(conversation.startedAt))}`, '');
       if (detailed) {
-        out.push(`- Model: ${conversation.model ? `\`${inlineCode(conversation.model)}\`` : 'unknown'} (${conversation.provider}, ${conversation.host})`);
+        out.push(`- Model: ${conversation.model ? `\`${inlineCode(conversation.model)}\`` : 'unknown'} (${inlineText(conversation.provider)}, ${inlineText(conversation.host)})`);
         out.push(`- Started: ${formatTime(new Date(conversation.startedAt))}`);
         out.push(`- Duration: ${conversation.durationMs === null ? 'unfinished' : formatDuration(conversation.durationMs)}`);
         out.push(`- Tokens: ${conversation.usage ? formatUsage(conversation.usage) : 'not reported'}`);
         if (conversation.status !== null) out.push(`- HTTP status: ${conversation.status}`);
-        if (conversation.error) out.push(`- Error: ${oneLine(conversation.error)}`);
+        if (conversation.error) out.push(`- Error: ${inlineText(conversation.error)}`);
         if (conversation.truncated) out.push('- Note: the recording was cut at the size limit; text may be incomplete.');
         out.push('');
       }
       const prompt = promptOf(conversation);
-      out.push('**Prompt**', '', prompt.trim() ? quote(prompt) : '_(no prompt text)_', '');
+      out.push('**Prompt**', '', prompt.trim() ? fenced(prompt) : '_(no prompt text)_', '');
       out.push('**Answer**', '');
       const answer = conversation.answer.trim();
-      if (answer) out.push(answer, '');
+      if (answer) out.push(fenced(conversation.answer), '');
       for (const call of conversation.toolCalls) out.push(`- Tool call: \`${inlineCode(call.name || 'unnamed')}\``);
       if (conversation.toolCalls.length > 0) out.push('');
-      if (!answer && conversation.toolCalls.length === 0) out.push(conversation.error ? `_(no answer: ${oneLine(conversation.error)})_` : '_(no answer text)_', '');
+      if (!answer && conversation.toolCalls.length === 0) out.push(conversation.error ? `_(no answer: ${inlineText(conversation.error)})_` : '_(no answer text)_', '');
     });
   });
   return out.join('\n');
@@ -148,14 +154,31 @@ function formatClock(date: Date): string {
   return Number.isFinite(date.getTime()) ? `${date.toISOString().slice(11, 19)} UTC` : 'unknown time';
 }
 
-/** Each line of `text` as a markdown block quote (so `# ...` in a prompt stays text inside the quote). */
-function quote(text: string): string {
-  return text
-    .replace(/\r\n?/g, '\n')
-    .trim()
-    .split('\n')
-    .map((line) => (line ? `> ${line}` : '>'))
-    .join('\n');
+/**
+ * `text` as a fenced code block (CommonMark): shown as written, never read as Markdown or HTML. The fence is
+ * backticks, one more than the longest backtick run in the text (at least three), so no line inside can close
+ * it. Line ends become `\n`; blank lines at the start and white space at the end are dropped (indentation of
+ * the first line is kept). Exported for tests.
+ */
+export function fenced(text: string): string {
+  const body = text.replace(/\r\n?/g, '\n').replace(/^(?:[ \t]*\n)+/, '').trimEnd();
+  // A loop, not Math.max(...runs): a long answer can have more runs than a call takes arguments.
+  let longestRun = 0;
+  for (const run of body.match(/`+/g) ?? []) longestRun = Math.max(longestRun, run.length);
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return `${fence}text\n${body}\n${fence}`;
+}
+
+/**
+ * `text` on one line for running Markdown text (never at the start of a line, so no heading or list marker
+ * can begin): white space runs become one space; `&`, `<`, `>` become entities (no HTML, no autolinks) and the
+ * inline Markdown punctuation is backslash-escaped (no emphasis, links, images, code spans, tables or
+ * strikethrough). Exported for tests.
+ */
+export function inlineText(text: string): string {
+  return oneLine(text)
+    .replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`);
 }
 
 /** Text for inside single backticks: no backticks or line breaks. */

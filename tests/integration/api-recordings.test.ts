@@ -188,7 +188,7 @@ describe('recordings API', () => {
     const cleanBody = GenerateDocumentationResponse.parse(clean.body);
     expect(cleanBody).toMatchObject({ projectId: LOG1, format: 'markdown', type: 'clean', conversationCount: 2 });
     expect(cleanBody.documentation).toContain('# AI Session Documentation');
-    expect(cleanBody.documentation).toContain('> First question');
+    expect(cleanBody.documentation).toContain('```text\nFirst question\n```');
     expect(cleanBody.documentation).not.toContain('Not yours');
     expect(cleanBody.documentation).not.toContain('Tokens');
 

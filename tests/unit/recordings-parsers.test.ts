@@ -180,20 +180,20 @@ describe('documentation', () => {
     expect(groupIntoSessions([a, b])).toHaveLength(1);
   });
 
-  it('clean: prompts quoted and answers, no models or tokens', () => {
+  it('clean: prompts and answers as fenced text, no models or tokens', () => {
     const doc = generateDocumentation(list, { projectId: 'abcdefabcdef', type: 'clean', now: new Date('2026-02-15T00:00:00Z') });
     expect(doc.startsWith('# AI Session Documentation\n')).toBe(true);
     expect(doc).toContain('- Sessions: 3');
     expect(doc).toContain('- Exchanges: 4');
     expect(doc).toContain('## Session 1: 2026-02-14 10:00:00 UTC to 2026-02-14 10:05:02 UTC');
-    expect(doc).toContain('> first\n');
-    expect(doc).toContain('> # heading in a prompt\n> line two');
-    expect(doc).not.toContain('\n# heading');
+    expect(doc).toContain('```text\nfirst\n```\n');
+    expect(doc).toContain('```text\n# heading in a prompt\nline two\n```');
+    // Rendered, the prompt's "# heading" stays code (tests/unit/recordings-documentation-markdown.test.ts).
     expect(doc).not.toContain('earlier question');
     expect(doc).toContain('- Tool call: `run x`');
     expect(doc).not.toContain('Tokens');
     expect(doc).not.toContain('gpt-4o-mini');
-    expect(doc.indexOf('> first')).toBeLessThan(doc.indexOf('> second'));
+    expect(doc.indexOf('```text\nfirst')).toBeLessThan(doc.indexOf('```text\nsecond'));
   });
 
   it('detailed: models, times, durations and token totals per exchange, session and document', () => {
