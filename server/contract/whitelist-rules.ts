@@ -43,12 +43,16 @@ export function isNormalizedWhitelistDomain(value: string): boolean {
   return labels.every((label) => label.length <= LABEL_MAX && LABEL.test(label)) && /^[a-z]/.test(labels[labels.length - 1] as string);
 }
 
+/** Why a single-label entry (`com`, `localhost`, `xares-squid`) is refused (see {@link checkWhitelistEntry}). */
+export const SINGLE_LABEL_REASON = 'is a single name (a top-level domain or a local name); give a domain such as example.com';
+
 /** Why an entry is not a host name, or null when it is one (then `host` is its ASCII form without dots at the ends). */
 export type WhitelistEntryCheck = { host: string; reason: null } | { host: null; reason: string };
 
 /**
  * Checks one entry as sent: trimmed and lower-cased first; one leading dot (squid's form) and one trailing dot
- * (the DNS root) are allowed; internationalised names become punycode (`tools.domainToASCII`, UTS #46).
+ * (the DNS root) are allowed; internationalised names become punycode (`tools.domainToASCII`, UTS #46). An entry
+ * needs at least two labels: a single name is a top-level domain or a local name ({@link SINGLE_LABEL_REASON}).
  * @returns the host (ASCII, no dots at the ends) or the reason in words, to follow the quoted entry
  *   ("contains '#'", "is an IP address, not a host name", …).
  */
@@ -81,6 +85,9 @@ export function checkWhitelistEntry(entry: string, tools: HostNameTools): Whitel
   }
   // Top-level domains start with a letter; an all-numeric last label would be read as an address by squid.
   if (!/^[a-z]/.test(labels[labels.length - 1] as string)) return { host: null, reason: 'must end in a name that starts with a letter (an IP address is not a host name)' };
+  // One label is a whole top-level domain (`com` opens every .com site) or a local name (`localhost`, the
+  // proxies' own container names on the workspace network), never a site to allow.
+  if (labels.length < 2) return { host: null, reason: SINGLE_LABEL_REASON };
   return { host: ascii, reason: null };
 }
 

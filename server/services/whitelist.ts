@@ -3,7 +3,7 @@ import { domainToASCII } from 'node:url';
 import type { WhitelistErrorDetails } from '../contract/index.js';
 import type { WhitelistRepository } from '../store/whitelist-repository.js';
 import { ServiceError } from './service-error.js';
-import { normalizeWhitelistEntries, isNormalizedWhitelistDomain, type HostNameTools } from '../contract/whitelist-rules.js';
+import { checkWhitelistEntry, normalizeWhitelistEntries, isNormalizedWhitelistDomain, type HostNameTools } from '../contract/whitelist-rules.js';
 
 export { BASE_WHITELIST_DOMAINS, HOST_NAME_MAX, LABEL_MAX, isNormalizedWhitelistDomain } from '../contract/whitelist-rules.js';
 
@@ -98,10 +98,12 @@ export class WhitelistService {
 
   /**
    * The current list: the stored one, normalised again (so base domains added by a newer version appear), or
-   * the base domains when none was ever saved.
+   * the base domains when none was ever saved. Stored entries the rules refuse now (a single name such as
+   * `.com`, accepted by earlier versions) are left out, so squid never gets them and reading does not fail.
    */
   domains(): string[] {
-    return normalizeWhitelist(this.options.repository.list());
+    const stored = this.options.repository.list();
+    return normalizeWhitelist(stored.filter((entry) => checkWhitelistEntry(entry, NODE_HOST_NAME_TOOLS).reason === null));
   }
 
   /** The squid.conf section of the current list (see {@link renderSquidWhitelistAcl}). */

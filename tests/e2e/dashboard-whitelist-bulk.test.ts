@@ -80,6 +80,22 @@ describe('pasted whitelist of thousands of lines in Chromium', () => {
     expect(await page.getByTestId('whitelist-list-input').inputValue()).toBe('');
   });
 
+  it('refuses single names as typed and in a pasted list, with the server words', async () => {
+    const input = page.getByTestId('whitelist-input');
+    await input.fill('xares-squid');
+    const message = 'Whitelist entry "xares-squid" is a single name (a top-level domain or a local name); give a domain such as example.com';
+    await expect.poll(() => page.getByTestId('whitelist-input-error').textContent()).toBe(message);
+    expect(await page.getByTestId('whitelist-add').isDisabled()).toBe(true);
+    const refused = await server.api('PUT', '/api/whitelist', { domains: ['xares-squid'] });
+    expect([refused.status, refused.body.error]).toEqual([400, message]);
+    await input.fill('');
+    await page.getByTestId('whitelist-list-input').fill('fine.example.org\ncom');
+    await page.getByTestId('whitelist-list-add').click();
+    await expect.poll(() => page.getByTestId('whitelist-list-outcome').textContent()).toBe(
+      'Line 2: Whitelist entry "com" is a single name (a top-level domain or a local name); give a domain such as example.com',
+    );
+  });
+
   it('keeps line breaks typed one by one and single-line text as the browser handles them', async () => {
     const list = page.getByTestId('whitelist-list-input');
     await list.fill('');

@@ -73,6 +73,7 @@ describe('whitelist editor logic', () => {
     expect(previewEntry(draft, 'münchen.de')).toEqual({ kind: 'new', domain: '.xn--mnchen-3ya.de', replaces: [] });
     expect(previewEntry(draft, 'http://x.org')).toMatchObject({ kind: 'invalid', message: expect.stringContaining("contains '/'") });
     expect(previewEntry(draft, '10.0.0.1')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('is an IP address') });
+    expect(previewEntry(draft, 'localhost')).toEqual({ kind: 'invalid', message: 'Whitelist entry "localhost" is a single name (a top-level domain or a local name); give a domain such as example.com' });
   });
 
   it('adds as the server stores: normalised, parents absorb subdomains, base domains kept, order sorted', () => {

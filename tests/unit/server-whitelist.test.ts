@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WhitelistErrorDetails } from '../../server/contract/index.js';
+import { SINGLE_LABEL_REASON } from '../../server/contract/whitelist-rules.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import {
   BASE_WHITELIST_DOMAINS,
@@ -72,11 +73,20 @@ describe('normalizeWhitelist', () => {
   it('always keeps the base domains, and drops entries under them', () => {
     const list = normalizeWhitelist(['deb.debian.org', 'security.ubuntu.com', 'github.com']);
     expect(list).toEqual([...BASE, '.github.com'].sort());
-    // A listed parent covers a base domain: squid must not get both.
-    const withOrg = normalizeWhitelist(['org']);
-    expect(withOrg).toContain('.org');
-    expect(withOrg).not.toContain('.debian.org');
-    expect(withOrg).toContain('.ubuntu.com');
+    // A parent of a base domain would be a single name (`org`), which is refused; the base domains stay as they are.
+    expect(() => normalizeWhitelist(['org'])).toThrow(/single name/);
+    expect(normalizeWhitelist(['debian.org', 'ftp.debian.org'])).toEqual(BASE);
+  });
+
+  it('refuses single names (top-level domains, local and container names) with a reason that says what to give', () => {
+    for (const entry of ['com', '.com', 'COM.', 'org', 'localhost', 'localhost.', 'xares-proxy', 'xares-squid', 'münchen', '.xn--p1ai']) {
+      const error = rejection(['github.com', entry]);
+      expect(error.status, entry).toBe(400);
+      expect(error.message).toBe(`Whitelist entry ${JSON.stringify(entry)} is a single name (a top-level domain or a local name); give a domain such as example.com`);
+      expect(WhitelistErrorDetails.parse(error.details)).toEqual({ domains: `${JSON.stringify(entry)}: ${SINGLE_LABEL_REASON}`, index: '1' });
+    }
+    // Two labels are enough, also under a country code or for a name that is only a TLD elsewhere.
+    expect(userPart(['localhost.localdomain', 'co.uk', 'example.com', 'xares-squid.example.org'])).toEqual(['.co.uk', '.example.com', '.localhost.localdomain', '.xares-squid.example.org']);
   });
 
   it('accepts host names at the limits: 63-character label, 253 characters, digits and hyphens inside', () => {
@@ -125,6 +135,9 @@ describe('normalizeWhitelist', () => {
     ['a percent escape', 'exa%6dple.com', /'%'/],
     ['an all-numeric last label', 'example.123', /valid host name|starts with a letter/],
     ['a last label starting with a digit', 'example.1abc', /starts with a letter/],
+    ['a top-level domain', 'com', /single name \(a top-level domain or a local name\); give a domain such as example\.com/],
+    ['localhost', 'localhost', /single name/],
+    ['a container name of the proxies', 'xares-squid', /single name/],
   ];
   for (const [what, entry, reason] of rejected) {
     it(`rejects ${what} with a 400 naming the entry`, () => {
@@ -249,6 +262,17 @@ describe('WhitelistService over the store', () => {
     await expect(second).resolves.toBe('squid unreachable');
     await expect(third).resolves.toContain('.three.example');
     expect(events).toEqual(['start .one.example', 'end .one.example', 'start .two.example', 'end .two.example', 'start .three.example', 'end .three.example']);
+    store.close();
+  });
+
+  it('leaves out stored single names saved under earlier rules, so reading and the squid section still work', () => {
+    const store = openStore(tempDir());
+    store.whitelist.replace(['.com', '.github.com', '.localhost', '.xares-squid']);
+    const service = new WhitelistService({ repository: store.whitelist });
+    expect(service.domains()).toEqual([...BASE, '.github.com'].sort());
+    const section = service.squidSection();
+    expect(section).toContain('.github.com');
+    expect(section).not.toMatch(/ \.(com|localhost|xares-squid)( |$)/m);
     store.close();
   });
 
