@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from 'react';
+import { memo, useEffect, useId, useMemo, useState, type FormEvent } from 'react';
 import { loadFeatures } from '../actions/live-connection.js';
 import { useSystemStore } from '../stores/system-store.js';
 import { useWhitelistStore } from '../stores/whitelist-store.js';
@@ -258,53 +258,7 @@ export function WhitelistView() {
               />
             </div>
             {loading ? <span className="visually-hidden">Refreshing…</span> : null}
-            <ul className="network-list" data-testid="whitelist-list">
-              {rows.visible.map((row) => (
-                <li
-                  key={row.domain}
-                  className={`network-list__row network-list__row--${row.state}${row.domain === failedEntry ? ' is-failed' : ''}`}
-                  data-testid="whitelist-row"
-                  data-domain={row.domain}
-                  data-state={row.state}
-                >
-                  <span className={`mono network-list__domain${row.state === 'removed' ? ' is-removed' : ''}`}>{row.domain}</span>
-                  {row.state === 'base' ? (
-                    <span className="tag network-list__tag" title="Package mirrors and the extension registry are always reachable">
-                      Always included
-                    </span>
-                  ) : row.state === 'new' ? (
-                    <span className="tag network-list__tag network-list__tag--new">Not applied</span>
-                  ) : row.state === 'removed' ? (
-                    <span className="tag network-list__tag network-list__tag--removed">To be removed</span>
-                  ) : null}
-                  <span className="network-list__action">
-                    {row.state === 'kept' || row.state === 'new' ? (
-                      <button
-                        type="button"
-                        className="button button--small button--danger-ghost"
-                        disabled={applying}
-                        onClick={() => remove(row.domain)}
-                        aria-label={`Remove ${row.domain}`}
-                        data-testid="whitelist-remove"
-                      >
-                        Remove
-                      </button>
-                    ) : row.state === 'removed' ? (
-                      <button
-                        type="button"
-                        className="button button--small button--ghost"
-                        disabled={applying}
-                        onClick={() => add(row.domain)}
-                        aria-label={`Keep ${row.domain}`}
-                        data-testid="whitelist-undo-remove"
-                      >
-                        Undo
-                      </button>
-                    ) : null}
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <WhitelistRows rows={rows.visible} failedEntry={failedEntry} applying={applying} onRemove={remove} onKeep={add} />
             {rows.visible.length === 0 ? (
               <p className="muted network-list__empty" data-testid="whitelist-filter-empty">
                 No entry matches “{filter}”.
@@ -316,3 +270,69 @@ export function WhitelistView() {
     </main>
   );
 }
+
+/** Properties of {@link WhitelistRows}. */
+interface WhitelistRowsProps {
+  rows: readonly DomainRow[];
+  /** The entry a refused Apply named (outlined), or null. */
+  failedEntry: string | null;
+  applying: boolean;
+  onRemove(domain: string): void;
+  onKeep(domain: string): void;
+}
+
+/**
+ * The rows of the list. Memoised: with thousands of entries, re-rendering them on every key typed into the
+ * fields above (which change none of these properties) would cost a frame per key.
+ */
+const WhitelistRows = memo(function WhitelistRows({ rows, failedEntry, applying, onRemove, onKeep }: WhitelistRowsProps) {
+  return (
+    <ul className="network-list" data-testid="whitelist-list">
+      {rows.map((row) => (
+        <li
+          key={row.domain}
+          className={`network-list__row network-list__row--${row.state}${row.domain === failedEntry ? ' is-failed' : ''}`}
+          data-testid="whitelist-row"
+          data-domain={row.domain}
+          data-state={row.state}
+        >
+          <span className={`mono network-list__domain${row.state === 'removed' ? ' is-removed' : ''}`}>{row.domain}</span>
+          {row.state === 'base' ? (
+            <span className="tag network-list__tag" title="Package mirrors and the extension registry are always reachable">
+              Always included
+            </span>
+          ) : row.state === 'new' ? (
+            <span className="tag network-list__tag network-list__tag--new">Not applied</span>
+          ) : row.state === 'removed' ? (
+            <span className="tag network-list__tag network-list__tag--removed">To be removed</span>
+          ) : null}
+          <span className="network-list__action">
+            {row.state === 'kept' || row.state === 'new' ? (
+              <button
+                type="button"
+                className="button button--small button--danger-ghost"
+                disabled={applying}
+                onClick={() => onRemove(row.domain)}
+                aria-label={`Remove ${row.domain}`}
+                data-testid="whitelist-remove"
+              >
+                Remove
+              </button>
+            ) : row.state === 'removed' ? (
+              <button
+                type="button"
+                className="button button--small button--ghost"
+                disabled={applying}
+                onClick={() => onKeep(row.domain)}
+                aria-label={`Keep ${row.domain}`}
+                data-testid="whitelist-undo-remove"
+              >
+                Undo
+              </button>
+            ) : null}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+});
