@@ -35,6 +35,7 @@ import { WhitelistService } from './services/whitelist.js';
 import { RecordingsService, type RecordingsSource } from './services/recordings-service.js';
 import type { SquidLogSource } from './services/squid-log.js';
 import { openStore } from './store/index.js';
+import { acquireDataFolderLock } from './store/data-lock.js';
 import { NetworkControl } from './proxies/network-control.js';
 import { ensureProxyImages, proxyImageTags } from './proxies/proxy-image-setup.js';
 import { JOIN_ENTER_PATH } from './contract/index.js';
@@ -94,14 +95,31 @@ function readVersion(): string {
 /**
  * Builds and starts the backend (see `createServer` in index.ts): one HTTP server where the workspace router
  * sees every request first (workspace hosts), and Express serves `/api` and `/admin/` for our own hosts.
- * @throws ConfigError for a bad configuration; the listen error (e.g. EADDRINUSE) when the port cannot be bound.
+ * @throws ConfigError for a bad configuration; DataFolderLockedError (code `DATA_FOLDER_LOCKED`) when another
+ *   server uses the same data folder; the listen error (e.g. EADDRINUSE) when the port cannot be bound.
  */
 export async function startServer(input: ServerConfigInput | ServerConfig, options: StartServerOptions = {}): Promise<XaresAppServer> {
   const config = parseConfig(input);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // One server per data folder (store/data-lock.ts): throws DataFolderLockedError naming the other one.
+  const lock = acquireDataFolderLock(config.dataDir);
+  let started: XaresAppServer;
+  try {
+    started = await startLockedServer(config, options);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  lock.describe({ dashboardUrl: started.dashboardUrl });
+  const closeServer = started.close;
+  return { ...started, close: () => closeServer().finally(() => lock.release()) };
+}
+
+/** `startServer` once the data folder's lock is held. */
+async function startLockedServer(config: ServerConfig, options: StartServerOptions): Promise<XaresAppServer> {
   const logger = createLogger(config.logLevel);
   const startedAt = Date.now();
   const version = readVersion();
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken);
   const store = openStore(config.dataDir);
 

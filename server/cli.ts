@@ -3,7 +3,7 @@
  * Headless entry point (`npm run serve`): reads the configuration from the environment (`configFromEnv`),
  * starts the server, prints the dashboard URL, a one-time sign-in link and image build progress, and stops
  * cleanly on SIGINT/SIGTERM. Exit codes: 0 after a clean stop, 1 when the server cannot start, 2 for a bad
- * configuration.
+ * configuration, 3 when another Xares server already uses the data folder.
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError, configFromEnv } from './config.js';
@@ -36,7 +36,8 @@ export async function runCli(env: NodeJS.ProcessEnv = process.env): Promise<numb
         ? `Xares cannot start: port ${config.port} is already in use. Set XARES_PORT to another port.\n`
         : `Xares cannot start: ${error instanceof Error ? error.message : String(error)}\n`,
     );
-    return 1;
+    // Another server on the same data folder (DataFolderLockedError): its own exit code, no stack.
+    return code === 'DATA_FOLDER_LOCKED' ? 3 : 1;
   }
   let lastPercent = -1;
   server.events.subscribe((event) => {

@@ -4,6 +4,7 @@ import type { XaresAppServer } from './app.js';
 export { ServerConfig, configFromEnv, parseConfig, ConfigError } from './config.js';
 export type { ServerConfigInput } from './config.js';
 export type { XaresAppServer } from './app.js';
+export { DataFolderLockedError, type DataLockHolder } from './store/data-lock.js';
 
 /** A running backend: HTTP API, dashboard, workspace router, store and engine watchers. */
 export interface XaresServer {
@@ -24,7 +25,8 @@ export interface XaresServer {
 
 /**
  * Builds and starts the whole backend from a configuration (validated with `ServerConfig`).
- * @throws ConfigError for a bad configuration; an Error when the port cannot be bound.
+ * @throws ConfigError for a bad configuration; DataFolderLockedError when another server uses the data folder;
+ *   an Error when the port cannot be bound.
  * Docker being unreachable is not fatal: the API answers 503 SERVICE_UNAVAILABLE until it is back.
  * Returns the full backend (`XaresAppServer`: its services and event bus for the desktop app's tray).
  */

@@ -76,11 +76,13 @@ describe('admin credential', () => {
     expect(readFileSync(file, 'utf8').trim()).toBe(t.token);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(t.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const again = await startTestServer({ dataDir: t.dataDir, instanceId: t.instanceId });
+    // One server per data folder (server/store/data-lock.ts): the restart is of a server of its own.
+    const first = await startTestServer();
+    const again = await first.restart();
     try {
-      expect(again.token).toBe(t.token);
+      expect(again.token).toBe(first.token);
     } finally {
-      await again.close();
+      await again.dispose();
     }
   });
 
