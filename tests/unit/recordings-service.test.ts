@@ -179,7 +179,7 @@ describe('RecordingsService', () => {
     source.putLlm({ user: B });
     const doc = await service.documentation(A, 'detailed');
     expect(doc.conversationCount).toBe(2);
-    expect(doc.documentation).toContain('> First question');
+    expect(doc.documentation).toContain('```text\nFirst question\n```');
     expect(doc.documentation).toContain('Second answer');
     expect(doc.documentation).toContain('- Tokens: 24 in, 10 out, 34 total');
     expect(await service.deleteAll(A)).toBe(2);
