@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, Menu, nativeImage, Notification, powerMonitor, screen, session, shell, Tray } from 'electron';
 import type { ServerEvent } from '../server/contract/events.js';
 import { DASHBOARD_CSP } from '../server/http/dashboard.js';
 import { createServer, type XaresAppServer } from '../server/index.js';
@@ -27,6 +27,7 @@ import {
   describeStartupError,
   onBeforeQuit,
   onShowWindowRequest,
+  onSystemEnding,
   onWindowAllClosed,
   quitChoiceOf,
   quitDialog,
@@ -35,10 +36,12 @@ import {
   stopRunningWorkspaces,
   type QuitChoice,
   type ShutdownPhase,
+  type SystemEndingSource,
 } from './lifecycle.js';
 import { dashboardOrigin, decideNavigation, isPermissionAllowed, isTrustedSender } from './navigation-policy.js';
 import { claimSnapshots, cloneSourceLookup, NotificationPlanner, type ClaimSnapshot, type DesktopNotice } from './notifications.js';
 import {
+  alreadyRunningView,
   DOCKER_RETRY_SECONDS,
   dockerInstalled,
   portNotice,
@@ -46,9 +49,11 @@ import {
   splashActionOf,
   startOnFreePort,
   startupPageUrl,
+  StartupPageThrottle,
   startupView,
   type StartupView,
 } from './startup.js';
+import { HintStore, TRAY_HINT } from './tray-hint.js';
 import { joinQrPageUrl, joinQrWindowOptions } from './join-qr-page.js';
 import { createTrayController, trayServerOf, type TrayController } from './tray-controller.js';
 import type { TrayModel } from './tray-menu-model.js';
@@ -63,6 +68,9 @@ const NOTICE_MAX_WAIT_MS = 5_000;
 const WINDOW_SAVE_DELAY_MS = 500;
 /** Workspaces stopped at once when the user chose "Stop them". */
 const QUIT_STOP_PARALLELISM = 4;
+/** Longest wait for the server to close, ms: normally 10 s; longer while workspaces are still being created (a clone batch), whose creations the close waits for. */
+const SERVER_STOP_TIMEOUT_MS = 10_000;
+const SERVER_STOP_TIMEOUT_CREATING_MS = 120_000;
 
 /** The server once started; `serverStarting` settles when `createServer` does (null after a failed start). */
 let server: XaresAppServer | null = null;
@@ -85,6 +93,14 @@ let dockerRetryTimer: NodeJS.Timeout | null = null;
 /** Re-evaluates the start-up screen every second until the dashboard loads (time-based rules, e.g. the image grace). */
 let startupTicker: NodeJS.Timeout | null = null;
 let dockerFound = false;
+/** Start-up page loads, throttled (an image build reports progress many times a second). */
+const startupPageThrottle = new StartupPageThrottle();
+/** Set when the start was refused because another Xares server uses the data folder: the page that says so. */
+let alreadyRunning: Extract<StartupView, { screen: 'already-running' }> | null = null;
+/** The OS is logging out, restarting or shutting down: quit without asking, never hold the quit back. */
+let systemEnding = false;
+/** Saves the main window's size and position now (set while a main window exists). */
+let saveMainWindowState: (() => void) | null = null;
 /** Event bus subscriptions and timers of the running server, ended before it closes. */
 const detachers: Array<() => void> = [];
 
@@ -106,9 +122,12 @@ const shutdown = new ShutdownCoordinator({
     await started?.close();
   },
   exit: (code) => {
+    // app.exit() closes the window without its `close` event: save its state here.
+    saveMainWindowState?.();
     tray?.destroy();
     app.exit(code);
   },
+  timeoutMs: () => (runningWorkspaceCounts(server?.projects.list() ?? []).creating > 0 ? SERVER_STOP_TIMEOUT_CREATING_MS : SERVER_STOP_TIMEOUT_MS),
   onError: (error) => console.error('[xares] while quitting:', error),
 });
 
@@ -203,10 +222,14 @@ function createWindow(): BrowserWindow {
   };
   for (const change of ['resize', 'move', 'maximize', 'unmaximize'] as const) window.on(change as 'resize', saveSoon);
   window.on('close', save);
+  saveMainWindowState = save;
   window.on('closed', () => {
     if (saveTimer) clearTimeout(saveTimer);
+    if (saveMainWindowState === save) saveMainWindowState = null;
     if (mainWindow === window) mainWindow = null;
   });
+  // Windows: the session ends (logout, restart, shutdown); the process is ended soon after, so no dialog.
+  window.on('session-end', () => endForSystem('window-session-end'));
   // The dashboard's <title> must not hide the port note.
   window.on('page-title-updated', (event) => {
     event.preventDefault();
@@ -235,7 +258,8 @@ function createWindow(): BrowserWindow {
   window.webContents.on('did-navigate-in-page', (_event, url, isMainFrame) => {
     if (!isMainFrame || !url.startsWith('data:')) return;
     const action = splashActionOf(url);
-    if (action === 'retry') retryStartupChecks();
+    if (action === 'quit') app.quit();
+    else if (action === 'retry') retryStartupChecks();
     else if (action === 'continue') {
       startupContinued = true;
       updateStartup();
@@ -251,7 +275,8 @@ function createWindow(): BrowserWindow {
 
 /** Brings the main window forward, creating it if it was closed into the tray. */
 function showWindow(): void {
-  const decision = onShowWindowRequest({ serverRunning: shutdown.phase === 'idle' && !startFailed, windowOpen: mainWindow !== null });
+  // A start refused because Xares already runs keeps its page reachable (it says where the running one is).
+  const decision = onShowWindowRequest({ serverRunning: shutdown.phase === 'idle' && (!startFailed || alreadyRunning !== null), windowOpen: mainWindow !== null });
   if (decision === 'ignore') return;
   if (decision === 'create-window' || !mainWindow) {
     mainWindow = createWindow();
@@ -265,6 +290,7 @@ function showWindow(): void {
 // ---- start-up screen ------------------------------------------------------------------------------------
 
 function currentStartupView(): StartupView {
+  if (alreadyRunning) return alreadyRunning;
   return startupView({
     serverStarted: server !== null,
     notice: portNote,
@@ -297,9 +323,11 @@ function updateStartup(): void {
     clearInterval(dockerRetryTimer);
     dockerRetryTimer = null;
   }
+  // The newest page is kept for a window created later; the shown one is reloaded only when it changed, at most
+  // once a second within a screen (the ticker offers it again, so a held-back change shows within a second).
   const html = renderStartupPage(view);
-  if (html === startupPage) return;
   startupPage = html;
+  if (!startupPageThrottle.offer(html, view.screen, Date.now())) return;
   if (mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(currentPageUrl());
 }
 
@@ -422,6 +450,21 @@ function createTray(): Tray {
   return created;
 }
 
+// ---- end of the OS session ------------------------------------------------------------------------------
+
+/**
+ * The OS logs out, restarts or shuts down (powerMonitor `shutdown` on Linux/macOS, a window's `session-end` on
+ * Windows): stop the server now without the quit dialog (workspaces keep running) and never hold a quit back
+ * from here on (lifecycle.ts `onBeforeQuit`).
+ */
+function endForSystem(source: SystemEndingSource, event?: { preventDefault?: () => void }): void {
+  const decision = onSystemEnding(source);
+  systemEnding = true;
+  if (decision.delaySystem) event?.preventDefault?.();
+  console.log(`[xares] the system session ends (${source}): stopping the server`);
+  void shutdown.shutdown();
+}
+
 // ---- bridge ---------------------------------------------------------------------------------------------
 
 function bridgeHandlers(): BridgeHandlers {
@@ -472,6 +515,8 @@ function secureSession(allowed: string): void {
 }
 
 async function start(): Promise<void> {
+  // powerMonitor is usable once the app is ready. Linux/macOS: logout, restart or shutdown of the OS.
+  powerMonitor.on('shutdown', (event?: { preventDefault?: () => void }) => endForSystem('power-monitor-shutdown', event));
   tray = createTray();
   trayController = createTrayControllerFor(tray);
   registerBridge(bridgeHandlers());
@@ -495,6 +540,18 @@ async function start(): Promise<void> {
     running = await starting;
   } catch (error) {
     startFailed = true;
+    const refused = alreadyRunningView(error);
+    if (refused && shutdown.phase === 'idle') {
+      // Another Xares server owns the data folder: say so on the start-up page (no second owner on another port).
+      alreadyRunning = refused;
+      console.error(`[xares] not started: ${error instanceof Error ? error.message : String(error)}`);
+      trayController?.setPhase('failed', 'Xares is already running');
+      if (startupTicker) clearInterval(startupTicker);
+      startupPage = renderStartupPage(refused);
+      if (mainWindow && !mainWindow.isDestroyed()) void mainWindow.loadURL(currentPageUrl());
+      else showWindow();
+      return;
+    }
     const text = describeStartupError(error);
     console.error(`[xares] could not start: ${text.message}\n${text.detail}`);
     trayController?.setPhase('failed', text.message);
@@ -550,15 +607,33 @@ function main(): void {
 
   app.on('second-instance', () => showWindow());
   app.on('activate', () => showWindow());
+  const hints = new HintStore(
+    app.getPath('userData'),
+    {
+      readFile: (file) => readFileSync(file, 'utf8'),
+      writeFile: (file, text) => writeFileSync(file, text, { mode: 0o600 }),
+      mkdir: (dir) => mkdirSync(dir, { recursive: true }),
+    },
+    (error) => console.warn('[xares] hints:', error),
+  );
   app.on('window-all-closed', () => {
     const hasTray = tray !== null && !tray.isDestroyed();
-    if (onWindowAllClosed({ platform: process.platform, hasTray, quitting: shutdown.phase !== 'idle' }) === 'quit') app.quit();
+    const decision = onWindowAllClosed({ platform: process.platform, hasTray, quitting: shutdown.phase !== 'idle', startRefused: alreadyRunning !== null });
+    if (decision === 'quit') {
+      app.quit();
+      return;
+    }
+    // Linux without a status area shows no tray icon: say once where the app went (main/tray-hint.ts).
+    if (hasTray && hints.takeTrayHint(process.platform)) showNotice(TRAY_HINT);
   });
   app.on('before-quit', (event) => {
-    const decision = onBeforeQuit(shutdown.phase);
+    const decision = onBeforeQuit(shutdown.phase, { systemEnding });
     if (decision.preventDefault) event.preventDefault();
-    // Asks about the running workspaces first (quit dialog); Cancel leaves everything as it was.
-    if (decision.startShutdown) void shutdown.requestQuit();
+    if (!decision.startShutdown) return;
+    // Asks about the running workspaces first (quit dialog); Cancel leaves everything as it was. A quit by the OS
+    // (logout, shutdown) asks nothing.
+    if (decision.ask) void shutdown.requestQuit();
+    else void shutdown.shutdown();
   });
   const probe: DesktopProbe = {
     trayModel: () => (tray && !tray.isDestroyed() && trayController ? trayController.model() : null),

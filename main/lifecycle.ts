@@ -11,10 +11,11 @@ export type WindowAllClosedDecision = 'keep-running' | 'quit';
  * When the last window closes: keep running while a tray icon is there to bring the window back (the app is
  * kept in the tray for a whole workshop day, issue #6), and on macOS (apps stay active without windows, Dock
  * reopens them). Without a tray elsewhere nothing could reopen the window, so quit.
- * A quit already under way always wins.
+ * A quit already under way always wins; so does a start refused because Xares already runs (`startRefused`:
+ * the window only said so, there is nothing to keep running).
  */
-export function onWindowAllClosed(input: { platform: NodeJS.Platform; hasTray: boolean; quitting: boolean }): WindowAllClosedDecision {
-  if (input.quitting) return 'quit';
+export function onWindowAllClosed(input: { platform: NodeJS.Platform; hasTray: boolean; quitting: boolean; startRefused?: boolean }): WindowAllClosedDecision {
+  if (input.quitting || input.startRefused) return 'quit';
   if (input.hasTray || input.platform === 'darwin') return 'keep-running';
   return 'quit';
 }
@@ -24,8 +25,9 @@ export type ShowWindowDecision = 'focus-window' | 'create-window' | 'ignore';
 
 /**
  * Bring the existing window forward (restoring it if minimised, showing it if hidden), or create one if it was
- * closed into the tray. While the server is not running yet (or is stopping, or failed) there is nothing to
- * show: ignore (the start-up dialog or the quit is already in progress).
+ * closed into the tray. Requests are honoured during start-up too (the window then shows the start-up page).
+ * `serverRunning` is false only once the app is quitting or the start failed: then there is nothing to show
+ * (the quit or the failure dialog is under way), so ignore.
  */
 export function onShowWindowRequest(input: { serverRunning: boolean; windowOpen: boolean }): ShowWindowDecision {
   if (!input.serverRunning) return 'ignore';
@@ -38,6 +40,8 @@ export interface BeforeQuitDecision {
   preventDefault: boolean;
   /** Begin the shutdown (stop the server, then exit). */
   startShutdown: boolean;
+  /** Ask with the quit dialog first (`ShutdownCoordinator.requestQuit`); false: `shutdown()` without asking. */
+  ask: boolean;
 }
 
 /** Where the shutdown is: `asking` while the quit dialog is open (a Cancel there goes back to `idle`). */
@@ -48,16 +52,34 @@ export type ShutdownPhase = 'idle' | 'asking' | 'in-progress' | 'done';
  * quit request is held back while the server closes (HTTP, SQLite, engine streams); the shutdown then ends with
  * `app.exit()`, which does not emit `before-quit` again. Further requests while closing are held back too.
  */
-export function onBeforeQuit(phase: ShutdownPhase): BeforeQuitDecision {
+export function onBeforeQuit(phase: ShutdownPhase, options: { systemEnding?: boolean } = {}): BeforeQuitDecision {
+  // The OS is logging out or shutting down (powerMonitor `shutdown` came first; on macOS the logout's quit
+  // request arrives as `before-quit`): holding the quit back would cancel the logout ("Xares Desktop cancelled
+  // log out"), and nobody may be there to answer a dialog. So let it go and close the server without asking.
+  if (options.systemEnding) return { preventDefault: false, startShutdown: phase === 'idle', ask: false };
   switch (phase) {
     case 'idle':
-      return { preventDefault: true, startShutdown: true };
+      return { preventDefault: true, startShutdown: true, ask: true };
     case 'asking':
     case 'in-progress':
-      return { preventDefault: true, startShutdown: false };
+      return { preventDefault: true, startShutdown: false, ask: false };
     case 'done':
-      return { preventDefault: false, startShutdown: false };
+      return { preventDefault: false, startShutdown: false, ask: false };
   }
+}
+
+/** Where a system-initiated end of the session was seen. */
+export type SystemEndingSource = 'power-monitor-shutdown' | 'window-session-end';
+
+/**
+ * What to do when the OS ends the session (logout, restart, shutdown): powerMonitor `shutdown` (Linux, macOS)
+ * or a window's `session-end` (Windows, after which the process is ended soon). Always: stop the server at once
+ * without the quit dialog (workspaces keep running, as with "Leave them running"). `delaySystem`: call
+ * `preventDefault()` on powerMonitor `shutdown`, which asks the OS to wait until we exit (Linux logind inhibitor;
+ * the shutdown then ends with `app.exit`). Windows' `session-end` cannot be delayed.
+ */
+export function onSystemEnding(source: SystemEndingSource): { stopServerNow: true; delaySystem: boolean } {
+  return { stopServerNow: true, delaySystem: source === 'power-monitor-shutdown' };
 }
 
 /** What the shutdown needs (injected: Electron's `app.exit` and the server's `close` in the app, fakes in tests). */
@@ -68,8 +90,12 @@ export interface ShutdownSteps {
   exit: (code: number) => void;
   /** Reports a failure to stop (logged; the app still exits, with code 1). */
   onError?: (error: unknown) => void;
-  /** Longest wait for the server to stop before exiting anyway, ms (default 10 s: a hung engine call must not keep a zombie app). */
-  timeoutMs?: number;
+  /**
+   * Longest wait for the server to stop before exiting anyway, ms (default 10 s: a hung engine call must not keep a
+   * zombie app). A function is asked when the stop begins (longer while workspaces are still being created: the
+   * server's close waits for creations under way).
+   */
+  timeoutMs?: number | (() => number);
   /** Stops the running workspaces (before the server closes); only called when the user chose so. */
   stopWorkspaces?: (() => Promise<void>) | null;
   /** Longest wait for the workspaces to stop, ms (default 60 s: `docker stop` gives each container 10 s). */
@@ -100,20 +126,28 @@ const QUIT_BUTTONS = ['Stop them', 'Leave them running', 'Cancel'] as const;
  * button: Leave them running (participants keep working; the next start finds them); Escape/close: Cancel.
  * `protectedRunning`: how many of them have a password, which the app does not know, so they keep running.
  */
-export function quitDialog(input: { running: number; protectedRunning: number }): QuitDialog | null {
-  if (input.running <= 0) return null;
-  const noun = input.running === 1 ? 'workspace is' : 'workspaces are';
+export function quitDialog(input: { running: number; protectedRunning: number; creating?: number }): QuitDialog | null {
+  const creating = Math.max(0, input.creating ?? 0);
+  const total = input.running + creating;
+  if (total <= 0) return null;
+  const noun = total === 1 ? 'workspace is' : 'workspaces are';
   const protectedNote =
     input.protectedRunning > 0
-      ? ` ${input.protectedRunning === input.running && input.running === 1 ? 'It is' : `${input.protectedRunning} of them are`} password-protected and keep running either way.`
+      ? ` ${input.protectedRunning === total && total === 1 ? 'It is' : `${input.protectedRunning} of them are`} password-protected and keep running either way.`
+      : '';
+  // A clone batch in flight: the quit waits for the creations under way (the server's close does), then stops
+  // them too when chosen; none is left half-made or forgotten.
+  const creatingNote =
+    creating > 0
+      ? ` ${creating === 1 ? '1 of them is' : `${creating} of them are`} still being created (a clone batch): quitting waits until ${creating === 1 ? 'it is' : 'they are'} ready, which can take a minute.`
       : '';
   return {
     type: 'question',
     title: 'Quit Xares Desktop',
-    message: `${input.running} ${noun} still running. Stop them?`,
+    message: creating > 0 ? `${total} ${noun} running or being created. Stop them?` : `${total} ${noun} still running. Stop them?`,
     detail:
       'Left running, participants can keep working in them, but nobody can reach them until Xares Desktop runs again. ' +
-      `Stopping keeps their files.${protectedNote}`,
+      `Stopping keeps their files.${creatingNote}${protectedNote}`,
     buttons: [...QUIT_BUTTONS],
     defaultId: 1,
     cancelId: 2,
@@ -127,10 +161,20 @@ export interface QuitWorkspace {
   passwordProtected: boolean;
 }
 
-/** What the quit dialog counts: workspaces `running`, and how many of them are password-protected. */
-export function runningWorkspaceCounts(workspaces: readonly QuitWorkspace[]): { running: number; protectedRunning: number } {
-  const running = workspaces.filter((workspace) => workspace.status === 'running');
-  return { running: running.length, protectedRunning: running.filter((workspace) => workspace.passwordProtected).length };
+/** Statuses the quit treats as "running": `running`, and `creating` (it will run once made, e.g. a clone batch). */
+const QUIT_ACTIVE_STATUSES = new Set(['running', 'creating']);
+
+/**
+ * What the quit dialog counts: workspaces `running`, those still `creating`, and how many of both are
+ * password-protected.
+ */
+export function runningWorkspaceCounts(workspaces: readonly QuitWorkspace[]): { running: number; protectedRunning: number; creating: number } {
+  const active = workspaces.filter((workspace) => QUIT_ACTIVE_STATUSES.has(workspace.status));
+  return {
+    running: active.filter((workspace) => workspace.status === 'running').length,
+    creating: active.filter((workspace) => workspace.status === 'creating').length,
+    protectedRunning: active.filter((workspace) => workspace.passwordProtected).length,
+  };
 }
 
 /** Outcome of {@link stopRunningWorkspaces}, by workspace id. */
@@ -142,16 +186,17 @@ export interface StopRunningResult {
 }
 
 /**
- * "Stop them" of the quit dialog: stops every running workspace without a password, `parallelism` at a time
- * (default 4; `docker stop` waits up to 10 s per container). Never rejects; failures go to `onError` and the
- * result. `stop` is `ProjectsService.stop(id, undefined)` in the app.
+ * "Stop them" of the quit dialog: stops every running or still-creating workspace without a password,
+ * `parallelism` at a time (default 4; `docker stop` waits up to 10 s per container; a stop of one being created
+ * waits for its creation, as ProjectsService runs one operation per workspace at a time). Never rejects; failures
+ * go to `onError` and the result. `stop` is `ProjectsService.stop(id, undefined)` in the app.
  */
 export async function stopRunningWorkspaces(
   workspaces: readonly QuitWorkspace[],
   stop: (id: string) => Promise<void>,
   options: { parallelism?: number; onError?: (id: string, error: unknown) => void } = {},
 ): Promise<StopRunningResult> {
-  const running = workspaces.filter((workspace) => workspace.status === 'running');
+  const running = workspaces.filter((workspace) => QUIT_ACTIVE_STATUSES.has(workspace.status));
   const result: StopRunningResult = { stopped: [], skipped: running.filter((w) => w.passwordProtected).map((w) => w.id), failed: [] };
   const ids = running.filter((workspace) => !workspace.passwordProtected).map((workspace) => workspace.id);
   const parallelism = Math.max(1, options.parallelism ?? 4);
@@ -245,7 +290,7 @@ export class ShutdownCoordinator {
       );
     }
     if (this.steps.stopServer) {
-      const timeoutMs = this.steps.timeoutMs ?? 10_000;
+      const timeoutMs = (typeof this.steps.timeoutMs === 'function' ? this.steps.timeoutMs() : this.steps.timeoutMs) ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`The server did not stop within ${timeoutMs} ms.`)), timeoutMs);

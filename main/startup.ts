@@ -189,7 +189,53 @@ export type StartupView =
   | { screen: 'progress'; steps: StartupStep[]; progress: number | null; notice: string | null }
   | { screen: 'docker'; help: DockerHelp; error: string | null; retrySeconds: number; notice: string | null }
   | { screen: 'image-error'; message: string; notice: string | null }
+  | { screen: 'already-running'; dataDir: string; pid: number | null; dashboardUrl: string | null; notice: null }
   | { screen: 'ready' };
+
+/**
+ * The start-up screen for a start refused because another Xares server (the headless `npm run serve`, or the app
+ * under another user-data folder) already uses the data folder (`DataFolderLockedError`, code
+ * `DATA_FOLDER_LOCKED`), or null for any other error. Moving to another port would make a second owner of the
+ * same database and containers, so the app says where the running one is instead.
+ */
+export function alreadyRunningView(error: unknown): Extract<StartupView, { screen: 'already-running' }> | null {
+  const locked = error as { code?: unknown; dataDir?: unknown; holder?: { pid?: unknown; dashboardUrl?: unknown } | null } | null;
+  if (!locked || typeof locked !== 'object' || locked.code !== 'DATA_FOLDER_LOCKED') return null;
+  const holder = locked.holder ?? null;
+  return {
+    screen: 'already-running',
+    dataDir: typeof locked.dataDir === 'string' ? locked.dataDir : '',
+    pid: typeof holder?.pid === 'number' ? holder.pid : null,
+    dashboardUrl: typeof holder?.dashboardUrl === 'string' && /^https?:\/\//.test(holder.dashboardUrl) ? holder.dashboardUrl : null,
+    notice: null,
+  };
+}
+
+/** Shortest time between two loads of the start-up page, ms (an image build reports progress many times a second). */
+export const STARTUP_PAGE_MIN_INTERVAL_MS = 1_000;
+
+/**
+ * Decides when the start-up page is loaded again: only when its HTML (what it shows) changed, and at most once per
+ * `minIntervalMs`, except that a change of screen (progress → Docker help, …) shows at once. A change held back is
+ * not lost: the caller re-offers the current page every second (the start-up ticker).
+ */
+export class StartupPageThrottle {
+  private shown: string | null = null;
+  private shownScreen: string | null = null;
+  private shownAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly minIntervalMs = STARTUP_PAGE_MIN_INTERVAL_MS) {}
+
+  /** Whether to load `html` (of screen `screen`) now; when true it counts as shown at `now` (ms). */
+  offer(html: string, screen: string, now: number): boolean {
+    if (html === this.shown) return false;
+    if (screen === this.shownScreen && now - this.shownAt < this.minIntervalMs) return false;
+    this.shown = html;
+    this.shownScreen = screen;
+    this.shownAt = now;
+    return true;
+  }
+}
 
 /** What start-up knows so far. */
 export interface StartupInput {
@@ -265,13 +311,13 @@ export function startupView(input: StartupInput): StartupView {
 }
 
 /** In-page links of the splash page, seen by main as `did-navigate-in-page`. */
-export type SplashAction = 'retry' | 'continue';
+export type SplashAction = 'retry' | 'continue' | 'quit';
 
 /** The splash action a URL's fragment asks for, or null (`data:…#retry` → `retry`). */
 export function splashActionOf(url: string): SplashAction | null {
   const hash = url.slice(url.lastIndexOf('#') + 1);
   if (url.lastIndexOf('#') < 0) return null;
-  return hash === 'retry' || hash === 'continue' ? hash : null;
+  return hash === 'retry' || hash === 'continue' || hash === 'quit' ? hash : null;
 }
 
 /** Content-Security-Policy of the splash page: no script, no remote anything, inline styles only. */
@@ -338,6 +384,21 @@ export function renderStartupPage(view: Exclude<StartupView, { screen: 'ready' }
         '<p>Workspaces cannot start without it. Retry builds it again; the dashboard also works meanwhile.</p>' +
         '<div class="actions"><a class="primary" href="#retry">Retry</a><a href="#continue">Open the dashboard</a></div>';
       break;
+    case 'already-running': {
+      // The dashboard link is http(s) only (alreadyRunningView): the window's navigation guard opens it in the
+      // system browser.
+      const where = view.dashboardUrl ? ` (dashboard at <code>${escapeHtml(view.dashboardUrl)}</code>)` : '';
+      const who = view.pid !== null ? `process ${view.pid}` : 'another process';
+      const open = view.dashboardUrl ? `<a class="primary" href="${escapeHtml(view.dashboardUrl)}">Open it in the browser</a>` : '';
+      body =
+        `<h1>Xares is already running${where}</h1>` +
+        `<p>Another Xares server (${escapeHtml(who)}) uses the data folder <code>${escapeHtml(view.dataDir)}</code>. ` +
+        'Two servers on one folder would both change the same workspaces, so this one did not start.</p>' +
+        '<p>Use the one that runs, or stop it (Ctrl+C in its terminal, or quit that app) and start Xares Desktop again. ' +
+        'To run both, give one of them another folder with <code>XARES_DATA_DIR</code>.</p>' +
+        `<div class="actions">${open}<a href="#quit">Quit</a></div>`;
+      break;
+    }
   }
   return (
     '<!doctype html><html lang="en"><head><meta charset="utf-8">' +

@@ -99,14 +99,15 @@ function clip(text: string, max = MAX_STATUS_CHARS): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
-/**
- * A group name for a menu label: one line, clipped, and `&` doubled (Windows and Linux menus read a single `&`
- * as the mnemonic marker and would hide it).
- */
+/** A group name for labels and notifications: one line, clipped, in quotes (no `&` escaping: see `menuText`). */
 function groupLabel(group: string): string {
   return `“${clip(group, MAX_GROUP_CHARS)}”`;
 }
 
+/**
+ * Text for a menu item label: `&` doubled, because Windows and Linux menus read a single `&` as the mnemonic
+ * marker and would hide it. Only menu labels go through here (the tooltip and notifications show `&` as is).
+ */
 function menuText(text: string): string {
   return text.replace(/&/g, '&&');
 }

@@ -75,8 +75,12 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Lock files this process holds now (a second server in the same process must be refused, not take it over). */
-const heldHere = new Set<string>();
+/**
+ * Lock files this process holds now (a second server in the same process must be refused, not take it over).
+ * Kept on the global object so that every copy of this module in the process (a bundler or test runner loading
+ * it twice) sees the same set.
+ */
+const heldHere: Set<string> = ((globalThis as { [key: symbol]: Set<string> | undefined })[Symbol.for('xares.heldDataLocks')] ??= new Set<string>());
 
 /** An unreadable lock file older than this is a crash mid-write, ms. */
 const UNREADABLE_STALE_MS = 10_000;

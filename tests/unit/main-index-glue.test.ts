@@ -6,13 +6,14 @@
  * one is installed.
  * Docker is pointed at a socket that does not exist, so no container or image is touched.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BridgeChannels } from '../../server/contract/desktop-bridge.js';
 import type { ProjectSummary } from '../../server/contract/projects.js';
+import { acquireDataFolderLock } from '../../server/store/data-lock.js';
 
 /** Records what the glue does with Electron's API. */
 const fakeElectron = vi.hoisted(() => {
@@ -31,6 +32,8 @@ const fakeElectron = vi.hoisted(() => {
     notifications: [] as Array<{ title: string; body: string }>,
     headersListener: null as null | ((details: { url: string; responseHeaders?: Record<string, string[]> }, callback: (response: unknown) => void) => void),
     lockRequested: 0,
+    /** For each requestSingleInstanceLock call: whether the user-data folder existed then (Electron 16–18 needed it). */
+    lockFolderExisted: [] as boolean[],
     exited: null as null | (() => void),
     exitedPromise: Promise.resolve(),
   };
@@ -126,6 +129,8 @@ const fakeElectron = vi.hoisted(() => {
     getVersion: () => '0.1.0-test',
     requestSingleInstanceLock: () => {
       state.lockRequested += 1;
+      const { existsSync } = require('node:fs') as typeof import('node:fs');
+      state.lockFolderExisted.push(state.userData !== '' && existsSync(state.userData));
       return true;
     },
     setAppUserModelId: () => {},
@@ -140,8 +145,10 @@ const fakeElectron = vi.hoisted(() => {
       state.exited?.();
     },
   });
+  const powerMonitor = new Emitter();
   const module = {
     app,
+    powerMonitor,
     BrowserWindow: FakeWindow,
     Tray: FakeTray,
     Menu: { buildFromTemplate: (items: unknown[]) => ({ items }) },
@@ -182,7 +189,8 @@ const fakeElectron = vi.hoisted(() => {
   /** Forgets everything recorded, for a second start of main/index.ts in the same file. */
   function reset(): void {
     app.removeAllListeners();
-    Object.assign(state, { exitCodes: [], windows: [], trays: [], opened: [], dialogs: [], menus: [], notifications: [], lockRequested: 0, headersListener: null });
+    powerMonitor.removeAllListeners();
+    Object.assign(state, { exitCodes: [], windows: [], trays: [], opened: [], dialogs: [], menus: [], notifications: [], lockRequested: 0, lockFolderExisted: [], headersListener: null });
     state.handlers.clear();
     state.exitedPromise = new Promise<void>((resolve) => (state.exited = resolve));
   }
@@ -257,6 +265,8 @@ const startupPageOf = (url: string): string | null =>
 describe('main process glue (fake Electron, real server)', () => {
   it('takes the single-instance lock in an existing user-data folder', () => {
     expect(state.lockRequested).toBe(1);
+    // The folder did not exist before this first start (a fresh temporary folder): main created it first.
+    expect(state.lockFolderExisted).toEqual([true]);
   });
 
   it('shows the start-up page at once, then the Docker screen (no engine here); "Open the dashboard without Docker" loads the dashboard', async () => {
@@ -318,9 +328,18 @@ describe('main process glue (fake Electron, real server)', () => {
     expect(navigate(new URL('/admin/settings', dashboardUrl()).href)).toBe(false);
     expect(navigate('https://example.org/docs')).toBe(true);
     expect(navigate('file:///etc/passwd')).toBe(true);
+    // A redirect of a navigation is guarded like the navigation itself.
+    const redirect = (url: string) => {
+      let prevented = false;
+      contents.emit('will-redirect', { url, preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    expect(redirect(new URL('/admin/', dashboardUrl()).href)).toBe(false);
+    expect(redirect('https://example.org/redirected')).toBe(true);
+    expect(redirect('file:///etc/shadow')).toBe(true);
     expect(contents.openHandler?.({ url: 'https://example.org/new' })).toEqual({ action: 'deny' });
     expect(contents.openHandler?.({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
-    expect(state.opened.slice(before)).toEqual(['https://example.org/docs', 'https://example.org/new']);
+    expect(state.opened.slice(before)).toEqual(['https://example.org/docs', 'https://example.org/redirected', 'https://example.org/new']);
   });
 
   it('shows a tray with the running server, Open dashboard and Quit', async () => {
@@ -380,12 +399,23 @@ describe('main process glue (fake Electron, real server)', () => {
     const focusedBefore = window().focused;
     fakeElectron.module.app.emit('second-instance');
     expect(window().focused).toBe(focusedBefore + 1);
+    const noticesBefore = state.notifications.length;
     fakeElectron.module.app.emit('window-all-closed');
     expect(state.exitCodes).toEqual([]);
+    // Linux (this machine): the first close into the tray says so once, and it is remembered.
+    expect(process.platform).toBe('linux');
+    expect(state.notifications.slice(noticesBefore)).toEqual([
+      { title: 'Xares is still running in the tray', body: expect.stringContaining('launch it again to reopen the window') },
+    ]);
+    expect(JSON.parse(readFileSync(path.join(state.userData, 'desktop-hints.json'), 'utf8'))).toEqual({ trayHintShown: true });
+    fakeElectron.module.app.emit('window-all-closed');
+    expect(state.notifications.length).toBe(noticesBefore + 1);
   });
 
-  it('quits from the tray: stops the server, then exits with 0', async () => {
+  it('quits from the tray: stops the server, saves the window state (no close event on app.exit), then exits with 0', async () => {
     const url = dashboardUrl();
+    // The window was resized since its last close event; app.exit() emits none.
+    window().options.width = 1111;
     const menu = state.menus.at(-1)!;
     menu.find((item) => item.label === 'Quit')!.click!();
     await state.exitedPromise;
@@ -393,6 +423,7 @@ describe('main process glue (fake Electron, real server)', () => {
     expect(state.trays[0]!.destroyed).toBe(true);
     await expect(fetch(url)).rejects.toThrow(); // the HTTP server is closed
     expect(state.dialogs).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(state.userData, 'window-state.json'), 'utf8'))).toMatchObject({ width: 1111, x: 10, y: 20 });
   });
 });
 
@@ -411,7 +442,7 @@ describe('main process glue: the configured port is taken', () => {
       expect(actual).toBeGreaterThan(port);
       expect(state.windows[0]!.title).toBe(`Xares Desktop – ${notice.body}`);
       // The window state saved by the first start (10, 20) is used again.
-      expect(state.windows[0]!.options).toMatchObject({ x: 10, y: 20, width: 1280, height: 800 });
+      expect(state.windows[0]!.options).toMatchObject({ x: 10, y: 20, width: 1111, height: 800 });
       const health = await fetch(`http://localhost:${actual}/api/health`);
       expect(health.status).toBe(200);
       // Quit: no workspace runs, so no dialog; the server stops and the app exits 0.
@@ -422,6 +453,111 @@ describe('main process glue: the configured port is taken', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  }, 60_000);
+});
+
+describe('main process glue: another Xares server owns the data folder', () => {
+  it('says "Xares is already running (dashboard at …)" on the start-up page instead of moving to another port; Quit exits 0', async () => {
+    const dataDir = path.join(work, 'data-held');
+    mkdirSync(dataDir, { recursive: true });
+    // The other server: a lock held by this process (as `npm run serve` on 8080 would hold it).
+    const held = acquireDataFolderLock(dataDir);
+    held.describe({ dashboardUrl: 'http://localhost:8080/admin/' });
+    try {
+      fakeElectron.reset();
+      process.env.XARES_PORT = '0';
+      process.env.XARES_DATA_DIR = dataDir;
+      const serversBefore = started.servers.length;
+      vi.resetModules();
+      await import('../../main/index.js');
+      const page = await waitFor('the already-running page', () => {
+        const html = startupPageOf(state.windows[0]?.webContents.getURL() ?? '');
+        return html?.includes('Xares is already running') ? html : undefined;
+      });
+      expect(page).toContain('Xares is already running (dashboard at <code>http://localhost:8080/admin/</code>)');
+      expect(page).toContain(`process ${process.pid}`);
+      expect(page).toContain(dataDir);
+      expect(started.servers.length).toBe(serversBefore); // no second server on any port
+      expect(state.exitCodes).toEqual([]);
+      expect(state.dialogs).toEqual([]);
+      const statuses = state.menus.flatMap((menu) => menu.filter((item) => item.label?.startsWith('Could not start: Xares is already running')));
+      expect(statuses.length).toBeGreaterThan(0);
+      // The dashboard link opens in the system browser (the window's navigation guard).
+      let prevented = false;
+      state.windows[0]!.webContents.emit('will-navigate', { url: 'http://localhost:8080/admin/', preventDefault: () => (prevented = true) });
+      expect(prevented).toBe(true);
+      expect(state.opened.at(-1)).toBe('http://localhost:8080/admin/');
+      // The held lock is untouched; Quit on the page exits 0.
+      expect(JSON.parse(readFileSync(held.file, 'utf8')).pid).toBe(process.pid);
+      const splash = state.windows[0]!.webContents.getURL();
+      state.windows[0]!.webContents.emit('did-navigate-in-page', {}, `${splash}#quit`, true);
+      await state.exitedPromise;
+      expect(state.exitCodes).toEqual([0]);
+    } finally {
+      held.release();
+    }
+  }, 60_000);
+});
+
+describe('main process glue: the OS ends the session', () => {
+  const running: ProjectSummary = {
+    id: 'runningws0001',
+    name: 'Running',
+    type: 'empty',
+    status: 'running',
+    createdAt: new Date().toISOString(),
+    workspaceUrl: 'http://runningws0001.localhost/',
+    passwordProtected: false,
+    hasGitRepo: false,
+    proxyMode: 'none',
+    memoryLimit: '2g',
+    cpuCores: '1',
+    group: null,
+  };
+
+  async function startApp(dataName: string): Promise<import('../../server/index.js').XaresAppServer> {
+    fakeElectron.reset();
+    process.env.XARES_PORT = '0';
+    process.env.XARES_DATA_DIR = path.join(work, dataName);
+    const serversBefore = started.servers.length;
+    vi.resetModules();
+    await import('../../main/index.js');
+    const server = await waitFor('the server', () => (started.servers.length > serversBefore ? started.servers.at(-1) : undefined));
+    // A running workspace: a user quit would ask about it.
+    vi.spyOn(server.projects, 'list').mockReturnValue([running]);
+    await waitFor('the running tray', () => state.menus.at(-1)?.some((item) => item.label?.startsWith('Running at')));
+    return server;
+  }
+
+  it('Linux/macOS powerMonitor shutdown: delays the OS, stops the server without a dialog, and never holds a quit back', async () => {
+    const server = await startApp('data-os-shutdown');
+    let delayed = false;
+    fakeElectron.module.powerMonitor.emit('shutdown', { preventDefault: () => (delayed = true) });
+    expect(delayed).toBe(true);
+    // macOS sends the logout's quit as before-quit: holding it back would cancel the logout.
+    let prevented = false;
+    fakeElectron.module.app.emit('before-quit', { preventDefault: () => (prevented = true) });
+    expect(prevented).toBe(false);
+    await state.exitedPromise;
+    expect(state.exitCodes).toEqual([0]);
+    expect(state.dialogs).toEqual([]);
+    await expect(fetch(server.dashboardUrl)).rejects.toThrow();
+  }, 60_000);
+
+  it('Windows session-end on the window: stops the server without a dialog', async () => {
+    const server = await startApp('data-session-end');
+    state.windows[0]!.emit('session-end', { reasons: ['logoff'] });
+    await state.exitedPromise;
+    expect(state.exitCodes).toEqual([0]);
+    expect(state.dialogs).toEqual([]);
+    await expect(fetch(server.dashboardUrl)).rejects.toThrow();
+  }, 60_000);
+
+  it('a quit by the user with the same running workspace still asks (the dialog is not gone for good)', async () => {
+    await startApp('data-user-quit');
+    fakeElectron.module.app.quit();
+    await state.exitedPromise;
+    expect(state.dialogs).toEqual([expect.objectContaining({ title: 'Quit Xares Desktop', message: '1 workspace is still running. Stop them?' })]);
   }, 60_000);
 });
 

@@ -3,6 +3,7 @@ import { ConfigError } from '../../server/config.js';
 import {
   describeStartupError,
   onBeforeQuit,
+  onSystemEnding,
   onShowWindowRequest,
   onWindowAllClosed,
   quitChoiceOf,
@@ -41,9 +42,31 @@ describe('onShowWindowRequest (second instance, Dock click, tray)', () => {
 
 describe('onBeforeQuit', () => {
   it('holds the first quit back to stop the server, then lets the exit through', () => {
-    expect(onBeforeQuit('idle')).toEqual({ preventDefault: true, startShutdown: true });
-    expect(onBeforeQuit('in-progress')).toEqual({ preventDefault: true, startShutdown: false });
-    expect(onBeforeQuit('done')).toEqual({ preventDefault: false, startShutdown: false });
+    expect(onBeforeQuit('idle')).toEqual({ preventDefault: true, startShutdown: true, ask: true });
+    expect(onBeforeQuit('in-progress')).toEqual({ preventDefault: true, startShutdown: false, ask: false });
+    expect(onBeforeQuit('done')).toEqual({ preventDefault: false, startShutdown: false, ask: false });
+  });
+
+  it('never blocks a logout, restart or shutdown of the OS, and never asks then', () => {
+    // Held back, macOS would cancel the logout; the server closes without the dialog.
+    expect(onBeforeQuit('idle', { systemEnding: true })).toEqual({ preventDefault: false, startShutdown: true, ask: false });
+    expect(onBeforeQuit('asking', { systemEnding: true })).toEqual({ preventDefault: false, startShutdown: false, ask: false });
+    expect(onBeforeQuit('in-progress', { systemEnding: true })).toEqual({ preventDefault: false, startShutdown: false, ask: false });
+  });
+});
+
+describe('onWindowAllClosed after a refused start', () => {
+  it('quits when the start was refused because Xares already runs, even with a tray', () => {
+    expect(onWindowAllClosed({ platform: 'linux', hasTray: true, quitting: false, startRefused: true })).toBe('quit');
+    expect(onWindowAllClosed({ platform: 'darwin', hasTray: true, quitting: false, startRefused: true })).toBe('quit');
+    expect(onWindowAllClosed({ platform: 'linux', hasTray: true, quitting: false, startRefused: false })).toBe('keep-running');
+  });
+});
+
+describe('onSystemEnding', () => {
+  it('stops the server at once; asks the OS to wait only where it can (powerMonitor shutdown, not Windows session-end)', () => {
+    expect(onSystemEnding('power-monitor-shutdown')).toEqual({ stopServerNow: true, delaySystem: true });
+    expect(onSystemEnding('window-session-end')).toEqual({ stopServerNow: true, delaySystem: false });
   });
 });
 
@@ -202,7 +225,7 @@ describe('ShutdownCoordinator.requestQuit', () => {
     const shutdown = coordinator(() => new Promise<QuitChoice>((resolve) => (answer = resolve)), events);
     const first = shutdown.requestQuit();
     expect(shutdown.phase).toBe('asking');
-    expect(onBeforeQuit(shutdown.phase)).toEqual({ preventDefault: true, startShutdown: false });
+    expect(onBeforeQuit(shutdown.phase)).toEqual({ preventDefault: true, startShutdown: false, ask: false });
     const second = shutdown.requestQuit();
     answer('leave-running');
     expect(await Promise.all([first, second])).toEqual(['quit', 'quit']);
@@ -219,6 +242,25 @@ describe('ShutdownCoordinator.requestQuit', () => {
     }).requestQuit();
     expect(events).toEqual(['ask', 'stop server', 'exit 0']);
     expect(String(errors[0])).toContain('The workspaces did not stop within 20 ms.');
+  });
+
+  it('asks for the server stop timeout when the stop begins (longer while workspaces are being created)', async () => {
+    const events: string[] = [];
+    let asked = 0;
+    const errors: unknown[] = [];
+    const shutdown = new ShutdownCoordinator({
+      stopServer: () => new Promise<void>(() => {}),
+      exit: (code) => events.push(`exit ${code}`),
+      timeoutMs: () => {
+        asked += 1;
+        return 25;
+      },
+      onError: (error) => errors.push(error),
+    });
+    await shutdown.shutdown();
+    expect(asked).toBe(1);
+    expect(events).toEqual(['exit 1']);
+    expect(String(errors[0])).toContain('within 25 ms');
   });
 
   it('quits leaving the workspaces when the dialog cannot be shown', async () => {
@@ -238,8 +280,12 @@ describe('stopping the running workspaces on quit', () => {
     { id: 'f', status: 'running', passwordProtected: false },
   ];
 
-  it('counts the running ones and the protected among them for the dialog', () => {
-    expect(runningWorkspaceCounts(list)).toEqual({ running: 4, protectedRunning: 1 });
+  it('counts the running ones, those still being created, and the protected among them for the dialog', () => {
+    expect(runningWorkspaceCounts(list)).toEqual({ running: 4, creating: 1, protectedRunning: 1 });
+    // Mid clone batch: the creating ones alone still make the dialog appear, with a warning.
+    const dialog = quitDialog(runningWorkspaceCounts([{ id: 'x', status: 'creating', passwordProtected: false }, { id: 'y', status: 'creating', passwordProtected: false }]))!;
+    expect(dialog.message).toBe('2 workspaces are running or being created. Stop them?');
+    expect(dialog.detail).toContain('2 of them are still being created (a clone batch): quitting waits until they are ready');
   });
 
   it('stops the running ones without a password, a few at a time, and reports failures without rejecting', async () => {
@@ -257,7 +303,8 @@ describe('stopping the running workspaces on quit', () => {
       },
       { parallelism: 2, onError: (id, error) => errors.push(`${id}: ${(error as Error).message}`) },
     );
-    expect(result).toEqual({ stopped: ['a', 'f'], skipped: ['b'], failed: ['e'] });
+    // d is still being created: its stop waits for the creation, then stops it (not forgotten running).
+    expect(result).toEqual({ stopped: ['a', 'd', 'f'], skipped: ['b'], failed: ['e'] });
     expect(errors).toEqual(['e: engine gone']);
     expect(most).toBeLessThanOrEqual(2);
   });

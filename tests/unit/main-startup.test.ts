@@ -1,6 +1,8 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
+  alreadyRunningView,
+  StartupPageThrottle,
   classifyDockerProblem,
   dockerHelp,
   dockerInstalled,
@@ -38,6 +40,22 @@ describe('startOnFreePort', () => {
     });
     expect(result.port).toBe(8082);
     expect(started).toEqual([8081, 8082]);
+  });
+
+  it('does not move to another port when another Xares server owns the data folder', async () => {
+    const started: number[] = [];
+    const locked = Object.assign(new Error('already used'), { code: 'DATA_FOLDER_LOCKED' });
+    // 8080 is taken by the other Xares (headless on 8080): the probe skips it, the start on 8081 is refused.
+    const attempt = startOnFreePort({
+      preferred: 8080,
+      isFree: async (port) => port !== 8080,
+      start: async (port) => {
+        started.push(port);
+        throw locked;
+      },
+    });
+    await expect(attempt).rejects.toBe(locked);
+    expect(started).toEqual([8081]);
   });
 
   it('passes port 0 through and throws other errors at once', async () => {
@@ -202,5 +220,57 @@ describe('the splash page', () => {
     expect(splashActionOf(`${url}#continue`)).toBe('continue');
     expect(splashActionOf(`${url}#other`)).toBeNull();
     expect(splashActionOf(url)).toBeNull();
+  });
+});
+
+describe('another Xares server owns the data folder', () => {
+  const locked = Object.assign(new Error('The data folder /home/ana/.local/share/xares is already used by another Xares server (process 4242).'), {
+    code: 'DATA_FOLDER_LOCKED',
+    dataDir: '/home/ana/.local/share/xares',
+    holder: { pid: 4242, hostname: 'host', startedAt: '', dashboardUrl: 'http://localhost:8080/admin/' },
+  });
+
+  it('is recognised by its code; other errors (a taken port) are not', () => {
+    expect(alreadyRunningView(locked)).toEqual({
+      screen: 'already-running',
+      dataDir: '/home/ana/.local/share/xares',
+      pid: 4242,
+      dashboardUrl: 'http://localhost:8080/admin/',
+      notice: null,
+    });
+    expect(alreadyRunningView(Object.assign(new Error('in use'), { code: 'EADDRINUSE' }))).toBeNull();
+    expect(alreadyRunningView('nope')).toBeNull();
+    // Only an http(s) dashboard URL becomes a link.
+    expect(alreadyRunningView({ ...locked, code: 'DATA_FOLDER_LOCKED', holder: { pid: 1, dashboardUrl: 'javascript:alert(1)' } })!.dashboardUrl).toBeNull();
+  });
+
+  it('says "Xares is already running (dashboard at …)" with the folder, a browser link and Quit, without script', () => {
+    const html = renderStartupPage(alreadyRunningView(locked)!);
+    expect(html).toContain('<h1>Xares is already running (dashboard at <code>http://localhost:8080/admin/</code>)</h1>');
+    expect(html).toContain('process 4242');
+    expect(html).toContain('<code>/home/ana/.local/share/xares</code>');
+    expect(html).toContain('href="http://localhost:8080/admin/"');
+    expect(html).toContain('href="#quit"');
+    expect(html).not.toMatch(/<script/i);
+    expect(splashActionOf(`${startupPageUrl(html)}#quit`)).toBe('quit');
+  });
+
+  it('escapes the folder name', () => {
+    const html = renderStartupPage(alreadyRunningView({ ...locked, code: 'DATA_FOLDER_LOCKED', dataDir: '/tmp/<b>x</b>' })!);
+    expect(html).toContain('/tmp/&lt;b&gt;x&lt;/b&gt;');
+  });
+});
+
+describe('StartupPageThrottle', () => {
+  it('loads a changed page at most once a second within a screen, an unchanged one never, a new screen at once', () => {
+    const throttle = new StartupPageThrottle(1_000);
+    expect(throttle.offer('building 1%', 'progress', 0)).toBe(true);
+    expect(throttle.offer('building 1%', 'progress', 5_000)).toBe(false); // same text: no reload
+    // An image build reporting ten times a second: one load per second.
+    let loads = 0;
+    for (let t = 5_000; t < 8_000; t += 100) if (throttle.offer(`building ${t}`, 'progress', t)) loads += 1;
+    expect(loads).toBe(3);
+    // A different screen (the engine went away) shows at once.
+    expect(throttle.offer('docker help', 'docker', 7_950)).toBe(true);
   });
 });
