@@ -64,7 +64,7 @@ describe('start-up screen on the real engine', () => {
 describe('quit: stop the running workspaces', () => {
   it('asks about both, stops the open one and leaves the protected one running', async () => {
     const counts = runningWorkspaceCounts(t.server.projects.list());
-    expect(counts).toEqual({ running: 2, protectedRunning: 1 });
+    expect(counts).toEqual({ running: 2, creating: 0, protectedRunning: 1 });
     expect(quitDialog(counts)?.detail).toContain('1 of them are password-protected');
 
     const errors: unknown[] = [];
