@@ -67,7 +67,8 @@ describe('squid log view and whitelist editor with the real Security Proxy (Chro
 
     await page.getByTestId('nav-workspaces').click();
     await page.getByTestId(`workspace-details-${projectId}`).click();
-    await expect.poll(async () => (await logLines()).length, { timeout: 15_000 }).toBe(2);
+    // Squid writes the line when it gives up on the name (its DNS lookup can take up to its 30 s timeout).
+    await expect.poll(async () => (await logLines()).length, { timeout: 60_000 }).toBe(2);
     const lines = await logLines();
     expect(lines[0]).toEqual({ text: expect.stringContaining('TCP_DENIED/403'), denied: 'true' });
     expect(lines[1]!.text).toContain('http://blocked.test/');

@@ -64,11 +64,18 @@ async function simplePostStatus(page: Page, url: string): Promise<number> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   const ids = new Set<string>();
+  // CDP may deliver a response's ExtraInfo event before the request's requestWillBeSent (a fast local answer):
+  // keep every status by request id and match whichever comes second.
+  const statuses = new Map<string, number>();
   const status = new Promise<number>((resolve) => {
     cdp.on('Network.requestWillBeSent', (event) => {
-      if (event.request.url === url && event.request.method === 'POST') ids.add(event.requestId);
+      if (event.request.url !== url || event.request.method !== 'POST') return;
+      ids.add(event.requestId);
+      const known = statuses.get(event.requestId);
+      if (known !== undefined) resolve(known);
     });
     cdp.on('Network.responseReceivedExtraInfo', (event) => {
+      statuses.set(event.requestId, event.statusCode);
       if (ids.has(event.requestId)) resolve(event.statusCode);
     });
   });
