@@ -1,0 +1,523 @@
+// Fake Forgejo for tests (never shipped). Plain Node (node:http, no dependencies) plus Debian's git: the REST
+// subset Xares' ForgejoClient uses (server/git/forgejo-client.ts), backed by REAL bare repositories on disk that
+// are served over git's smart HTTP protocol by `git http-backend` (CGI), so clones, commits, pushes and
+// branches in tests are real git operations.
+//
+// Run (host or a container of xares/workspace:5, which has node and git):
+//
+//   node server.mjs --data <dir> [--port 3000] [--host 0.0.0.0] [--root-url http://git.example/] \
+//        [--admin-user admin] [--admin-password secret]
+//
+//   e.g. docker run --rm -p 127.0.0.1:3300:3000 -v "$PWD/tests/fake-forgejo:/fake:ro" \
+//          --entrypoint node xares/workspace:5 /fake/server.mjs --data /tmp/forgejo --port 3000
+//
+// When listening it prints ONE line to stdout: `fake-forgejo listening on <host>:<port>` (use --port 0 for a
+// random port and read it from that line). The admin account (site admin, like Forgejo's first user) is
+// created from --admin-user/--admin-password (defaults `forgejo-admin` / `forgejo-admin-password`; also
+// FAKE_FORGEJO_ADMIN_USER / FAKE_FORGEJO_ADMIN_PASSWORD). State other than the bare repositories is in memory.
+// Repository URLs (`html_url`, `clone_url`) use --root-url (Forgejo's ROOT_URL), else `http://<Host header>/`.
+//
+// Implemented endpoints, request fields and response fields. Shapes follow Forgejo's API documentation
+// (swagger definitions in https://codeberg.org/forgejo/forgejo/src/branch/forgejo/templates/swagger/v1_json.tmpl,
+// rendered at https://forgejo.org/docs/latest/user/api-usage/ -> https://<instance>/api/swagger; the subset we use
+// is copied into ./forgejo-api-subset.json and tests/unit/fake-forgejo-shapes.test.ts checks our answers
+// against it):
+//   GET  /api/v1/version                         -> ServerVersion {version}                      (no auth)
+//   GET  /api/v1/user                            -> User                                          (any scope)
+//   POST /api/v1/admin/users                     CreateUserOption {username, email, password, must_change_password,
+//                                                full_name?, login_name?, source_id?, send_notify?, visibility?}
+//                                                -> 201 User; 422 user exists/bad name/missing field; 403 not admin
+//                                                (token needs write:admin)
+//   POST /api/v1/users/{username}/tokens         BASIC AUTH only (that user or a site admin; tokens are refused
+//                                                with 401 like Forgejo). CreateAccessTokenOption {name, scopes}
+//                                                -> 201 AccessToken {id, name, sha1, token_last_eight, scopes};
+//                                                400 duplicate name / unknown scope; 422 missing name
+//   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
+//                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
+//   POST /api/v1/user/repos                      CreateRepoOption {name, description?, private?, auto_init?,
+//                                                default_branch?, readme?, gitignores?, license?, template?,
+//                                                trust_model?, issue_labels?} -> 201 Repository; 409 same name;
+//                                                422 invalid name (write:repository)
+//   PUT  /api/v1/repos/{owner}/{repo}/collaborators/{collaborator}  AddCollaboratorOption {permission: read|write|admin}
+//                                                -> 204; 404 repo; 422 unknown user; 403 not repo admin
+//   GET  /api/v1/repos/{owner}/{repo}/branches   -> Branch[] (read access)
+//   POST /api/v1/repos/{owner}/{repo}/branches   CreateBranchRepoOption {new_branch_name, old_branch_name?
+//                                                (deprecated), old_ref_name?} -> 201 Branch; 404 old branch/empty
+//                                                repo; 409 branch exists; 403 no write access
+//   Errors: APIError {message, url} with 401 (no/invalid credentials), 403, 404, 409, 422, 400.
+// Git smart HTTP under /{owner}/{repo}.git/... (info/refs, git-upload-pack, git-receive-pack): credentials are
+// HTTP basic auth, the password being the user's password or an access token (a token may also be the user
+// name), like Forgejo. Public repositories can be read anonymously; private ones answer 401 without
+// credentials and 404 to users without access; pushes need write (owner, site admin, or a collaborator with
+// write/admin; tokens need write:repository), else 401 (anonymous) / 403.
+import { spawn, execFile } from 'node:child_process';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** All token scopes Forgejo knows (CreateAccessTokenOption.scopes); `all` grants everything. */
+const SCOPES = ['all', 'read:activitypub', 'write:activitypub', 'read:admin', 'write:admin', 'read:issue', 'write:issue',
+  'read:misc', 'write:misc', 'read:notification', 'write:notification', 'read:organization', 'write:organization',
+  'read:package', 'write:package', 'read:repository', 'write:repository', 'read:user', 'write:user'];
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--([a-z-]+)$/.exec(argv[i]);
+    if (m) out[m[1]] = argv[++i];
+  }
+  return out;
+}
+
+/**
+ * Creates the fake. `options.data` is the folder for bare repositories (`<data>/repos/<owner>/<repo>.git`).
+ * Returns the node:http server (not yet listening).
+ */
+export function createFakeForgejo(options) {
+  const reposRoot = path.resolve(options.data, 'repos');
+  mkdirSync(reposRoot, { recursive: true });
+  const rootUrl = options.rootUrl ? options.rootUrl.replace(/\/*$/, '/') : undefined;
+  let nextId = 1;
+  const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  /** login(lower) -> {id, login, email, password, isAdmin, created} */
+  const users = new Map();
+  /** sha1 -> {id, name, user, scopes} */
+  const tokens = new Map();
+  /** "owner/name"(lower) -> {id, owner, name, description, private, defaultBranch, created, updated, collaborators: Map(login -> permission)} */
+  const repos = new Map();
+
+  function addUser(login, email, password, isAdmin) {
+    const user = { id: nextId++, login, email, password, isAdmin, created: now() };
+    users.set(login.toLowerCase(), user);
+    return user;
+  }
+  addUser(options.adminUser, `${options.adminUser}@fake-forgejo.invalid`, options.adminPassword, true);
+
+  function baseUrl(req) {
+    return rootUrl ?? `http://${req.headers.host ?? 'localhost'}/`;
+  }
+
+  /** Forgejo's User shape (the fields of swagger definition User). */
+  function userJson(u, req) {
+    return {
+      id: u.id, login: u.login, login_name: '', source_id: 0, full_name: '', email: u.email,
+      avatar_url: `${baseUrl(req)}avatars/${u.id}`, html_url: `${baseUrl(req)}${u.login}`, language: '',
+      is_admin: u.isAdmin, last_login: u.created, created: u.created, restricted: false, active: true,
+      prohibit_login: false, location: '', pronouns: '', website: '', description: '', visibility: 'public',
+      followers_count: 0, following_count: 0, starred_repos_count: 0, username: u.login,
+    };
+  }
+
+  async function gitIn(repo, args, env = {}) {
+    const { stdout } = await run('git', ['--git-dir', repoDir(repo), ...args], { env: { ...process.env, ...env } });
+    return stdout.trim();
+  }
+  function repoDir(repo) {
+    return path.join(reposRoot, repo.owner.login.toLowerCase(), `${repo.name.toLowerCase()}.git`);
+  }
+  async function isEmpty(repo) {
+    const refs = await gitIn(repo, ['for-each-ref', '--count=1', 'refs/heads']);
+    return refs === '';
+  }
+
+  function permissionOf(repo, user) {
+    if (!user) return repo.private ? 'none' : 'read';
+    if (user.isAdmin || user.id === repo.owner.id) return 'admin';
+    return repo.collaborators.get(user.login.toLowerCase()) ?? (repo.private ? 'none' : 'read');
+  }
+
+  /** Forgejo's Repository shape (the fields of swagger definition Repository). */
+  async function repoJson(repo, req, user) {
+    const base = baseUrl(req);
+    const perm = permissionOf(repo, user);
+    const empty = await isEmpty(repo);
+    return {
+      id: repo.id, owner: userJson(repo.owner, req), name: repo.name, full_name: `${repo.owner.login}/${repo.name}`,
+      description: repo.description, empty, private: repo.private, fork: false, template: false, parent: null,
+      mirror: false, size: 0, language: '', languages_url: `${base}api/v1/repos/${repo.owner.login}/${repo.name}/languages`,
+      html_url: `${base}${repo.owner.login}/${repo.name}`, url: `${base}api/v1/repos/${repo.owner.login}/${repo.name}`,
+      link: '', ssh_url: `ssh://git@fake-forgejo.invalid/${repo.owner.login}/${repo.name}.git`,
+      clone_url: `${base}${repo.owner.login}/${repo.name}.git`, original_url: '', website: '', stars_count: 0,
+      forks_count: 0, watchers_count: 1, open_issues_count: 0, open_pr_counter: 0, release_counter: 0,
+      default_branch: repo.defaultBranch, archived: false, created_at: repo.created, updated_at: repo.updated,
+      archived_at: '1970-01-01T00:00:00Z',
+      permissions: { admin: perm === 'admin', push: perm === 'admin' || perm === 'write', pull: perm !== 'none' },
+      has_issues: true, internal_tracker: { enable_time_tracker: true, allow_only_contributors_to_track_time: true, enable_issue_dependencies: true },
+      has_wiki: true, wiki_branch: 'main', globally_editable_wiki: false, has_pull_requests: true, has_projects: true,
+      has_releases: true, has_packages: true, has_actions: true, ignore_whitespace_conflicts: false,
+      allow_merge_commits: true, allow_rebase: true, allow_rebase_explicit: true, allow_squash_merge: true,
+      allow_fast_forward_only_merge: true, allow_rebase_update: true, default_delete_branch_after_merge: false,
+      default_merge_style: 'merge', default_allow_maintainer_edit: false, default_update_style: 'merge',
+      avatar_url: '', internal: false, mirror_interval: '', object_format_name: 'sha1', mirror_updated: '0001-01-01T00:00:00Z',
+      repo_transfer: null, topics: null,
+    };
+  }
+
+  /** Forgejo's Branch shape (swagger definition Branch, commit = PayloadCommit). */
+  async function branchJson(repo, name, req, user) {
+    const base = baseUrl(req);
+    const [sha, authorName, authorEmail, committerName, committerEmail, date, ...msg] = (
+      await gitIn(repo, ['log', '-1', '--format=%H%n%an%n%ae%n%cn%n%ce%n%cI%n%B', `refs/heads/${name}`])
+    ).split('\n');
+    const perm = permissionOf(repo, user);
+    const canPush = perm === 'admin' || perm === 'write';
+    return {
+      name,
+      commit: {
+        id: sha, message: `${msg.join('\n').trim()}\n`,
+        url: `${base}${repo.owner.login}/${repo.name}/commit/${sha}`,
+        author: { name: authorName, email: authorEmail, username: '' },
+        committer: { name: committerName, email: committerEmail, username: '' },
+        verification: null, timestamp: date, added: null, removed: null, modified: null,
+      },
+      protected: false, required_approvals: 0, enable_status_check: false, status_check_contexts: [],
+      user_can_push: canPush, user_can_merge: canPush, effective_branch_protection_name: '',
+    };
+  }
+
+  function send(res, status, body, headers = {}) {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, { ...(body === undefined ? {} : { 'content-type': 'application/json;charset=utf-8' }), ...headers });
+    res.end(text);
+  }
+  function apiError(res, req, status, message) {
+    send(res, status, { message, url: `${baseUrl(req)}api/swagger` });
+  }
+
+  function safeEqual(a, b) {
+    const x = Buffer.from(String(a));
+    const y = Buffer.from(String(b));
+    return x.length === y.length && timingSafeEqual(x, y);
+  }
+
+  /**
+   * Who is calling: {user, scopes, basic} or null (anonymous); `{invalid: true}` for wrong credentials.
+   * `Authorization: token <t>` / `Bearer <t>`, or basic auth with a password or a token (as password or name).
+   */
+  function authenticate(req) {
+    const header = req.headers.authorization;
+    if (!header) return null;
+    const [kind, value = ''] = header.split(' ', 2);
+    if (/^(token|bearer)$/i.test(kind)) {
+      const t = tokens.get(value.trim());
+      return t ? { user: users.get(t.user), scopes: t.scopes, basic: false } : { invalid: true };
+    }
+    if (/^basic$/i.test(kind)) {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      const name = colon < 0 ? decoded : decoded.slice(0, colon);
+      const secret = colon < 0 ? '' : decoded.slice(colon + 1);
+      const byToken = tokens.get(secret) ?? tokens.get(name);
+      if (byToken && (tokens.get(secret) ? true : secret === '' || secret === 'x-oauth-basic')) {
+        return { user: users.get(byToken.user), scopes: byToken.scopes, basic: false };
+      }
+      const user = users.get(name.toLowerCase());
+      if (user && safeEqual(user.password, secret)) return { user, scopes: ['all'], basic: true };
+      return { invalid: true };
+    }
+    return { invalid: true };
+  }
+
+  function hasScope(auth, category, write) {
+    if (auth.scopes.includes('all')) return true;
+    return auth.scopes.includes(`write:${category}`) || (!write && auth.scopes.includes(`read:${category}`));
+  }
+
+  async function readJson(req) {
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (!text) return {};
+    try {
+      const value = JSON.parse(text);
+      return value && typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // Forgejo's repository name rule (AlphaDashDot, max 100, no reserved names/patterns).
+  const RESERVED_REPO = new Set(['.', '..', '-', 'assets', 'api', 'git', 'user', 'explore', 'swagger.v1.json']);
+  function repoNameProblem(name) {
+    if (typeof name !== 'string' || name === '') return '[Name]: Required';
+    if (name.length > 100) return '[Name]: MaxSize';
+    if (!/^[\w.-]+$/.test(name)) return '[Name]: AlphaDashDot';
+    if (RESERVED_REPO.has(name.toLowerCase()) || /\.(git|wiki|rss|atom)$/i.test(name)) return `name is reserved [name: ${name}]`;
+    return undefined;
+  }
+
+  async function handleApi(req, res, url) {
+    const p = url.pathname.replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    if (p === '/api/v1/version' && method === 'GET') return send(res, 200, { version: '11.0.0+fake-forgejo' });
+
+    const auth = authenticate(req);
+    if (auth?.invalid) return apiError(res, req, 401, 'user does not exist or token is invalid');
+
+    let m;
+    if ((m = /^\/api\/v1\/users\/([^/]+)\/tokens$/.exec(p)) && method === 'POST') {
+      // Forgejo: token creation needs basic auth (reqBasicOrRevProxyAuth) as that user or a site admin.
+      if (!auth || !auth.basic) return apiError(res, req, 401, 'auth required');
+      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
+      if (!auth.user.isAdmin && (!target || target.id !== auth.user.id)) return apiError(res, req, 403, 'you must be the user or a site administrator');
+      if (!target) return apiError(res, req, 404, 'user does not exist');
+      const body = await readJson(req);
+      if (!body) return apiError(res, req, 422, 'invalid JSON body');
+      if (typeof body.name !== 'string' || body.name === '') return apiError(res, req, 422, '[Name]: Required');
+      const scopes = body.scopes ?? [];
+      if (!Array.isArray(scopes) || scopes.some((s) => !SCOPES.includes(s))) return apiError(res, req, 400, 'invalid access token scope');
+      if ([...tokens.values()].some((t) => t.user === target.login.toLowerCase() && t.name === body.name)) {
+        return apiError(res, req, 400, 'access token name has been used already');
+      }
+      const sha1 = randomBytes(20).toString('hex');
+      const token = { id: nextId++, name: body.name, user: target.login.toLowerCase(), scopes: [...scopes] };
+      tokens.set(sha1, token);
+      return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes });
+    }
+
+    if (!auth) return apiError(res, req, 401, 'token is required');
+    const me = auth.user;
+
+    if (p === '/api/v1/user' && method === 'GET') return send(res, 200, userJson(me, req));
+
+    if (p === '/api/v1/admin/users' && method === 'POST') {
+      if (!hasScope(auth, 'admin', true)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [write:admin]');
+      if (!me.isAdmin) return apiError(res, req, 403, 'reqSiteAdmin');
+      const body = await readJson(req);
+      if (!body) return apiError(res, req, 422, 'invalid JSON body');
+      for (const field of ['username', 'email']) {
+        if (typeof body[field] !== 'string' || body[field] === '') return apiError(res, req, 422, `[${field === 'username' ? 'Username' : 'Email'}]: Required`);
+      }
+      if (!/^[\w.-]+$/.test(body.username) || body.username.length > 40) return apiError(res, req, 422, '[Username]: invalid username');
+      if (!/^[^@\s]+@[^@\s]+$/.test(body.email)) return apiError(res, req, 422, `e-mail invalid [email: ${body.email}]`);
+      if (typeof body.password !== 'string' || body.password.length < 8) return apiError(res, req, 400, 'password is too short');
+      if (users.has(body.username.toLowerCase())) return apiError(res, req, 422, `user already exists [name: ${body.username}]`);
+      if ([...users.values()].some((u) => u.email.toLowerCase() === body.email.toLowerCase())) return apiError(res, req, 422, `e-mail already in use [email: ${body.email}]`);
+      const user = addUser(body.username, body.email, body.password, false);
+      return send(res, 201, userJson(user, req));
+    }
+
+    if (p === '/api/v1/user/repos' && method === 'GET') {
+      if (!hasScope(auth, 'repository', false)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [read:repository]');
+      const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1);
+      const limitRaw = Number.parseInt(url.searchParams.get('limit') ?? '0', 10) || 30;
+      const limit = Math.min(50, Math.max(1, limitRaw));
+      const mine = [...repos.values()].filter((r) => r.owner.id === me.id).sort((a, b) => a.id - b.id);
+      const slice = mine.slice((page - 1) * limit, page * limit);
+      const body = await Promise.all(slice.map((r) => repoJson(r, req, me)));
+      return send(res, 200, body, { 'x-total-count': String(mine.length) });
+    }
+
+    if (p === '/api/v1/user/repos' && method === 'POST') {
+      if (!hasScope(auth, 'repository', true)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [write:repository]');
+      const body = await readJson(req);
+      if (!body) return apiError(res, req, 422, 'invalid JSON body');
+      const problem = repoNameProblem(body.name);
+      if (problem) return apiError(res, req, 422, problem);
+      if (body.description !== undefined && (typeof body.description !== 'string' || body.description.length > 2048)) return apiError(res, req, 422, '[Description]: MaxSize');
+      const defaultBranch = typeof body.default_branch === 'string' && body.default_branch !== '' ? body.default_branch : 'main';
+      if (!/^[\w./-]+$/.test(defaultBranch) || defaultBranch.includes('..')) return apiError(res, req, 422, 'invalid default branch');
+      const key = `${me.login}/${body.name}`.toLowerCase();
+      if (repos.has(key)) return apiError(res, req, 409, 'The repository with the same name already exists.');
+      const repo = {
+        id: nextId++, owner: me, name: body.name, description: body.description ?? '', private: body.private === true,
+        defaultBranch, created: now(), updated: now(), collaborators: new Map(),
+      };
+      repos.set(key, repo);
+      try {
+        mkdirSync(path.dirname(repoDir(repo)), { recursive: true });
+        await run('git', ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, repoDir(repo)]);
+        if (body.auto_init === true) {
+          const ident = { GIT_AUTHOR_NAME: me.login, GIT_AUTHOR_EMAIL: me.email, GIT_COMMITTER_NAME: me.login, GIT_COMMITTER_EMAIL: me.email };
+          const readme = `# ${repo.name}\n\n${repo.description}\n`;
+          const blob = await new Promise((resolve, reject) => {
+            const child = execFile('git', ['--git-dir', repoDir(repo), 'hash-object', '-w', '--stdin'], (err, out) => (err ? reject(err) : resolve(out.trim())));
+            child.stdin.end(readme);
+          });
+          const tree = await new Promise((resolve, reject) => {
+            const child = execFile('git', ['--git-dir', repoDir(repo), 'mktree'], (err, out) => (err ? reject(err) : resolve(out.trim())));
+            child.stdin.end(`100644 blob ${blob}\tREADME.md\n`);
+          });
+          const commit = await gitIn(repo, ['commit-tree', tree, '-m', 'Initial commit'], ident);
+          await gitIn(repo, ['update-ref', `refs/heads/${defaultBranch}`, commit]);
+        }
+      } catch (error) {
+        repos.delete(key);
+        return apiError(res, req, 500, `creating the repository failed: ${error.message}`);
+      }
+      return send(res, 201, await repoJson(repo, req, me));
+    }
+
+    if ((m = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/(collaborators\/([^/]+)|branches)$/.exec(p))) {
+      const write = method !== 'GET';
+      if (!hasScope(auth, 'repository', write)) return apiError(res, req, 403, `token does not have at least one of required scope(s): [${write ? 'write' : 'read'}:repository]`);
+      const repo = repos.get(`${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`.toLowerCase());
+      const perm = repo ? permissionOf(repo, me) : 'none';
+      if (!repo || perm === 'none') return apiError(res, req, 404, 'The target couldn\'t be found.');
+
+      if (m[4] !== undefined && method === 'PUT') {
+        if (perm !== 'admin') return apiError(res, req, 403, 'reqAdmin');
+        const body = await readJson(req);
+        if (!body) return apiError(res, req, 422, 'invalid JSON body');
+        const permission = body.permission ?? 'write';
+        if (!['read', 'write', 'admin'].includes(permission)) return apiError(res, req, 422, '[Permission]: In');
+        const collaborator = users.get(decodeURIComponent(m[4]).toLowerCase());
+        if (!collaborator) return apiError(res, req, 422, 'user does not exist');
+        if (collaborator.id === repo.owner.id) return apiError(res, req, 422, 'user is the owner of the repository');
+        repo.collaborators.set(collaborator.login.toLowerCase(), permission);
+        return send(res, 204, undefined);
+      }
+
+      if (m[3] === 'branches' && method === 'GET') {
+        const names = (await gitIn(repo, ['for-each-ref', '--format=%(refname:lstrip=2)', 'refs/heads'])).split('\n').filter(Boolean);
+        return send(res, 200, await Promise.all(names.map((n) => branchJson(repo, n, req, me))), { 'x-total-count': String(names.length) });
+      }
+
+      if (m[3] === 'branches' && method === 'POST') {
+        if (perm !== 'admin' && perm !== 'write') return apiError(res, req, 403, 'reqRepoWriter');
+        const body = await readJson(req);
+        if (!body) return apiError(res, req, 422, 'invalid JSON body');
+        const name = body.new_branch_name;
+        if (typeof name !== 'string' || name === '' || name.length > 100) return apiError(res, req, 422, '[NewBranchName]: Required');
+        // git's own ref-name rules decide what a valid branch name is.
+        try {
+          await run('git', ['check-ref-format', '--branch', name]);
+        } catch {
+          return apiError(res, req, 422, `invalid branch name [name: ${name}]`);
+        }
+        if (await isEmpty(repo)) return apiError(res, req, 404, 'Git Repository is empty.');
+        const from = (typeof body.old_ref_name === 'string' && body.old_ref_name) || (typeof body.old_branch_name === 'string' && body.old_branch_name) || repo.defaultBranch;
+        let sha;
+        try {
+          sha = await gitIn(repo, ['rev-parse', '--verify', '--quiet', `${from.startsWith('refs/') ? from : `refs/heads/${from}`}^{commit}`]);
+        } catch {
+          return apiError(res, req, 404, 'The old branch does not exist');
+        }
+        try {
+          await gitIn(repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${name}`]);
+          return apiError(res, req, 409, 'The branch already exists.');
+        } catch {
+          // does not exist yet: create it
+        }
+        await gitIn(repo, ['update-ref', `refs/heads/${name}`, sha, '']);
+        repo.updated = now();
+        return send(res, 201, await branchJson(repo, name, req, me));
+      }
+    }
+    return apiError(res, req, 404, 'not found');
+  }
+
+  /** Smart HTTP: permission check, then `git http-backend` as CGI. */
+  function handleGit(req, res, url, owner, name) {
+    const repo = repos.get(`${owner}/${name}`.toLowerCase());
+    const auth = authenticate(req);
+    const challenge = { 'www-authenticate': 'Basic realm="Gitea"' };
+    if (auth?.invalid) return send(res, 401, { message: 'invalid credentials' }, challenge);
+    const isPush = url.pathname.endsWith('/git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack';
+    const perm = repo ? permissionOf(repo, auth?.user) : 'none';
+    if (!repo || perm === 'none') {
+      if (!auth) return send(res, 401, { message: 'authentication required' }, challenge);
+      return send(res, 404, { message: 'repository not found' });
+    }
+    if (isPush) {
+      if (!auth) return send(res, 401, { message: 'authentication required' }, challenge);
+      if ((perm !== 'write' && perm !== 'admin') || !hasScope(auth, 'repository', true)) {
+        return send(res, 403, { message: 'User permission denied for writing.' });
+      }
+    } else if (auth && !hasScope(auth, 'repository', false)) {
+      return send(res, 403, { message: 'token does not have at least one of required scope(s): [read:repository]' });
+    }
+    const pathInfo = `/${repo.owner.login.toLowerCase()}/${repo.name.toLowerCase()}.git${url.pathname.slice(url.pathname.indexOf('.git/') + 4)}`;
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      GIT_PROJECT_ROOT: reposRoot,
+      GIT_HTTP_EXPORT_ALL: '1',
+      PATH_INFO: pathInfo,
+      REQUEST_METHOD: req.method ?? 'GET',
+      QUERY_STRING: url.search.replace(/^\?/, ''),
+      CONTENT_TYPE: req.headers['content-type'] ?? '',
+      REMOTE_ADDR: req.socket.remoteAddress ?? '',
+      // http-backend enables receive-pack only for an authenticated REMOTE_USER.
+      ...(auth ? { REMOTE_USER: auth.user.login } : {}),
+      ...(req.headers['content-length'] ? { CONTENT_LENGTH: req.headers['content-length'] } : {}),
+      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: req.headers['git-protocol'] } : {}),
+    };
+    const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    req.pipe(child.stdin);
+    child.stdin.on('error', () => {});
+    child.stderr.on('data', (d) => process.stderr.write(`git http-backend: ${d}`));
+    let head = Buffer.alloc(0);
+    let headersDone = false;
+    child.stdout.on('data', (chunk) => {
+      if (headersDone) return void res.write(chunk);
+      head = Buffer.concat([head, chunk]);
+      let end = head.indexOf('\r\n\r\n');
+      let sepLen = 4;
+      if (end < 0) {
+        end = head.indexOf('\n\n');
+        sepLen = 2;
+      }
+      if (end < 0) return;
+      headersDone = true;
+      let status = 200;
+      const headers = {};
+      for (const line of head.subarray(0, end).toString('latin1').split(/\r?\n/)) {
+        const i = line.indexOf(':');
+        if (i < 0) continue;
+        const key = line.slice(0, i).trim();
+        const value = line.slice(i + 1).trim();
+        if (key.toLowerCase() === 'status') status = Number.parseInt(value, 10) || 200;
+        else headers[key] = value;
+      }
+      res.writeHead(status, headers);
+      res.write(head.subarray(end + sepLen));
+    });
+    child.on('close', (code) => {
+      if (!headersDone) send(res, 500, { message: `git http-backend failed (${code})` });
+      else res.end();
+      repo.updated = now();
+    });
+  }
+
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake-forgejo.invalid');
+    const git = /^\/([^/]+)\/([^/]+?)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/.exec(url.pathname);
+    const work = git
+      ? Promise.resolve(handleGit(req, res, url, decodeURIComponent(git[1]), decodeURIComponent(git[2])))
+      : url.pathname.startsWith('/api/v1/')
+        ? handleApi(req, res, url)
+        : Promise.resolve(send(res, 404, { message: 'not found' }));
+    work.catch((error) => {
+      process.stderr.write(`fake-forgejo: ${error.stack ?? error}\n`);
+      if (!res.headersSent) send(res, 500, { message: 'internal error' });
+      else res.end();
+    });
+  });
+}
+
+// Command-line start (not when imported).
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const args = parseArgs(process.argv.slice(2));
+  const data = args.data ?? '/tmp/fake-forgejo';
+  if (!existsSync(data)) mkdirSync(data, { recursive: true });
+  const server = createFakeForgejo({
+    data,
+    rootUrl: args['root-url'],
+    adminUser: args['admin-user'] ?? process.env.FAKE_FORGEJO_ADMIN_USER ?? 'forgejo-admin',
+    adminPassword: args['admin-password'] ?? process.env.FAKE_FORGEJO_ADMIN_PASSWORD ?? 'forgejo-admin-password',
+  });
+  const host = args.host ?? '0.0.0.0';
+  server.listen(Number.parseInt(args.port ?? '3000', 10), host, () => {
+    const address = server.address();
+    process.stdout.write(`fake-forgejo listening on ${host}:${typeof address === 'object' && address ? address.port : args.port}\n`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
