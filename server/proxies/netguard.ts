@@ -17,6 +17,12 @@ import { LABEL_INSTANCE, LABEL_MANAGED } from '../runtime/workspace-runtime.js';
 /** Private and special-purpose IPv4 ranges the proxies must not reach (RFC 1918, RFC 6598, link-local, loopback). */
 export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', '127.0.0.0/8'] as const;
 
+/**
+ * Stands for the host's DNS resolvers in the rules; the netguard helper (host network, so it sees the host's
+ * resolv.conf, which Docker's resolver forwards to) writes one rule per IPv4 nameserver in its place, or none.
+ */
+export const DNS_PLACEHOLDER = '__XARES_DNS__';
+
 /** A confined proxy network: its Linux bridge, the proxy's address on it and the proxy's port. */
 export interface ConfinedNetwork {
   /** Linux bridge of the Docker network (`br-` + the first 12 hex digits of its id). */
@@ -81,11 +87,12 @@ export function buildGuardRules(plan: GuardPlan, chains: { forward: string; inpu
   }
   for (const br of plan.egress) {
     if (!BRIDGE.test(br)) throw new Error(`Not a bridge name: ${br}`);
-    // DNS to the engine's upstream resolvers (often a LAN address) stays possible; Docker's resolver forwards
-    // from the container's namespace.
+    // DNS to the engine's upstream resolvers (often a LAN address, or this host) stays possible: Docker's
+    // resolver forwards from the container's namespace. Only to those resolvers: the helper replaces
+    // `DNS_PLACEHOLDER` with each nameserver of the host's resolv.conf (one line each).
     for (const proto of ['udp', 'tcp']) {
-      lines.push(`-A ${F} -i ${br} ! -o ${br} -p ${proto} --dport 53 -j RETURN`);
-      lines.push(`-A ${I} -i ${br} -p ${proto} --dport 53 -j RETURN`);
+      lines.push(`-A ${F} -i ${br} ! -o ${br} -d ${DNS_PLACEHOLDER} -p ${proto} --dport 53 -j RETURN`);
+      lines.push(`-A ${I} -i ${br} -d ${DNS_PLACEHOLDER} -p ${proto} --dport 53 -j RETURN`);
     }
     for (const range of PRIVATE_RANGES) lines.push(`-A ${F} -i ${br} ! -o ${br} -d ${range} -j DROP`);
     lines.push(`-A ${I} -i ${br} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`, `-A ${I} -i ${br} -j DROP`);

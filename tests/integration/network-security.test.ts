@@ -325,6 +325,9 @@ describe('security proxy mode', () => {
       { timeoutMs: 20_000, intervalMs: 500, description: 'rules installed again by the health check' },
     );
     expect(shown).toContain('--dport 3128 -j ACCEPT');
+    // DNS is let through only to the host's resolvers, filled in by the helper.
+    expect(shown).toMatch(/-d \d+\.\d+\.\d+\.\d+\/32 .*--dport 53 -j RETURN/);
+    expect(shown).not.toContain('XARES_DNS');
     const upstreamIp = await ipOf(`fake-allowed-${t.instanceId}`, t.server.network!.networks.name('egress-squid'));
     expect(await directCurlExit(secA, `http://${upstreamIp}/`)).toBe(28);
   });

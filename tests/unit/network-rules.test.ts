@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bridgeName, buildGuardRules, guardChains } from '../../server/proxies/netguard.js';
+import { bridgeName, buildGuardRules, DNS_PLACEHOLDER, guardChains } from '../../server/proxies/netguard.js';
 import { cidrsOverlap, pickFreeSubnet, proxyNetworkName } from '../../server/proxies/proxy-networks.js';
 import { newProxySecret, proxyUrl, renderHtpasswd } from '../../server/proxies/proxy-users.js';
 import { withOurCa } from '../../server/proxies/network-control.js';
@@ -46,6 +46,12 @@ describe('firewall rules (netguard)', () => {
   it('opens nothing on a confined network whose proxy has no address yet (fail closed)', () => {
     expect(lines.some((l) => l.includes('br-ba9876543210') && l.includes('--dport 8080'))).toBe(false);
     expect(lines).toContain(`-A ${chains.forward} -i br-ba9876543210 -j DROP`);
+  });
+
+  it("lets the proxies reach DNS only on the host's resolvers (filled in by the helper)", () => {
+    const dns = lines.filter((l) => l.includes('--dport 53') && l.includes('br-aaaaaaaaaaaa'));
+    expect(dns).toHaveLength(4);
+    for (const line of dns) expect(line).toContain(`-d ${DNS_PLACEHOLDER}`);
   });
 
   it('keeps the proxies off private ranges and the host, DNS excepted', () => {
