@@ -19,6 +19,8 @@ import { joinEnterHandler, workshopAdminRouter, workshopPublicRouter } from './h
 import { authRouter, healthRouter, systemRouter } from './http/system-router.js';
 import { whitelistRouter } from './http/whitelist-router.js';
 import { recordingsRouter } from './http/recordings-router.js';
+import { gitRouter } from './http/git-router.js';
+import { GitService, missingGitClientFactory, type GitClientFactory } from './services/git-service.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
 import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
@@ -62,6 +64,8 @@ export interface XaresAppServer extends XaresServer {
   readonly recordings: RecordingsService;
   /** Proxies, networks and firewall rules of the proxy modes (issue #5); null when off. */
   readonly network: NetworkControl | null;
+  /** The Git server integration (issue #7). */
+  readonly git: GitService;
 }
 
 /** Options of {@link startServer} beside the configuration (tests, benchmarks). */
@@ -80,6 +84,8 @@ export interface StartServerOptions {
    * Network control of the proxy modes (issue #5). Default: on with the real Docker runtime, off with a
    * `runtime` given (then only `proxyMode: "none"` is offered). `false` turns it off; an object tunes it (tests).
    */
+  /** Makes Forgejo REST clients (issue #7); tests pass a fake. Default: `missingGitClientFactory` until the Forgejo client is wired in. */
+  gitClientFactory?: GitClientFactory;
   networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number; images?: { squid: string; mitmproxy: string; netguard: string } };
 }
 
@@ -161,6 +167,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
           logger,
           ...(options.networkControl ? options.networkControl : {}),
         });
+  const git = new GitService({ repository: store.git, clientFactory: options.gitClientFactory ?? missingGitClientFactory, logger });
   const projects = new ProjectsService({
     config,
     store,
@@ -173,7 +180,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     claimKeyOf: (projectId) => workshop?.claimKeyOf(projectId),
     onSessionsInvalidated: (projectId) => endConnections(projectId),
     ...(networkControl ? { network: networkControl } : {}),
-    capabilities: () => ({ securityProxy: networkControl !== null, loggingProxy: networkControl !== null, gitServer: false }),
+    capabilities: () => ({ securityProxy: networkControl !== null, loggingProxy: networkControl !== null, gitServer: git.available() }),
   });
   workshop = new WorkshopService({
     repository: store.workshop,
@@ -256,6 +263,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
   // Before the shared JSON parser: the whitelist has its own, larger body limit.
   api.use(whitelistRouter(whitelist));
   api.use(json);
+  api.use(gitRouter(git));
   api.get('/events', hub.handler);
   api.use(openLinkRouter({ routeTable: projects, gate: () => router.gate, baseDomain: config.baseDomain, port: () => boundPort }));
   api.use(
@@ -277,7 +285,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     }),
   );
   api.use('/projects', projectsRouter(projects));
-  api.use(systemRouter({ config, version, startedAt, projects, state, imageTag, dashboardUrl }));
+  api.use(systemRouter({ config, version, startedAt, projects, state, imageTag, dashboardUrl, gitServer: () => git.status() }));
   api.use((req, res) => sendError(res, 'NOT_FOUND', `No API route ${req.method} ${req.path}`));
   api.use(errorHandler((error) => logger.error({ err: error }, 'unexpected API error')));
   app.use('/api', api);
@@ -345,6 +353,8 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
   logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
   projects.attachEngine();
   recordings.startPeriodicIngest(RECORDINGS_INGEST_INTERVAL_MS);
+  // Reachability of a Git server enabled before this start (capability `gitServer` waits for it).
+  void git.check().catch((error: unknown) => logger.warn({ err: error }, 'git server check failed'));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -383,5 +393,6 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     whitelist,
     recordings,
     network: networkControl,
+    git,
   };
 }

@@ -32,6 +32,8 @@ export const ErrorCode = z.enum([
   'NO_SEATS_AVAILABLE',
   'REGISTRATION_CLOSED',
   'FORBIDDEN',
+  // ours, git server (issue #7): a repository of that name exists (409)
+  'GIT_REPO_EXISTS',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

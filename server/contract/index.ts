@@ -6,3 +6,4 @@ export * from './desktop-bridge.js';
 export * from './workshop.js';
 export * from './whitelist.js';
 export * from './recordings.js';
+export * from './git.js';

@@ -26,6 +26,8 @@ export interface SystemRouterOptions {
   state: SystemState;
   imageTag: string;
   dashboardUrl(): string;
+  /** The Git server's state for `config.gitServer` (issue #7); absent: disabled. */
+  gitServer?: () => { enabled: boolean; reachable: boolean; url: string | null; version: string | null };
 }
 
 /** `GET /api/health` (api-reference "Health Check"), public. */
@@ -59,6 +61,15 @@ function formatMegabytes(mb: number): string {
   return mb % 1024 === 0 ? `${mb / 1024}GB` : `${mb}MB`;
 }
 
+/**
+ * `config.gitServer`: enabled = usable now (same as the `gitServer` feature); url/version as last checked
+ * (url also while unreachable, so the dashboard can show which server is meant).
+ */
+function gitServerConfig(usable: boolean, status: { enabled: boolean; url: string | null; version: string | null } | undefined): ConfigResponse['config']['gitServer'] {
+  if (!status?.enabled) return { enabled: false, url: null, version: null };
+  return { enabled: usable, url: status.url, version: usable ? status.version : null };
+}
+
 /** Admin-only system routes: config, limits, stats, system status. */
 export function systemRouter(options: SystemRouterOptions): Router {
   const { config, projects, state } = options;
@@ -89,7 +100,7 @@ export function systemRouter(options: SystemRouterOptions): Router {
           maxCPUPerWorkspace: config.cpuPerWorkspace,
           enableResourceLimits: config.enableResourceLimits,
         },
-        gitServer: { enabled: capabilities.gitServer, url: null, version: null },
+        gitServer: gitServerConfig(capabilities.gitServer, options.gitServer?.()),
       },
     };
     res.json(body);

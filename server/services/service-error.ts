@@ -27,6 +27,7 @@ export const STATUS_OF_CODE: Record<ErrorCode, number> = {
   NO_SEATS_AVAILABLE: 503,
   REGISTRATION_CLOSED: 403,
   FORBIDDEN: 403,
+  GIT_REPO_EXISTS: 409,
 };
 
 /**

@@ -132,4 +132,21 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`CREATE INDEX llm_conversations_by_time ON llm_conversations (project_id, started_at)`);
     },
   },
+  {
+    version: 7,
+    description: 'git server settings',
+    up(db) {
+      // The Git server (issue #7), one row (id = 1): url '' = none configured. admin_token is the teacher's admin
+      // token on that server; service_user/service_token the non-admin user we create there on first use
+      // (NULL = not yet). Secrets: never answered by the API, never logged.
+      db.exec(`CREATE TABLE git_settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        enabled INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        admin_token TEXT,
+        service_user TEXT,
+        service_token TEXT
+      )`);
+    },
+  },
 ];

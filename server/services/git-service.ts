@@ -1,0 +1,312 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CreateGitRepositoryRequest, GitRepository, GitServerStatus, GitSettings, UpdateGitSettingsRequest } from '../contract/index.js';
+import type { GitSettingsRecord, GitSettingsRepository } from '../store/git-repository.js';
+import { ServiceError } from './service-error.js';
+
+/**
+ * A repository as the Forgejo client maps it (INTERFACES.md "Issue 7": `ForgejoRepo`). Only the fields used
+ * here, so H8's richer type fits.
+ */
+export interface GitClientRepo {
+  name: string;
+  fullName: string;
+  description: string;
+  htmlUrl: string;
+  cloneUrl: string;
+  private: boolean;
+  createdAt: string;
+}
+
+/**
+ * What the service needs of a Forgejo/Gitea REST client (a subset of H8's `ForgejoClient`, server/git/
+ * forgejo-client.ts). Errors: an error with a numeric `status` is the server's answer (409 name exists,
+ * 422 invalid, 401/403 refused token); `ForgejoUnavailableError` (by name) or a network error: unreachable.
+ */
+export interface GitClient {
+  version(): Promise<string>;
+  listRepositories(): Promise<GitClientRepo[]>;
+  createRepository(input: { name: string; description?: string; private?: boolean; autoInit?: boolean }): Promise<GitClientRepo>;
+  /** Admin only. */
+  createUser(input: { username: string; password: string; email: string }): Promise<unknown>;
+  /** Basic auth as `username`; resolves to the token's secret (a string, or an object with `sha1`/`token`). */
+  createUserToken(username: string, password: string, input: { name: string; scopes: string[] }): Promise<unknown>;
+}
+
+/** Makes a client for `baseUrl` acting with `token` (the admin token or the service user's). */
+export type GitClientFactory = (options: { baseUrl: string; token: string }) => GitClient;
+
+/** Options of {@link GitService}. */
+export interface GitServiceOptions {
+  repository: GitSettingsRepository;
+  clientFactory: GitClientFactory;
+  logger: Logger;
+}
+
+/** Why a URL is not a usable Forgejo/Gitea base URL, or null. Our rule: absolute http(s), no credentials, query or fragment. */
+export function gitServerUrlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'The Git server URL is not a valid URL (for example http://git.example.com/)';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'The Git server URL must start with http:// or https://';
+  if (parsed.username || parsed.password) return 'The Git server URL must not contain a user name or password; give the admin token separately';
+  if (parsed.search || parsed.hash) return 'The Git server URL must not contain a query (?) or fragment (#)';
+  return null;
+}
+
+/** `url` with one trailing slash (Forgejo's ROOT_URL form). */
+function normalizeUrl(url: string): string {
+  const parsed = new URL(url);
+  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+}
+
+/** Error from the client that is the server's HTTP answer: its status. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** True when the error means the server could not be reached (no HTTP answer). */
+function isUnreachable(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'ForgejoUnavailableError') return true;
+  return statusOf(error) === undefined;
+}
+
+/** A short, secret-free description of a client error for users. */
+function describe(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.length > 300 ? `${message.slice(0, 300)}…` : message;
+}
+
+/** The token string of a `createUserToken` answer (string, or Forgejo's `{sha1}` / `{token}`). */
+function tokenOf(answer: unknown): string {
+  if (typeof answer === 'string' && answer) return answer;
+  const object = answer as { sha1?: unknown; token?: unknown } | null;
+  if (typeof object?.sha1 === 'string' && object.sha1) return object.sha1;
+  if (typeof object?.token === 'string' && object.token) return object.token;
+  throw new Error('The Git server did not return a token');
+}
+
+/**
+ * The Git server integration (issue #7): settings (stored by {@link GitSettingsRepository}), reachability,
+ * our own non-admin service user (created with the admin token on first use; the admin token is used for nothing
+ * else) and the repository list/create of the API. Secrets never appear in answers, errors or logs.
+ */
+export class GitService {
+  /** Result of the last reachability check: null = not checked since start or since the settings changed. */
+  private lastCheck: { reachable: boolean; version: string | null; error: string | null } | null = null;
+  /** Serialises the creation of the service user. */
+  private serviceUserCreation: Promise<{ user: string; token: string }> | null = null;
+
+  constructor(private readonly options: GitServiceOptions) {}
+
+  /** The settings as the API answers them (no secrets). */
+  settings(): GitSettings {
+    const record = this.options.repository.get();
+    return { enabled: record.enabled, url: record.url, adminTokenSet: record.adminToken !== null, managedAvailable: false };
+  }
+
+  /** The state of the Git server as last checked (see {@link check}). */
+  status(): GitServerStatus {
+    const record = this.options.repository.get();
+    if (!record.enabled) return { enabled: false, reachable: false, url: null, version: null, error: 'The Git server is disabled in the settings' };
+    const check = this.lastCheck;
+    return {
+      enabled: true,
+      reachable: check?.reachable ?? false,
+      // For now the configured server's own URL; `/git/` of our server comes with the managed server.
+      url: record.url,
+      version: check?.version ?? null,
+      error: check ? check.error : 'The Git server has not been checked yet',
+    };
+  }
+
+  /** Whether the Git server can be used now: enabled and reachable at the last check (capability `gitServer`). */
+  available(): boolean {
+    return this.options.repository.get().enabled && this.lastCheck?.reachable === true;
+  }
+
+  /** Checks the configured server's reachability (its version endpoint) and records the result. */
+  async check(): Promise<GitServerStatus> {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.url) {
+      this.lastCheck = null;
+      return this.status();
+    }
+    this.lastCheck = await this.probe(record.url, record.serviceToken ?? record.adminToken ?? '');
+    return this.status();
+  }
+
+  private async probe(url: string, token: string): Promise<{ reachable: boolean; version: string | null; error: string | null }> {
+    try {
+      const version = await this.options.clientFactory({ baseUrl: url, token }).version();
+      return { reachable: true, version, error: null };
+    } catch (error) {
+      return { reachable: false, version: null, error: `The Git server at ${url} cannot be reached: ${describe(error)}` };
+    }
+  }
+
+  /**
+   * Applies `PUT /api/git/settings`. Validation errors → 400 VALIDATION_ERROR naming the field. When the
+   * result is enabled, the server is checked first: unreachable → 503 SERVICE_UNAVAILABLE with the reason;
+   * the admin token refused → 400 `adminToken`; in both cases nothing is stored. A changed URL or admin token
+   * forgets the service user (a new one is made on the new server).
+   */
+  async update(request: UpdateGitSettingsRequest): Promise<GitSettings> {
+    const current = this.options.repository.get();
+    const rawUrl = (request.url ?? current.url).trim();
+    if (rawUrl) {
+      const problem = gitServerUrlProblem(rawUrl);
+      if (problem) throw new ServiceError('VALIDATION_ERROR', problem, { url: problem });
+    }
+    const url = rawUrl ? normalizeUrl(rawUrl) : '';
+    const adminToken = request.adminToken === undefined ? current.adminToken : request.adminToken.trim() || null;
+    const sameServer = url === current.url && adminToken === current.adminToken;
+    const next: GitSettingsRecord = {
+      enabled: request.enabled,
+      url,
+      adminToken,
+      serviceUser: sameServer ? current.serviceUser : null,
+      serviceToken: sameServer ? current.serviceToken : null,
+    };
+    if (next.enabled) {
+      if (!url) {
+        const message = 'Give the URL of an existing Forgejo or Gitea server: running a managed Git server is not available yet';
+        throw new ServiceError('VALIDATION_ERROR', message, { url: message });
+      }
+      if (!adminToken) {
+        const message = "An admin access token of the Git server is needed to enable it (it creates Xares' own service user)";
+        throw new ServiceError('VALIDATION_ERROR', message, { adminToken: message });
+      }
+      const probe = await this.probe(url, adminToken);
+      if (!probe.reachable) throw new ServiceError('SERVICE_UNAVAILABLE', probe.error ?? 'The Git server cannot be reached');
+      if (!next.serviceUser || !next.serviceToken) Object.assign(next, await this.createServiceUser(url, adminToken));
+      this.options.repository.put(next);
+      this.lastCheck = probe;
+    } else {
+      this.options.repository.put(next);
+      this.lastCheck = null;
+    }
+    this.options.logger.info({ enabled: next.enabled, url: next.url }, 'git server settings changed');
+    return this.settings();
+  }
+
+  /**
+   * Creates our non-admin service user and its token with the admin token (the user name is random, so an
+   * existing account is never taken over). Errors: 401/403 → 400 `adminToken`; unreachable → 503; else 500.
+   */
+  private async createServiceUser(url: string, adminToken: string): Promise<{ serviceUser: string; serviceToken: string }> {
+    const username = `xares-${randomBytes(4).toString('hex')}`;
+    const password = randomBytes(24).toString('base64url');
+    try {
+      const admin = this.options.clientFactory({ baseUrl: url, token: adminToken });
+      await admin.createUser({ username, password, email: `${username}@xares.invalid` });
+      const token = tokenOf(await admin.createUserToken(username, password, { name: 'xares', scopes: ['write:repository', 'read:user'] }));
+      this.options.logger.info({ user: username }, 'git service user created');
+      return { serviceUser: username, serviceToken: token };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 401 || status === 403) {
+        const message = 'The Git server refused the admin token (it needs to be an access token of an administrator)';
+        throw new ServiceError('VALIDATION_ERROR', message, { adminToken: message });
+      }
+      if (isUnreachable(error)) throw new ServiceError('SERVICE_UNAVAILABLE', `The Git server at ${url} cannot be reached: ${describe(error)}`);
+      this.options.logger.warn({ status, reason: describe(error) }, 'git service user could not be created');
+      throw new ServiceError('INTERNAL_ERROR', `The Git server did not let Xares create its service user: ${describe(error)}`);
+    }
+  }
+
+  /** A client as the service user, creating the user first when needed; disabled → 503 with the reason. */
+  private async serviceClient(): Promise<GitClient> {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.url) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
+    if (record.serviceUser && record.serviceToken) return this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken });
+    if (!record.adminToken) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server has no admin token in the settings, so Xares cannot create its service user');
+    this.serviceUserCreation ??= this.createServiceUser(record.url, record.adminToken)
+      .then(({ serviceUser, serviceToken }) => {
+        this.options.repository.put({ ...this.options.repository.get(), serviceUser, serviceToken });
+        return { user: serviceUser, token: serviceToken };
+      })
+      .finally(() => {
+        this.serviceUserCreation = null;
+      });
+    const { token } = await this.serviceUserCreation;
+    return this.options.clientFactory({ baseUrl: record.url, token });
+  }
+
+  /** Runs a client call; an unreachable server → 503 with the reason (and the status remembers it). */
+  private async call<T>(operation: (client: GitClient) => Promise<T>, otherError: (error: unknown) => ServiceError): Promise<T> {
+    const client = await this.serviceClient();
+    const url = this.options.repository.get().url;
+    try {
+      const result = await operation(client);
+      if (!this.lastCheck?.reachable) void this.check();
+      return result;
+    } catch (error) {
+      if (isUnreachable(error)) {
+        const reason = `The Git server at ${url} cannot be reached: ${describe(error)}`;
+        this.lastCheck = { reachable: false, version: null, error: reason };
+        throw new ServiceError('SERVICE_UNAVAILABLE', reason);
+      }
+      throw otherError(error);
+    }
+  }
+
+  /** `GET /api/git/repositories`: the service user's repositories, oldest first. */
+  async listRepositories(): Promise<GitRepository[]> {
+    const repos = await this.call(
+      (client) => client.listRepositories(),
+      (error) => new ServiceError('SERVICE_UNAVAILABLE', `The Git server could not list the repositories: ${describe(error)}`),
+    );
+    return repos.map(toGitRepository);
+  }
+
+  /** `POST /api/git/repositories`: 409 GIT_REPO_EXISTS for a taken name, 400 for a name the server refuses, 503/500 as {@link call}. */
+  async createRepository(request: CreateGitRepositoryRequest): Promise<GitRepository> {
+    const repo = await this.call(
+      (client) =>
+        client.createRepository({
+          name: request.name,
+          ...(request.description !== undefined ? { description: request.description } : {}),
+          private: request.private ?? false,
+        }),
+      (error) => {
+        const status = statusOf(error);
+        if (status === 409) return new ServiceError('GIT_REPO_EXISTS', `A repository named "${request.name}" already exists`, { name: 'A repository of this name already exists' });
+        if (status === 422) return new ServiceError('VALIDATION_ERROR', `The Git server refused the name: ${describe(error)}`, { name: describe(error) });
+        this.options.logger.warn({ status, reason: describe(error) }, 'git repository create failed');
+        return new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server could not create the repository: ${describe(error)}`);
+      },
+    );
+    return toGitRepository(repo);
+  }
+}
+
+function toGitRepository(repo: GitClientRepo): GitRepository {
+  return {
+    name: repo.name,
+    fullName: repo.fullName,
+    description: repo.description ?? '',
+    url: repo.htmlUrl,
+    cloneUrl: repo.cloneUrl,
+    private: repo.private,
+    createdAt: repo.createdAt,
+  };
+}
+
+/**
+ * Client factory used until the Forgejo REST client (server/git/forgejo-client.ts) is wired in: every call
+ * fails as "unreachable" with a reason that says so, so enabling the Git server answers 503 in words.
+ */
+export const missingGitClientFactory: GitClientFactory = () => {
+  const fail = (): Promise<never> => {
+    const error = new Error('this build has no Forgejo client yet');
+    error.name = 'ForgejoUnavailableError';
+    return Promise.reject(error);
+  };
+  return { version: fail, listRepositories: fail, createRepository: fail, createUser: fail, createUserToken: fail };
+};
