@@ -30,7 +30,8 @@
 //                                                (token needs write:admin)
 //   POST /api/v1/users/{username}/tokens         BASIC AUTH only (that user or a site admin; tokens are refused
 //                                                with 401 like Forgejo). CreateAccessTokenOption {name, scopes}
-//                                                -> 201 AccessToken {id, name, sha1, token_last_eight, scopes};
+//                                                -> 201 AccessToken {id, name, sha1, token_last_eight, scopes,
+//                                                repositories (null), created_at};
 //                                                400 duplicate name / unknown scope; 422 missing name
 //   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
 //                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
@@ -108,7 +109,7 @@ export function createFakeForgejo(options) {
       avatar_url: `${baseUrl(req)}avatars/${u.id}`, html_url: `${baseUrl(req)}${u.login}`, language: '',
       is_admin: u.isAdmin, last_login: u.created, created: u.created, restricted: false, active: true,
       prohibit_login: false, location: '', pronouns: '', website: '', description: '', visibility: 'public',
-      followers_count: 0, following_count: 0, starred_repos_count: 0, username: u.login,
+      followers_count: 0, following_count: 0, starred_repos_count: 0,
     };
   }
 
@@ -137,7 +138,7 @@ export function createFakeForgejo(options) {
     const empty = await isEmpty(repo);
     return {
       id: repo.id, owner: userJson(repo.owner, req), name: repo.name, full_name: `${repo.owner.login}/${repo.name}`,
-      description: repo.description, empty, private: repo.private, fork: false, template: false, parent: null,
+      description: repo.description, empty, private: repo.private, fork: false, template: false,
       mirror: false, size: 0, language: '', languages_url: `${base}api/v1/repos/${repo.owner.login}/${repo.name}/languages`,
       html_url: `${base}${repo.owner.login}/${repo.name}`, url: `${base}api/v1/repos/${repo.owner.login}/${repo.name}`,
       link: '', ssh_url: `ssh://git@fake-forgejo.invalid/${repo.owner.login}/${repo.name}.git`,
@@ -147,13 +148,16 @@ export function createFakeForgejo(options) {
       archived_at: '1970-01-01T00:00:00Z',
       permissions: { admin: perm === 'admin', push: perm === 'admin' || perm === 'write', pull: perm !== 'none' },
       has_issues: true, internal_tracker: { enable_time_tracker: true, allow_only_contributors_to_track_time: true, enable_issue_dependencies: true },
-      has_wiki: true, wiki_branch: 'main', globally_editable_wiki: false, has_pull_requests: true, has_projects: true,
+      has_wiki: true, has_wiki_contents: false, wiki_branch: 'main',
+      wiki_clone_url: `${base}${repo.owner.login}/${repo.name}.wiki.git`,
+      wiki_ssh_url: `ssh://git@fake-forgejo.invalid/${repo.owner.login}/${repo.name}.wiki.git`, globally_editable_wiki: false, has_pull_requests: true, has_projects: true,
       has_releases: true, has_packages: true, has_actions: true, ignore_whitespace_conflicts: false,
       allow_merge_commits: true, allow_rebase: true, allow_rebase_explicit: true, allow_squash_merge: true,
       allow_fast_forward_only_merge: true, allow_rebase_update: true, default_delete_branch_after_merge: false,
       default_merge_style: 'merge', default_allow_maintainer_edit: false, default_update_style: 'merge',
       avatar_url: '', internal: false, mirror_interval: '', object_format_name: 'sha1', mirror_updated: '0001-01-01T00:00:00Z',
-      repo_transfer: null, topics: null,
+      topics: [],
+      // parent, external_tracker, external_wiki, repo_transfer: omitted when empty (omitempty pointers in Forgejo).
     };
   }
 
@@ -276,7 +280,7 @@ export function createFakeForgejo(options) {
       const sha1 = randomBytes(20).toString('hex');
       const token = { id: nextId++, name: body.name, user: target.login.toLowerCase(), scopes: [...scopes] };
       tokens.set(sha1, token);
-      return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes });
+      return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories: null, created_at: now() });
     }
 
     if (!auth) return apiError(res, req, 401, 'token is required');
