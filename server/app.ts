@@ -20,7 +20,8 @@ import { authRouter, healthRouter, systemRouter } from './http/system-router.js'
 import { whitelistRouter } from './http/whitelist-router.js';
 import { recordingsRouter } from './http/recordings-router.js';
 import { gitRouter } from './http/git-router.js';
-import { GitService, missingGitClientFactory, type GitClientFactory } from './services/git-service.js';
+import { GitService, type GitClientFactory } from './services/git-service.js';
+import { ForgejoClient } from './git/forgejo-client.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
 import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
@@ -84,7 +85,7 @@ export interface StartServerOptions {
    * Network control of the proxy modes (issue #5). Default: on with the real Docker runtime, off with a
    * `runtime` given (then only `proxyMode: "none"` is offered). `false` turns it off; an object tunes it (tests).
    */
-  /** Makes Forgejo REST clients (issue #7); tests pass a fake. Default: `missingGitClientFactory` until the Forgejo client is wired in. */
+  /** Makes Forgejo REST clients (issue #7); tests may pass a fake. Default: {@link ForgejoClient}. */
   gitClientFactory?: GitClientFactory;
   networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number; images?: { squid: string; mitmproxy: string; netguard: string } };
 }
@@ -167,7 +168,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
           logger,
           ...(options.networkControl ? options.networkControl : {}),
         });
-  const git = new GitService({ repository: store.git, clientFactory: options.gitClientFactory ?? missingGitClientFactory, logger });
+  const git = new GitService({ repository: store.git, clientFactory: options.gitClientFactory ?? ((client) => new ForgejoClient(client)), logger });
   const projects = new ProjectsService({
     config,
     store,

@@ -146,7 +146,8 @@ export class GitService {
       const version = await this.options.clientFactory({ baseUrl: url, token }).version();
       return { reachable: true, version, error: null };
     } catch (error) {
-      return { reachable: false, version: null, error: `The Git server at ${url} cannot be reached: ${describe(error)}` };
+      const reason = isUnreachable(error) ? 'cannot be reached' : 'did not answer like a Forgejo or Gitea server';
+      return { reachable: false, version: null, error: `The Git server at ${url} ${reason}: ${describe(error)}` };
     }
   }
 
@@ -298,15 +299,3 @@ function toGitRepository(repo: GitClientRepo): GitRepository {
   };
 }
 
-/**
- * Client factory used until the Forgejo REST client (server/git/forgejo-client.ts) is wired in: every call
- * fails as "unreachable" with a reason that says so, so enabling the Git server answers 503 in words.
- */
-export const missingGitClientFactory: GitClientFactory = () => {
-  const fail = (): Promise<never> => {
-    const error = new Error('this build has no Forgejo client yet');
-    error.name = 'ForgejoUnavailableError';
-    return Promise.reject(error);
-  };
-  return { version: fail, listRepositories: fail, createRepository: fail, createUser: fail, createUserToken: fail };
-};
