@@ -78,6 +78,8 @@ export interface ForgejoAccessToken {
   name: string;
   sha1: string;
   scopes: string[];
+  /** `owner/name` of the repositories the token is limited to; null = not limited. */
+  repositories: string[] | null;
 }
 
 /** Options of {@link ForgejoClient}. */
@@ -107,7 +109,13 @@ const repoSchema = z.object({
   owner: z.object({ login: z.string() }),
 });
 const branchSchema = z.object({ name: z.string(), commit: z.object({ id: z.string() }) });
-const tokenSchema = z.object({ id: z.number(), name: z.string(), sha1: z.string().min(1), scopes: z.array(z.string()).nullish() });
+const tokenSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  sha1: z.string().min(1),
+  scopes: z.array(z.string()).nullish(),
+  repositories: z.array(z.object({ full_name: z.string() })).nullish(),
+});
 const versionSchema = z.object({ version: z.string() });
 const errorSchema = z.object({ message: z.string() });
 
@@ -236,14 +244,20 @@ export class ForgejoClient {
   /**
    * `POST /users/{username}/tokens` (CreateAccessTokenOption) with basic auth as `username`/`password`
    * (the client's own token is not used). Resolves to the new token; its `sha1` is the secret.
-   * @throws ForgejoError 401 wrong password, 400 duplicate token name or unknown scope.
+   * `repositories` limits the token to those repositories (Forgejo's repository-specific tokens; servers without
+   * that feature ignore the field, so check {@link ForgejoAccessToken.repositories} in the answer).
+   * @throws ForgejoError 401 wrong password, 400 duplicate token name or unknown scope, 422 unknown repository.
    */
-  async createUserToken(username: string, password: string, input: { name: string; scopes: string[] }): Promise<ForgejoAccessToken> {
+  async createUserToken(
+    username: string,
+    password: string,
+    input: { name: string; scopes: string[]; repositories?: Array<{ owner: string; name: string }> },
+  ): Promise<ForgejoAccessToken> {
     const t = await this.request('POST', `users/${seg(username)}/tokens`, tokenSchema, {
-      body: { name: input.name, scopes: input.scopes },
+      body: { name: input.name, scopes: input.scopes, ...(input.repositories?.length ? { repositories: input.repositories } : {}) },
       auth: { basic: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
     });
-    return { id: t.id, name: t.name, sha1: t.sha1, scopes: t.scopes ?? [] };
+    return { id: t.id, name: t.name, sha1: t.sha1, scopes: t.scopes ?? [], repositories: t.repositories?.map((r) => r.full_name) ?? null };
   }
 
   private async request<S extends z.ZodType>(

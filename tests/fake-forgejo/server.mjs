@@ -29,9 +29,11 @@
 //                                                -> 201 User; 422 user exists/bad name/missing field; 403 not admin
 //                                                (token needs write:admin)
 //   POST /api/v1/users/{username}/tokens         BASIC AUTH only (that user or a site admin; tokens are refused
-//                                                with 401 like Forgejo). CreateAccessTokenOption {name, scopes}
+//                                                with 401 like Forgejo). CreateAccessTokenOption {name, scopes, repositories?}
 //                                                -> 201 AccessToken {id, name, sha1, token_last_eight, scopes,
-//                                                repositories (null), created_at};
+//                                                repositories, created_at}; with `repositories: [{owner, name}]`
+//                                                the token only reaches those repositories (API and git; elsewhere
+//                                                403, other repositories 404), 422 if one does not exist
 //                                                400 duplicate name / unknown scope; 422 missing name
 //   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
 //                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
@@ -125,6 +127,12 @@ export function createFakeForgejo(options) {
     return refs === '';
   }
 
+  /** Access of a caller (`auth` from authenticate, or null) to `repo`; a repository-limited token sees only its repositories. */
+  function accessOf(repo, auth) {
+    if (auth?.repos && !auth.repos.has(`${repo.owner.login}/${repo.name}`.toLowerCase())) return 'none';
+    return permissionOf(repo, auth?.user);
+  }
+
   function permissionOf(repo, user) {
     if (!user) return repo.private ? 'none' : 'read';
     if (user.isAdmin || user.id === repo.owner.id) return 'admin';
@@ -208,7 +216,7 @@ export function createFakeForgejo(options) {
     const [kind, value = ''] = header.split(' ', 2);
     if (/^(token|bearer)$/i.test(kind)) {
       const t = tokens.get(value.trim());
-      return t ? { user: users.get(t.user), scopes: t.scopes, basic: false } : { invalid: true };
+      return t ? { user: users.get(t.user), scopes: t.scopes, basic: false, repos: t.repos } : { invalid: true };
     }
     if (/^basic$/i.test(kind)) {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
@@ -217,7 +225,7 @@ export function createFakeForgejo(options) {
       const secret = colon < 0 ? '' : decoded.slice(colon + 1);
       const byToken = tokens.get(secret) ?? tokens.get(name);
       if (byToken && (tokens.get(secret) ? true : secret === '' || secret === 'x-oauth-basic')) {
-        return { user: users.get(byToken.user), scopes: byToken.scopes, basic: false };
+        return { user: users.get(byToken.user), scopes: byToken.scopes, basic: false, repos: byToken.repos };
       }
       const user = users.get(name.toLowerCase());
       if (user && safeEqual(user.password, secret)) return { user, scopes: ['all'], basic: true };
@@ -277,14 +285,34 @@ export function createFakeForgejo(options) {
       if ([...tokens.values()].some((t) => t.user === target.login.toLowerCase() && t.name === body.name)) {
         return apiError(res, req, 400, 'access token name has been used already');
       }
+      // CreateAccessTokenOption.repositories: a token limited to these repositories (RepoTargetOption {owner, name}).
+      let limited;
+      if (body.repositories !== undefined && body.repositories !== null) {
+        if (!Array.isArray(body.repositories)) return apiError(res, req, 422, '[Repositories]: must be an array');
+        limited = [];
+        for (const target of body.repositories) {
+          const repo = target && typeof target.owner === 'string' && typeof target.name === 'string' ? repos.get(`${target.owner}/${target.name}`.toLowerCase()) : undefined;
+          if (!repo) return apiError(res, req, 422, 'repository does not exist');
+          limited.push(repo);
+        }
+        if (limited.length === 0) limited = undefined;
+      }
       const sha1 = randomBytes(20).toString('hex');
-      const token = { id: nextId++, name: body.name, user: target.login.toLowerCase(), scopes: [...scopes] };
+      const token = {
+        id: nextId++, name: body.name, user: target.login.toLowerCase(), scopes: [...scopes],
+        repos: limited ? new Set(limited.map((r) => `${r.owner.login}/${r.name}`.toLowerCase())) : undefined,
+      };
       tokens.set(sha1, token);
-      return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories: null, created_at: now() });
+      const repositories = limited ? limited.map((r) => ({ id: r.id, name: r.name, owner: r.owner.login, full_name: `${r.owner.login}/${r.name}` })) : null;
+      return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories, created_at: now() });
     }
 
     if (!auth) return apiError(res, req, 401, 'token is required');
     const me = auth.user;
+    // A repository-limited token may use only the endpoints of its repositories (and read its user).
+    if (auth.repos && !p.startsWith('/api/v1/repos/') && p !== '/api/v1/user') {
+      return apiError(res, req, 403, 'access token is limited to specific repositories');
+    }
 
     if (p === '/api/v1/user' && method === 'GET') return send(res, 200, userJson(me, req));
 
@@ -360,7 +388,7 @@ export function createFakeForgejo(options) {
       const write = method !== 'GET';
       if (!hasScope(auth, 'repository', write)) return apiError(res, req, 403, `token does not have at least one of required scope(s): [${write ? 'write' : 'read'}:repository]`);
       const repo = repos.get(`${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`.toLowerCase());
-      const perm = repo ? permissionOf(repo, me) : 'none';
+      const perm = repo ? accessOf(repo, auth) : 'none';
       if (!repo || perm === 'none') return apiError(res, req, 404, 'The target couldn\'t be found.');
 
       if (m[4] !== undefined && method === 'PUT') {
@@ -422,7 +450,7 @@ export function createFakeForgejo(options) {
     const challenge = { 'www-authenticate': 'Basic realm="Gitea"' };
     if (auth?.invalid) return send(res, 401, { message: 'invalid credentials' }, challenge);
     const isPush = url.pathname.endsWith('/git-receive-pack') || url.searchParams.get('service') === 'git-receive-pack';
-    const perm = repo ? permissionOf(repo, auth?.user) : 'none';
+    const perm = repo ? accessOf(repo, auth) : 'none';
     if (!repo || perm === 'none') {
       if (!auth) return send(res, 401, { message: 'authentication required' }, challenge);
       return send(res, 404, { message: 'repository not found' });

@@ -156,6 +156,29 @@ describe('ForgejoClient against fake-forgejo (host)', () => {
     expect((await git(['ls-remote', `${fake.baseUrl}xares-service/bulk-0.git`], { token: strangerToken })).code).not.toBe(0);
   });
 
+  it('a repository-limited token pushes to its repository only', async () => {
+    await service.createRepository({ name: 'other-course', autoInit: true });
+    await service.addCollaborator('xares-service', 'other-course', 'student-1', 'write');
+    const limited = await admin.createUserToken('student-1', 'student-1-password', {
+      name: 'ws-limited', scopes: ['write:repository'], repositories: [{ owner: 'xares-service', name: 'my-flask-app' }],
+    });
+    expect(limited.repositories).toEqual(['xares-service/my-flask-app']);
+    await expect(admin.createUserToken('student-1', 'student-1-password', { name: 'bad', scopes: ['write:repository'], repositories: [{ owner: 'xares-service', name: 'nope' }] }))
+      .rejects.toMatchObject({ status: 422 });
+    const dir = path.join(work, 'limited');
+    expect((await git(['clone', '-q', '--branch', 'clone/student-1', `${fake.baseUrl}xares-service/my-flask-app.git`, dir], { token: limited.sha1 })).code).toBe(0);
+    writeFileSync(path.join(dir, 'more.py'), 'x = 1\n');
+    await git(['add', 'more.py'], { cwd: dir });
+    await git(['commit', '-q', '-m', 'limited token'], { cwd: dir });
+    const ok = await git(['push', 'origin', 'clone/student-1'], { cwd: dir, token: limited.sha1 });
+    expect(ok.code, ok.stderr).toBe(0);
+    // The same user's unlimited token could push to other-course; the limited one cannot.
+    const other = await git(['push', `${fake.baseUrl}xares-service/other-course.git`, 'HEAD:refs/heads/limited'], { cwd: dir, token: limited.sha1 });
+    expect(other.code).not.toBe(0);
+    expect((await git(['ls-remote', `${fake.baseUrl}xares-service/other-course.git`])).stdout).not.toContain('limited');
+    await expect(new ForgejoClient({ baseUrl: fake.baseUrl, token: limited.sha1 }).listRepositories()).rejects.toMatchObject({ status: 403 });
+  });
+
   it('reports refused credentials as ForgejoError 401 and a dead server as ForgejoUnavailableError', async () => {
     await expect(new ForgejoClient({ baseUrl: fake.baseUrl, token: '0'.repeat(40) }).listRepositories()).rejects.toMatchObject({ name: 'ForgejoError', status: 401 });
     const dead = new ForgejoClient({ baseUrl: 'http://127.0.0.1:9/', token: 'secret-token-value', timeoutMs: 2000 });

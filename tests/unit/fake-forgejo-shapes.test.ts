@@ -117,6 +117,13 @@ describe('fake-forgejo answers match the Forgejo API subset', () => {
     const branch = await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-init/branches`, { token: adminToken, body: { new_branch_name: 'b1', old_branch_name: 'trunk' } });
     expect(branch.status).toBe(201);
     expect(check(branch.json, shape('Branch'), 'branch')).toEqual([]);
+    const limited = await call('POST', `/users/${FAKE_FORGEJO_ADMIN.username}/tokens`, {
+      basic: `${FAKE_FORGEJO_ADMIN.username}:${FAKE_FORGEJO_ADMIN.password}`,
+      body: { name: 'limited', scopes: ['write:repository'], repositories: [{ owner: FAKE_FORGEJO_ADMIN.username, name: 'shape-init' }] },
+    });
+    expect(limited.status).toBe(201);
+    expect(check(limited.json, shape('AccessToken'), 'limited')).toEqual([]);
+    expect((limited.json as { repositories: unknown[] }).repositories).toHaveLength(1);
     expect(check((await call('GET', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-init/branches`, { token: adminToken })).json, { type: 'array', items: shape('Branch') }, 'branches')).toEqual([]);
   });
 
