@@ -266,6 +266,38 @@ export class GitService {
     return repos.map(toGitRepository);
   }
 
+  /**
+   * A repository for a workspace (`createGitRepo`, not wired yet): named {@link repositoryNameFor}(projectName),
+   * then `-2`, `-3`, … while the name is taken (at most 50 tries). `autoInit` asks Forgejo for an initial commit.
+   * Errors as {@link createRepository} (409 only after all tries).
+   */
+  async createRepositoryFor(projectName: string, options: { description?: string; private?: boolean; autoInit?: boolean } = {}): Promise<GitRepository> {
+    const base = repositoryNameFor(projectName);
+    for (let attempt = 1; ; attempt++) {
+      const name = attempt === 1 ? base : `${base}-${attempt}`;
+      try {
+        const repo = await this.call(
+          (client) =>
+            client.createRepository({
+              name,
+              ...(options.description !== undefined ? { description: options.description } : {}),
+              private: options.private ?? false,
+              ...(options.autoInit !== undefined ? { autoInit: options.autoInit } : {}),
+            }),
+          (error) => {
+            const status = statusOf(error);
+            if (status === 409) return new ServiceError('GIT_REPO_EXISTS', `A repository named "${name}" already exists`);
+            return new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server could not create the repository: ${describe(error)}`);
+          },
+        );
+        return toGitRepository(repo);
+      } catch (error) {
+        if (error instanceof ServiceError && error.code === 'GIT_REPO_EXISTS' && attempt < 50) continue;
+        throw error;
+      }
+    }
+  }
+
   /** `POST /api/git/repositories`: 409 GIT_REPO_EXISTS for a taken name, 400 for a name the server refuses, 503/500 as {@link call}. */
   async createRepository(request: CreateGitRepositoryRequest): Promise<GitRepository> {
     const repo = await this.call(
@@ -285,6 +317,23 @@ export class GitService {
     );
     return toGitRepository(repo);
   }
+}
+
+/**
+ * A repository name Forgejo accepts made from a workspace name (for `createGitRepo`): characters other than
+ * letters, digits, `-`, `_`, `.` become `-`, runs of `-` shrink to one, leading/trailing `-`/`.` go, at most 90
+ * characters (room for a `-NN` suffix), a trailing `.git`/`.wiki`/`.rss`/`.atom` loses its dot; '' → `project`.
+ */
+export function repositoryNameFor(projectName: string): string {
+  let name = projectName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .slice(0, 90)
+    .replace(/^[-.]+|[-.]+$/g, '');
+  name = name.replace(/\.(git|wiki|rss|atom)$/i, '-$1');
+  return name || 'project';
 }
 
 function toGitRepository(repo: GitClientRepo): GitRepository {
