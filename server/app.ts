@@ -182,6 +182,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     onSessionsInvalidated: (projectId) => endConnections(projectId),
     ...(networkControl ? { network: networkControl } : {}),
     capabilities: () => ({ securityProxy: networkControl !== null, loggingProxy: networkControl !== null, gitServer: git.available() }),
+    git: { createRepositoryFor: (projectName: string) => git.createRepositoryFor(projectName, { autoInit: true }) },
   });
   workshop = new WorkshopService({
     repository: store.workshop,

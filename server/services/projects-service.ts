@@ -106,6 +106,12 @@ export interface ProjectsServiceOptions {
    * `security`/`logging` workspace needs before each start. Absent: only `none` works (capabilities say so).
    */
   network?: NetworkControl;
+  /**
+   * The Git server (issue #7): makes the repository of a workspace created with `createGitRepo`, named after it
+   * (collisions get `-2`, `-3`, …), initialised with a README. Resolves its browser URL.
+   * @throws ServiceError (SERVICE_UNAVAILABLE, GIT_REPO_CREATE_FAILED, ...).
+   */
+  git?: { createRepositoryFor(projectName: string): Promise<{ url: string }> };
 }
 
 /**
@@ -400,6 +406,17 @@ export class ProjectsService implements RouteTable {
       let id = newProjectId();
       while (this.projects.has(id)) id = newProjectId();
       const passwordHash = request.passwordProtected && request.password ? await hashPassword(request.password) : null;
+      // The repository first: a workspace promised one never exists without it (contract: 500 GIT_REPO_CREATE_FAILED).
+      let gitRepoUrl: string | null = null;
+      if (request.createGitRepo) {
+        if (!this.options.git) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', { createGitRepo: 'No Git server is set up on this server yet' });
+        try {
+          gitRepoUrl = (await this.options.git.createRepositoryFor(request.projectName)).url;
+        } catch (error) {
+          if (error instanceof ServiceError) throw error;
+          throw new ServiceError('GIT_REPO_CREATE_FAILED', `Failed to create Git repository: ${errorMessage(error)}`);
+        }
+      }
       const record: ProjectRecord = {
         id,
         name: request.projectName,
@@ -414,7 +431,7 @@ export class ProjectsService implements RouteTable {
         cpuCores: request.cpuCores,
         group: request.group ? request.group : null,
         createGitRepo: request.createGitRepo,
-        gitRepoUrl: null,
+        gitRepoUrl,
         containerId: null,
         image: images.tag,
       };

@@ -4,11 +4,15 @@
  * the whole path over HTTP: settings, the service user made with the admin token, create/list/duplicate,
  * names the server refuses, restart, and the server going away.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiErrorBody, ConfigResponse, CreateGitRepositoryResponse, GitSettingsResponse, ListGitRepositoriesResponse } from '../../server/contract/index.js';
 import { ForgejoClient } from '../../server/git/forgejo-client.js';
 import { FAKE_FORGEJO_ADMIN, startFakeForgejo, type FakeForgejo } from '../helpers/fake-forgejo.js';
 import { pollUntil, startTestServer, type ApiResult, type TestServer } from '../helpers/server.js';
+
+const execFileAsync = promisify(execFile);
 
 describe('Git server API with the Forgejo client against fake-forgejo', () => {
   let fake: FakeForgejo;
@@ -74,11 +78,30 @@ describe('Git server API with the Forgejo client against fake-forgejo', () => {
     expect(list.repositories).toEqual([repository]);
   });
 
+  it('gives a workspace created with createGitRepo a repository named after it (collisions get a suffix)', async () => {
+    // A repository of that name exists already: the workspace's gets `-2`.
+    expect((await call('POST', '/api/git/repositories', { name: 'git-project' })).status).toBe(201);
+    const res = await call('POST', '/api/projects/create', { projectName: 'Git Project', projectType: 'empty', createGitRepo: true });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.project.hasGitRepo).toBe(true);
+    const url = res.body.project.gitRepoUrl as string;
+    // Named after the workspace (case kept); Forgejo compares names without case, so it got `-2`.
+    expect(url).toMatch(new RegExp(`^${fake.baseUrl.replace(/[.]/g, '\\.')}xares-[0-9a-f]{8}/Git-Project-2$`));
+    // Initialised: a real git client sees its default branch.
+    const { stdout } = await execFileAsync('git', ['ls-remote', '--heads', `${url}.git`], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+    expect(stdout).toMatch(/refs\/heads\/main/);
+    // The project keeps its URL (detail view), and the credential-free browser URL is all it shows.
+    const detail = await call('GET', `/api/projects/${res.body.project.id}`);
+    expect(detail.body.project?.gitRepoUrl ?? detail.body.gitRepoUrl).toBe(url);
+    expect(JSON.stringify(detail.body)).not.toMatch(/@|token/i);
+    expect((await call('DELETE', `/api/projects/${res.body.project.id}`)).status).toBe(200);
+  });
+
   it('keeps settings and service user across a restart', async () => {
     t = await t.restart();
     await pollUntil(async () => (await config()).features.gitServer, { description: 'git server reported after restart', timeoutMs: 15_000 });
     const list = ListGitRepositoriesResponse.parse((await call('GET', '/api/git/repositories')).body);
-    expect(list.repositories.map((repo) => repo.name)).toEqual(['new-project']);
+    expect(list.repositories.map((repo) => repo.name.toLowerCase()).sort()).toEqual(['git-project', 'git-project-2', 'new-project']);
   });
 
   it('answers 503 with the reason once the server is gone', async () => {
