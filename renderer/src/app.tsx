@@ -6,6 +6,7 @@ import { useNotificationsStore } from './stores/notifications-store.js';
 import { useSessionStore } from './stores/session-store.js';
 import { useSystemStore } from './stores/system-store.js';
 import { AppHeader, type DashboardView } from './views/app-header.js';
+import { GitView } from './views/git-view.js';
 import { SignInView } from './views/sign-in-view.js';
 import { SystemBanners } from './views/system-banners.js';
 import { Toasts } from './views/toasts.js';
@@ -28,6 +29,7 @@ function Dashboard({ canSignOut }: { canSignOut: boolean }) {
       {view === 'workspaces' ? <WorkspacesPage /> : null}
       {view === 'workshop' ? <WorkshopView /> : null}
       {view === 'whitelist' ? <WhitelistView /> : null}
+      {view === 'git' ? <GitView /> : null}
     </div>
   );
 }

@@ -30,6 +30,11 @@ import {
   LlmConversationsResponse,
   DeleteConversationsResponse,
   GenerateDocumentationResponse,
+  GitSettingsResponse,
+  ListGitRepositoriesResponse,
+  CreateGitRepositoryResponse,
+  type CreateGitRepositoryRequest,
+  type UpdateGitSettingsRequest,
   type DocumentationType,
   type CloneProjectRequest,
   type CreateProjectInput,
@@ -383,6 +388,33 @@ export class ApiClient {
       method: 'POST',
       body: { format: 'markdown', type },
     });
+  }
+
+  /** `GET /api/git/settings` (admin) → the Git server settings (never the admin token) and its last checked status. */
+  async getGitSettings() {
+    return this.request('/api/git/settings', GitSettingsResponse);
+  }
+
+  /**
+   * `PUT /api/git/settings` (admin) → settings and status as now in force. `adminToken` omitted keeps the stored
+   * one. 400 `VALIDATION_ERROR` names the field (`details.url`, `details.adminToken`), 503 `SERVICE_UNAVAILABLE`
+   * says why the server cannot be reached; nothing is stored then.
+   */
+  async updateGitSettings(change: UpdateGitSettingsRequest) {
+    return this.request('/api/git/settings', GitSettingsResponse, { method: 'PUT', body: change });
+  }
+
+  /** `GET /api/git/repositories` (admin) → the repositories on the Git server (503 when it is disabled or unreachable). */
+  async listGitRepositories() {
+    return (await this.request('/api/git/repositories', ListGitRepositoriesResponse)).repositories;
+  }
+
+  /**
+   * `POST /api/git/repositories` (admin, 201) → the new repository. 400 `VALIDATION_ERROR` with `details.name`/
+   * `details.description`, 409 `GIT_REPO_EXISTS`, 503 `SERVICE_UNAVAILABLE`.
+   */
+  async createGitRepository(request: CreateGitRepositoryRequest) {
+    return (await this.request('/api/git/repositories', CreateGitRepositoryResponse, { method: 'POST', body: request })).repository;
   }
 
   /**

@@ -2,13 +2,14 @@ import logoUrl from '../logo.svg';
 import type { DockerState } from '../../../server/contract/index.js';
 import type { ConnectionState } from '../api/event-stream.js';
 
-/** Top-level views of the dashboard; `settings` is reserved. `whitelist` is the Network view (proxy whitelist). */
-export type DashboardView = 'workspaces' | 'workshop' | 'whitelist' | 'settings';
+/** Top-level views of the dashboard; `settings` is reserved. `whitelist` is the Network view (proxy whitelist); `git` the Git server view. */
+export type DashboardView = 'workspaces' | 'workshop' | 'whitelist' | 'git' | 'settings';
 
 export const DASHBOARD_VIEWS: { id: DashboardView; label: string; available: boolean }[] = [
   { id: 'workspaces', label: 'Workspaces', available: true },
   { id: 'workshop', label: 'Workshop', available: true },
   { id: 'whitelist', label: 'Network', available: true },
+  { id: 'git', label: 'Git', available: true },
   { id: 'settings', label: 'Settings', available: false },
 ];
 

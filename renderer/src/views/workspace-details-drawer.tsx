@@ -13,6 +13,7 @@ import type { Reading } from '../pages/use-workspace-details.js';
 import { formatNotesSize } from '../stores/project-filters.js';
 import { Icon } from './icons.js';
 import { STATUS_LABEL, TEMPLATE_INFO, safeHttpUrl } from './labels.js';
+import { safeLink } from '../stores/git-logic.js';
 import { PasswordSection, type PasswordChange } from './password-section.js';
 import { StatusBadge } from './status-badge.js';
 
@@ -129,6 +130,7 @@ export function WorkspaceDetailsDrawer(props: WorkspaceDetailsDrawerProps) {
           ) : null}
         </div>
         <UrlSection project={project} onOpen={props.onOpen} />
+        <GitRepoSection project={project} />
         <ResourcesSection project={project} container={props.container} disk={props.disk} onRefreshDisk={props.onRefreshDisk} />
         {props.network ? (
           <div className="details-network" data-testid="details-network" data-proxy-mode={project.proxyMode}>
@@ -231,6 +233,20 @@ function NameEditor({ titleId, project, onRename }: { titleId: string; project: 
         Cancel
       </button>
     </form>
+  );
+}
+
+/** The workspace's repository on the Git server (`gitRepoUrl`, the browser URL), when it has one. */
+function GitRepoSection({ project }: { project: ProjectSummary }) {
+  const link = safeLink(project.gitRepoUrl);
+  if (link === null) return null;
+  return (
+    <section className="details-section" aria-label="Git repository">
+      <h3 className="details-section__title">Git repository</h3>
+      <a className="mono" href={link} target="_blank" rel="noopener noreferrer" data-testid="details-git-repo">
+        {project.gitRepoUrl}
+      </a>
+    </section>
   );
 }
 

@@ -1,0 +1,320 @@
+import { useEffect, useId, useState, type FormEvent } from 'react';
+import { loadFeatures } from '../actions/live-connection.js';
+import { api } from '../services.js';
+import { checkRepoForm, formFromSettings, safeLink, settingsChanged, settingsRequest, statusSummary, type GitRepoField, type GitRepoForm, type GitSettingsForm } from '../stores/git-logic.js';
+import { createGitStore } from '../stores/git-store.js';
+import { formatDateTime } from './labels.js';
+import './network-view.css';
+
+/** The dashboard's Git view state; a save re-reads the server features (the create dialog's Git option follows). */
+export const useGitStore = createGitStore(api, () => void loadFeatures());
+
+function FieldError({ id, message, testId }: { id: string; message: string | undefined; testId: string }) {
+  return message ? (
+    <p id={id} className="field__error" role="alert" data-testid={testId}>
+      {message}
+    </p>
+  ) : null;
+}
+
+/** Settings card: enabled switch, URL, write-only admin token, Save with the server's words by the field, status. */
+function GitSettingsCard() {
+  const settings = useGitStore((state) => state.settings);
+  const status = useGitStore((state) => state.status);
+  const saving = useGitStore((state) => state.saving);
+  const saveErrors = useGitStore((state) => state.saveErrors);
+  const savedAt = useGitStore((state) => state.savedAt);
+  const { save, clearSaveError } = useGitStore.getState();
+  const [form, setForm] = useState<GitSettingsForm | null>(null);
+  const id = useId();
+
+  // The form follows the stored settings until the teacher edits it.
+  const current = form ?? (settings ? formFromSettings(settings) : { enabled: false, url: '', adminToken: '' });
+  const edit = (change: Partial<GitSettingsForm>, field: 'enabled' | 'url' | 'adminToken') => {
+    setForm({ ...current, ...change });
+    clearSaveError(field);
+    clearSaveError('form');
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (await save(settingsRequest(current))) setForm(null);
+  };
+  const summary = statusSummary(status);
+  const dirty = settingsChanged(settings, current);
+
+  return (
+    <section className="network-card" aria-labelledby={`${id}-title`} data-testid="git-settings">
+      <h2 id={`${id}-title`} className="network-card__title">
+        Git server
+      </h2>
+      <p className="field__hint">
+        An existing Forgejo or Gitea server. Xares uses the admin token once to create its own service user; repositories are made by that user.
+      </p>
+      <div className="git-status" data-testid="git-status" data-tone={summary.tone} data-reachable={status?.reachable ?? false} role="status" aria-live="polite">
+        <span className={`pill ${summary.tone === 'ok' ? 'pill--ok' : summary.tone === 'error' ? 'pill--error' : ''}`}>
+          <span className="pill__dot" aria-hidden="true" />
+          {summary.tone === 'ok' ? 'Reachable' : summary.tone === 'error' ? 'Not reachable' : 'Off'}
+        </span>{' '}
+        <span data-testid="git-status-text">{summary.text}</span>
+      </div>
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <div className="field">
+          <label className="checkbox">
+            <input type="checkbox" checked={current.enabled} disabled={saving} onChange={(event) => edit({ enabled: event.target.checked }, 'enabled')} data-testid="git-enabled" />
+            <span>Use a Git server</span>
+          </label>
+          <FieldError id={`${id}-enabled-error`} message={saveErrors.enabled} testId="git-enabled-error" />
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor={`${id}-url`}>
+            Server URL
+          </label>
+          <input
+            id={`${id}-url`}
+            className="input mono"
+            type="url"
+            value={current.url}
+            placeholder="https://git.example.org/"
+            maxLength={2048}
+            spellCheck={false}
+            autoComplete="off"
+            disabled={saving}
+            aria-invalid={saveErrors.url !== undefined}
+            aria-describedby={`${id}-url-error`}
+            onChange={(event) => edit({ url: event.target.value }, 'url')}
+            data-testid="git-url"
+          />
+          <FieldError id={`${id}-url-error`} message={saveErrors.url} testId="git-url-error" />
+        </div>
+        <div className="field">
+          <label className="field__label" htmlFor={`${id}-token`}>
+            Admin token
+          </label>
+          <input
+            id={`${id}-token`}
+            className="input mono"
+            type="password"
+            value={current.adminToken}
+            placeholder={settings?.adminTokenSet ? 'set (leave empty to keep it)' : 'not set'}
+            maxLength={1024}
+            autoComplete="new-password"
+            spellCheck={false}
+            disabled={saving}
+            aria-invalid={saveErrors.adminToken !== undefined}
+            aria-describedby={`${id}-token-hint ${id}-token-error`}
+            onChange={(event) => edit({ adminToken: event.target.value }, 'adminToken')}
+            data-testid="git-admin-token"
+          />
+          <p id={`${id}-token-hint`} className="field__hint" data-testid="git-admin-token-state">
+            {settings?.adminTokenSet ? 'An admin token is set. It is never shown; type a new one to replace it.' : 'No admin token is set.'}
+          </p>
+          <FieldError id={`${id}-token-error`} message={saveErrors.adminToken} testId="git-admin-token-error" />
+        </div>
+        <FieldError id={`${id}-form-error`} message={saveErrors.form} testId="git-settings-error" />
+        <div className="details-inline">
+          <button type="submit" className="button button--primary" disabled={saving || !dirty} data-testid="git-save">
+            {saving ? 'Checking the server…' : 'Save'}
+          </button>
+          {savedAt !== null && !dirty ? (
+            <span className="field__hint" role="status" data-testid="git-saved">
+              Saved.
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+const EMPTY_REPO_FORM: GitRepoForm = { name: '', description: '', private: false };
+
+/** Create-repository form with the contract's checks as typed and the server's 400/409 words by the field. */
+function CreateRepositoryForm() {
+  const creating = useGitStore((state) => state.creating);
+  const createErrors = useGitStore((state) => state.createErrors);
+  const { createRepository, clearCreateError } = useGitStore.getState();
+  const [form, setForm] = useState<GitRepoForm>(EMPTY_REPO_FORM);
+  const [localErrors, setLocalErrors] = useState<Partial<Record<GitRepoField, string>>>({});
+  const id = useId();
+  const edit = (change: Partial<GitRepoForm>, field: GitRepoField) => {
+    setForm({ ...form, ...change });
+    setLocalErrors({});
+    clearCreateError(field);
+    clearCreateError('form');
+  };
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const checked = checkRepoForm(form);
+    if (checked.request === null) {
+      setLocalErrors(checked.errors);
+      return;
+    }
+    if (await createRepository(checked.request)) setForm(EMPTY_REPO_FORM);
+  };
+  const errors = { ...createErrors, ...localErrors };
+  return (
+    <form className="git-create" onSubmit={(event) => void submit(event)} noValidate aria-labelledby={`${id}-title`} data-testid="git-create-form">
+      <h3 id={`${id}-title`} className="details-section__title">
+        New repository
+      </h3>
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-name`}>
+          Name
+        </label>
+        <input
+          id={`${id}-name`}
+          className="input mono"
+          value={form.name}
+          maxLength={200}
+          spellCheck={false}
+          autoComplete="off"
+          disabled={creating}
+          aria-invalid={errors.name !== undefined}
+          aria-describedby={`${id}-name-error`}
+          onChange={(event) => edit({ name: event.target.value }, 'name')}
+          data-testid="git-repo-name"
+        />
+        <FieldError id={`${id}-name-error`} message={errors.name} testId="git-repo-name-error" />
+      </div>
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-description`}>
+          Description (optional)
+        </label>
+        <input
+          id={`${id}-description`}
+          className="input"
+          value={form.description}
+          disabled={creating}
+          aria-invalid={errors.description !== undefined}
+          aria-describedby={`${id}-description-error`}
+          onChange={(event) => edit({ description: event.target.value }, 'description')}
+          data-testid="git-repo-description"
+        />
+        <FieldError id={`${id}-description-error`} message={errors.description} testId="git-repo-description-error" />
+      </div>
+      <div className="field">
+        <label className="checkbox">
+          <input type="checkbox" checked={form.private} disabled={creating} onChange={(event) => edit({ private: event.target.checked }, 'private')} data-testid="git-repo-private" />
+          <span>Private</span>
+        </label>
+      </div>
+      <FieldError id={`${id}-form-error`} message={errors.form} testId="git-create-error" />
+      <button type="submit" className="button button--primary" disabled={creating || form.name.trim() === ''} data-testid="git-repo-create">
+        {creating ? 'Creating…' : 'Create repository'}
+      </button>
+    </form>
+  );
+}
+
+/** The repository list (newest first) and the create form; shown while the Git server is enabled. */
+function RepositoriesCard() {
+  const repositories = useGitStore((state) => state.repositories);
+  const loading = useGitStore((state) => state.repositoriesLoading);
+  const error = useGitStore((state) => state.repositoriesError);
+  const { loadRepositories } = useGitStore.getState();
+  const id = useId();
+  return (
+    <section className="network-card" aria-labelledby={`${id}-title`} data-testid="git-repositories">
+      <h2 id={`${id}-title`} className="network-card__title">
+        Repositories
+      </h2>
+      {error ? (
+        <div className="form-alert" role="alert" data-testid="git-repositories-error">
+          <strong>The repositories could not be loaded.</strong> {error}{' '}
+          <button type="button" className="link-button" onClick={() => void loadRepositories()}>
+            Try again
+          </button>
+        </div>
+      ) : null}
+      {repositories === null ? (
+        loading ? (
+          <div className="loading" role="status">
+            <span className="spinner" aria-hidden="true" /> Loading the repositories…
+          </div>
+        ) : null
+      ) : repositories.length === 0 ? (
+        <p className="field__hint" data-testid="git-repositories-empty">
+          No repositories yet.
+        </p>
+      ) : (
+        <div className="table-card">
+          <table className="workspace-table" data-testid="git-repository-table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Description</th>
+                <th scope="col">Visibility</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {repositories.map((repository) => {
+                const link = safeLink(repository.url);
+                return (
+                  <tr key={repository.fullName} data-testid="git-repository-row" data-name={repository.name}>
+                    <td className="mono">
+                      {link ? (
+                        <a href={link} target="_blank" rel="noopener noreferrer" data-testid="git-repository-link">
+                          {repository.fullName}
+                        </a>
+                      ) : (
+                        repository.fullName
+                      )}
+                    </td>
+                    <td data-testid="git-repository-description">{repository.description}</td>
+                    <td data-testid="git-repository-private">{repository.private ? 'Private' : 'Public'}</td>
+                    <td>{formatDateTime(repository.createdAt)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <CreateRepositoryForm />
+    </section>
+  );
+}
+
+/**
+ * The "Git" view (issue #7): the Git server settings (enabled, URL, write-only admin token) with its status
+ * (reachable, version, the reason when not), and while enabled the repositories of Xares' service user with a
+ * small create form. Refusals are shown by their field in the server's words.
+ */
+export function GitView() {
+  const settings = useGitStore((state) => state.settings);
+  const loadError = useGitStore((state) => state.loadError);
+  const { load } = useGitStore.getState();
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <main className="page network-page" aria-labelledby="git-title" data-testid="git-view">
+      <div className="page__header">
+        <div>
+          <h1 id="git-title" className="page__title">
+            Git
+          </h1>
+          <p className="page__summary">A Git server gives each workspace created with “Create Git repository” its own repository, and each clone its own branch.</p>
+        </div>
+      </div>
+      {loadError && settings === null ? (
+        <div className="form-alert" role="alert" data-testid="git-load-error">
+          <strong>The Git settings could not be loaded.</strong> {loadError}{' '}
+          <button type="button" className="link-button" onClick={() => void load()}>
+            Try again
+          </button>
+        </div>
+      ) : settings === null ? (
+        <div className="loading" role="status" data-testid="git-loading">
+          <span className="spinner" aria-hidden="true" /> Loading the Git settings…
+        </div>
+      ) : (
+        <div className="network-grid">
+          <GitSettingsCard />
+          {settings.enabled ? <RepositoriesCard /> : null}
+        </div>
+      )}
+    </main>
+  );
+}
