@@ -3,7 +3,8 @@
  * Forgejo (tests/fake-forgejo), the built dashboard in real Chromium. The teacher enables the Git server with its
  * URL and an admin token, sees it reachable with its version (the token is never shown again), creates a
  * repository and sees it listed with a link that opens in a new tab, and a duplicate name shows the server's 409
- * message by the name field. The create dialog's "Create Git repository" option is enabled afterwards.
+ * message by the name field. The create dialog's "Create Git repository" option is enabled afterwards, and a
+ * workspace created with it links to its repository in the table and the details drawer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -113,6 +114,28 @@ describe('Git view in Chromium against fake-forgejo', () => {
     await open.click();
     await expect.poll(() => page.getByTestId('create-git-repo').isDisabled()).toBe(false);
     expect(await page.getByTestId('create-git-repo-unavailable').count()).toBe(0);
-    expect(pageErrors).toEqual([]);
+    await page.getByTestId('create-cancel').click();
   });
+
+  it('links a workspace created with createGitRepo to its repository in the table and the details drawer', async () => {
+    const created = await server.api('POST', '/api/projects/create', { projectName: 'Git Seat', projectType: 'empty', createGitRepo: true });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.project.id as string;
+    const repoUrl = created.body.project.gitRepoUrl as string;
+    expect(repoUrl.startsWith(fake.baseUrl)).toBe(true);
+    const tableLink = page.getByTestId(`workspace-git-${id}`);
+    await tableLink.waitFor();
+    expect(await tableLink.getAttribute('href')).toBe(repoUrl);
+    expect(await tableLink.getAttribute('rel')).toContain('noopener');
+    await page.getByTestId(`workspace-details-${id}`).click();
+    const drawerLink = page.getByTestId('details-drawer').getByTestId('details-git-repo');
+    await drawerLink.waitFor();
+    expect(await drawerLink.getAttribute('href')).toBe(repoUrl);
+    expect(await drawerLink.getAttribute('target')).toBe('_blank');
+    expect(await drawerLink.getAttribute('rel')).toContain('noopener');
+    expect(await drawerLink.textContent()).toBe(repoUrl);
+    await page.getByTestId('details-close').click();
+    expect((await server.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import type { ProjectSummary } from '../../../server/contract/index.js';
 import type { PendingAction } from '../stores/projects-store.js';
 import { StatusBadge } from './status-badge.js';
 import { TEMPLATE_INFO, formatDateTime, safeHttpUrl } from './labels.js';
+import { safeLink } from '../stores/git-logic.js';
 import { Icon } from './icons.js';
 
 export interface WorkspaceTableProps {
@@ -75,6 +76,7 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
   const id = project.id;
   const url = safeHttpUrl(project.workspaceUrl);
   const canOpen = project.status === 'running' && url !== null;
+  const gitLink = safeLink(project.gitRepoUrl);
   const showReason = (project.status === 'error' || project.status === 'creating') && project.statusReason;
   const busy = pending !== undefined;
   return (
@@ -102,6 +104,11 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
         <div className="workspace-name__meta">
           <span className="mono">{id}</span>
           {project.proxyMode !== 'none' ? <span className="tag">{project.proxyMode === 'logging' ? 'Logging proxy' : 'Security proxy'}</span> : null}
+          {gitLink ? (
+            <a className="tag" href={gitLink} target="_blank" rel="noopener noreferrer" title={`Git repository: ${project.gitRepoUrl ?? ''}`} data-testid={`workspace-git-${id}`}>
+              Git repository
+            </a>
+          ) : null}
           <span>
             {project.memoryLimit.toUpperCase()}B · {project.cpuCores} {project.cpuCores === '1' ? 'core' : 'cores'}
           </span>
