@@ -6,12 +6,17 @@
  * message by the name field. The create dialog's "Create Git repository" option is enabled afterwards, and a
  * workspace created with it links to its repository in the table and the details drawer.
  */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ForgejoClient } from '../../server/git/forgejo-client.js';
 import { launchChromium } from '../helpers/browser.js';
 import { FAKE_FORGEJO_ADMIN, startFakeForgejo, type FakeForgejo } from '../helpers/fake-forgejo.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** Where the screenshots of the new views go (looked at by hand; not compared). */
+const SCREENSHOT_DIR = process.env['XARES_SCREENSHOT_DIR'] ?? path.join(process.cwd(), 'test-results', 'screenshots');
 
 describe('Git view in Chromium against fake-forgejo', () => {
   let fake: FakeForgejo;
@@ -56,6 +61,8 @@ describe('Git view in Chromium against fake-forgejo', () => {
     const version = await new ForgejoClient({ baseUrl: fake.baseUrl }).version();
     await expect.poll(() => page.getByTestId('git-status-text').textContent(), { timeout: 15_000 }).toBe(`Reachable, version ${version}.`);
     expect(await page.getByTestId('git-status').getAttribute('data-reachable')).toBe('true');
+    // "Saved." shows once the form is back to the stored settings.
+    await page.getByTestId('git-saved').waitFor();
     // The token is write-only: the field is emptied and only "set" is shown; it is nowhere in the page.
     expect(await page.getByTestId('git-admin-token').inputValue()).toBe('');
     expect(await page.getByTestId('git-admin-token-state').textContent()).toContain('An admin token is set');
@@ -81,6 +88,8 @@ describe('Git view in Chromium against fake-forgejo', () => {
     expect(await link.getAttribute('rel')).toContain('noopener');
     // The form is emptied for the next one.
     expect(await page.getByTestId('git-repo-name').inputValue()).toBe('');
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'git-view.png'), fullPage: true });
   });
 
   it('shows a name the rules refuse as typed and the server 409 for a duplicate by the name field', async () => {

@@ -5,6 +5,7 @@ import { checkRepoForm, formFromSettings, safeLink, settingsChanged, settingsReq
 import { createGitStore } from '../stores/git-store.js';
 import { formatDateTime } from './labels.js';
 import './network-view.css';
+import './git-view.css';
 
 /** The dashboard's Git view state; a save re-reads the server features (the create dialog's Git option follows). */
 export const useGitStore = createGitStore(api, () => void loadFeatures());
