@@ -1,25 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ForgejoRepo } from '../git/forgejo-client.js';
 import type { CreateGitRepositoryRequest, GitRepository, GitServerStatus, GitSettings, UpdateGitSettingsRequest } from '../contract/index.js';
 import type { GitSettingsRecord, GitSettingsRepository } from '../store/git-repository.js';
 import { ServiceError } from './service-error.js';
 
-/**
- * A repository as the Forgejo client maps it (INTERFACES.md "Issue 7": `ForgejoRepo`). Only the fields used
- * here, so H8's richer type fits.
- */
-export interface GitClientRepo {
-  name: string;
-  fullName: string;
-  description: string;
-  htmlUrl: string;
-  cloneUrl: string;
-  private: boolean;
-  createdAt: string;
-}
+/** A repository as the Forgejo client maps it (`ForgejoRepo`), only the fields used here. */
+export type GitClientRepo = Pick<ForgejoRepo, 'name' | 'fullName' | 'description' | 'htmlUrl' | 'cloneUrl' | 'private' | 'createdAt'>;
 
 /**
- * What the service needs of a Forgejo/Gitea REST client (a subset of H8's `ForgejoClient`, server/git/
+ * What the service needs of a Forgejo/Gitea REST client (a subset of `ForgejoClient`, server/git/
  * forgejo-client.ts). Errors: an error with a numeric `status` is the server's answer (409 name exists,
  * 422 invalid, 401/403 refused token); `ForgejoUnavailableError` (by name) or a network error: unreachable.
  */

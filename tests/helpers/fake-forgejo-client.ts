@@ -3,7 +3,7 @@
  * API tests of the Git integration without a Forgejo. Shares one state across clients; checks tokens like
  * Forgejo (admin calls need the admin token, the service user's calls its token); `reachable = false` makes
  * every call fail like an unreachable server. Errors: `{name: 'ForgejoError', status}` and
- * `ForgejoUnavailableError`, as INTERFACES.md "Issue 7" describes H8's client.
+ * `ForgejoUnavailableError`, as server/git/forgejo-client.ts does.
  */
 import { randomBytes } from 'node:crypto';
 import type { GitClient, GitClientFactory, GitClientRepo } from '../../server/services/git-service.js';
