@@ -25,7 +25,7 @@ import {
 import { workspaceContainerName } from '../runtime/workspace-runtime.js';
 import { bridgeName, NetGuard, type GuardPlan } from './netguard.js';
 import { PROXY_ALIAS, ProxyNetworks } from './proxy-networks.js';
-import { ProxyContainer, putFiles, readFileFrom, type ContainerFile } from './proxy-container.js';
+import { extractFiles, ProxyContainer, putFiles, readFileFrom, type ContainerFile } from './proxy-container.js';
 import { newProxySecret, proxyUrl, renderHtpasswd } from './proxy-users.js';
 
 /** Where a workspace finds its proxy settings; sourced (`set -a`) by the workspace command before code-server. */
@@ -270,24 +270,8 @@ export class NetworkControl {
       if ((error as { statusCode?: number }).statusCode === 404) return [];
       throw error;
     }
-    const { default: tar } = await import('tar-stream');
-    return new Promise((resolve, reject) => {
-      const files: Array<{ name: string; content: string }> = [];
-      const extract = tar.extract();
-      extract.on('entry', (header, body, next) => {
-        const base = header.name.split('/').pop() ?? '';
-        const chunks: Buffer[] = [];
-        body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-        body.on('end', () => {
-          if (header.type === 'file' && MITMPROXY_RECORD_FILE_PATTERN.test(base)) files.push({ name: base, content: Buffer.concat(chunks).toString('utf8') });
-          next();
-        });
-        body.resume();
-      });
-      extract.on('finish', () => resolve(files.sort((a, b) => a.name.localeCompare(b.name))));
-      extract.on('error', reject);
-      stream.pipe(extract);
-    });
+    const files = await extractFiles(stream, (name) => MITMPROXY_RECORD_FILE_PATTERN.test(name));
+    return files.map((file) => ({ name: file.name, content: file.content.toString('utf8') })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Deletes stored record files in the logging proxy (names checked against the record pattern). */

@@ -9,6 +9,7 @@ import tar from 'tar-stream';
 import { LABEL_INSTANCE, LABEL_MANAGED, RuntimeUnavailableError } from '../runtime/workspace-runtime.js';
 import { isConnectionError } from '../runtime/docker-runtime.js';
 import { PROXY_ALIAS, type ProxyNetworks, type ProxyNetworkRole } from './proxy-networks.js';
+import { packEntries, ROOT_OWNER } from '../services/templates.js';
 
 /** Label with the proxy kind on our proxy containers. */
 export const LABEL_PROXY = 'xares.proxy';
@@ -75,30 +76,47 @@ export async function execIn(docker: Docker, container: string, cmd: string[], o
   return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(outChunks), stderr: Buffer.concat(errChunks).toString('utf8') };
 }
 
-/** An uncompressed tar of `files` (paths relative to `/`, root-owned, parent folders 0755). */
-export async function packFiles(files: readonly ContainerFile[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  const owner = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date() };
-  for (const file of files) {
-    if (!file.path.startsWith('/') || file.path.includes('..')) throw new Error(`Not an absolute path: ${file.path}`);
-    const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
-    pack.entry({ name: file.path.slice(1), type: 'file', mode: file.mode ?? 0o644, size: content.length, ...owner }, content);
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+/** An uncompressed tar of `files` (paths relative to `/`, root-owned; Docker makes missing parent folders). */
+export function packFiles(files: readonly ContainerFile[]): Promise<Buffer> {
+  return packEntries(
+    files.map((file) => {
+      if (!file.path.startsWith('/') || file.path.includes('..')) throw new Error(`Not an absolute path: ${file.path}`);
+      const content = typeof file.content === 'string' ? Buffer.from(file.content, 'utf8') : file.content;
+      return { name: file.path.slice(1), type: 'file' as const, mode: file.mode ?? 0o644, content };
+    }),
+    new Date(),
+    ROOT_OWNER,
+  );
 }
 
 /** Writes `files` into a container (created, running or stopped; folders must exist). @throws the engine's error. */
 export async function putFiles(docker: Docker, container: string, files: readonly ContainerFile[]): Promise<void> {
   if (files.length === 0) return;
   await docker.getContainer(container).putArchive(await packFiles(files), { path: '/' });
+}
+
+/**
+ * The regular files of a `getArchive` tar stream whose base name passes `keep`, as `{name (base name), content}`.
+ * @throws the stream's or the tar parser's error.
+ */
+export function extractFiles(stream: NodeJS.ReadableStream, keep: (name: string) => boolean = () => true): Promise<Array<{ name: string; content: Buffer }>> {
+  return new Promise((resolve, reject) => {
+    const files: Array<{ name: string; content: Buffer }> = [];
+    const extract = tar.extract();
+    extract.on('entry', (header, body, next) => {
+      const name = header.name.split('/').pop() ?? '';
+      const chunks: Buffer[] = [];
+      body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+      body.on('end', () => {
+        if (header.type === 'file' && keep(name)) files.push({ name, content: Buffer.concat(chunks) });
+        next();
+      });
+      body.resume();
+    });
+    extract.on('finish', () => resolve(files));
+    extract.on('error', reject);
+    stream.pipe(extract);
+  });
 }
 
 /** The content of one file in a container, or null when it does not exist. @throws the engine's other errors. */
@@ -110,22 +128,7 @@ export async function readFileFrom(docker: Docker, container: string, file: stri
     if ((error as { statusCode?: number }).statusCode === 404) return null;
     throw error;
   }
-  return new Promise<Buffer | null>((resolve, reject) => {
-    const extract = tar.extract();
-    let result: Buffer | null = null;
-    extract.on('entry', (header, body, next) => {
-      const chunks: Buffer[] = [];
-      body.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-      body.on('end', () => {
-        if (header.type === 'file' && result === null) result = Buffer.concat(chunks);
-        next();
-      });
-      body.resume();
-    });
-    extract.on('finish', () => resolve(result));
-    extract.on('error', reject);
-    stream.pipe(extract);
-  });
+  return (await extractFiles(stream))[0]?.content ?? null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { CODE_SERVER_PORT, type WorkspaceRuntime } from '../runtime/workspace-runtime.js';
-import tar from 'tar-stream';
+import { packEntries, ROOT_OWNER } from './templates.js';
 
 /**
  * Folder and file of the code-server configuration we write into every workspace container (issue #3
@@ -82,18 +82,13 @@ export async function writeCodeServerConfig(runtime: WorkspaceRuntime, projectId
 }
 
 /** Tar of `xares/` (0755) and `xares/code-server.yaml` (0644), both root-owned, for extraction at `/etc`. */
-async function packRootOwned(content: Buffer): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
-    pack.on('end', () => resolve());
-    pack.on('error', reject);
-  });
-  const owner = { uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date() };
-  pack.entry({ name: 'xares/', type: 'directory', mode: 0o755, ...owner });
-  pack.entry({ name: `xares/${CODE_SERVER_CONFIG_FILE}`, type: 'file', mode: 0o644, size: content.length, ...owner }, content);
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+function packRootOwned(content: Buffer): Promise<Buffer> {
+  return packEntries(
+    [
+      { name: 'xares', type: 'directory', mode: 0o755, content: Buffer.alloc(0) },
+      { name: `xares/${CODE_SERVER_CONFIG_FILE}`, type: 'file', mode: 0o644, content },
+    ],
+    new Date(),
+    ROOT_OWNER,
+  );
 }

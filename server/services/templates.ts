@@ -66,11 +66,24 @@ export async function readTemplate(dir: string): Promise<TemplateEntry[]> {
   return entries;
 }
 
+/** Owner of the entries of a tar made by {@link packEntries}. */
+export interface TarOwner {
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+}
+
+/** The workspace user `coder` (uid/gid {@link TEMPLATE_OWNER_ID}): owner of template files. */
+export const CODER_OWNER: TarOwner = { uid: TEMPLATE_OWNER_ID, gid: TEMPLATE_OWNER_ID, uname: 'coder', gname: 'coder' };
+/** root: owner of the configuration files Xares writes into containers. */
+export const ROOT_OWNER: TarOwner = { uid: 0, gid: 0, uname: 'root', gname: 'root' };
+
 /**
  * Packs entries into an uncompressed tar (the format Docker's `PUT /containers/{id}/archive` takes), every
- * entry owned by uid/gid {@link TEMPLATE_OWNER_ID} with user/group name `coder`, modification time `mtime`.
+ * entry owned by `owner` (default {@link CODER_OWNER}), modification time `mtime`.
  */
-export async function packEntries(entries: readonly TemplateEntry[], mtime: Date = new Date()): Promise<Buffer> {
+export async function packEntries(entries: readonly TemplateEntry[], mtime: Date = new Date(), owner: TarOwner = CODER_OWNER): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
@@ -79,7 +92,6 @@ export async function packEntries(entries: readonly TemplateEntry[], mtime: Date
     pack.on('error', reject);
   });
   for (const entry of entries) {
-    const owner = { uid: TEMPLATE_OWNER_ID, gid: TEMPLATE_OWNER_ID, uname: 'coder', gname: 'coder' };
     if (entry.type === 'directory') pack.entry({ name: `${entry.name}/`, type: 'directory', mode: entry.mode, mtime, ...owner });
     else pack.entry({ name: entry.name, type: 'file', mode: entry.mode, mtime, size: entry.content.length, ...owner }, entry.content);
   }
