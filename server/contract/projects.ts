@@ -128,6 +128,10 @@ export const ProjectSummary = z.object({
   passwordProtected: z.boolean(),
   hasGitRepo: z.boolean(),
   gitRepoUrl: z.string().optional(),
+  /** Ours (issue #7): the branch the workspace's repository is checked out on (`main`, or `clone/<name>` for clones). */
+  gitBranch: z.string().optional(),
+  /** Ours (issue #7): why the workspace's git set-up (first push, clone branch) failed; absent when it worked. */
+  gitError: z.string().optional(),
   proxyMode: ProxyMode,
   memoryLimit: MemoryLimit,
   cpuCores: CpuCores,

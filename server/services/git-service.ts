@@ -159,10 +159,12 @@ export class GitService {
     const sameServer = url === current.url && adminToken === current.adminToken;
     const next: GitSettingsRecord = {
       enabled: request.enabled,
+      mode: 'external',
       url,
       adminToken,
       serviceUser: sameServer ? current.serviceUser : null,
       serviceToken: sameServer ? current.serviceToken : null,
+      servicePassword: sameServer ? current.servicePassword : null,
     };
     if (next.enabled) {
       if (!url) {
@@ -190,7 +192,7 @@ export class GitService {
    * Creates our non-admin service user and its token with the admin token (the user name is random, so an
    * existing account is never taken over). Errors: 401/403 → 400 `adminToken`; unreachable → 503; else 500.
    */
-  private async createServiceUser(url: string, adminToken: string): Promise<{ serviceUser: string; serviceToken: string }> {
+  private async createServiceUser(url: string, adminToken: string): Promise<{ serviceUser: string; serviceToken: string; servicePassword: string }> {
     const username = `xares-${randomBytes(4).toString('hex')}`;
     const password = randomBytes(24).toString('base64url');
     try {
@@ -198,7 +200,7 @@ export class GitService {
       await admin.createUser({ username, password, email: `${username}@xares.invalid` });
       const token = tokenOf(await admin.createUserToken(username, password, { name: 'xares', scopes: ['write:repository', 'read:user'] }));
       this.options.logger.info({ user: username }, 'git service user created');
-      return { serviceUser: username, serviceToken: token };
+      return { serviceUser: username, serviceToken: token, servicePassword: password };
     } catch (error) {
       const status = statusOf(error);
       if (status === 401 || status === 403) {
@@ -218,8 +220,8 @@ export class GitService {
     if (record.serviceUser && record.serviceToken) return this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken });
     if (!record.adminToken) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server has no admin token in the settings, so Xares cannot create its service user');
     this.serviceUserCreation ??= this.createServiceUser(record.url, record.adminToken)
-      .then(({ serviceUser, serviceToken }) => {
-        this.options.repository.put({ ...this.options.repository.get(), serviceUser, serviceToken });
+      .then(({ serviceUser, serviceToken, servicePassword }) => {
+        this.options.repository.put({ ...this.options.repository.get(), serviceUser, serviceToken, servicePassword });
         return { user: serviceUser, token: serviceToken };
       })
       .finally(() => {

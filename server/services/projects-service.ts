@@ -1120,6 +1120,8 @@ export class ProjectsService implements RouteTable {
       passwordProtected: record.passwordHash !== null,
       hasGitRepo: record.gitRepoUrl !== null,
       ...(record.gitRepoUrl ? { gitRepoUrl: record.gitRepoUrl } : {}),
+      ...(record.gitBranch ? { gitBranch: record.gitBranch } : {}),
+      ...(record.gitError ? { gitError: record.gitError } : {}),
       proxyMode: record.proxyMode,
       memoryLimit: record.memoryLimit,
       cpuCores: record.cpuCores,

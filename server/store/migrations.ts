@@ -149,4 +149,20 @@ export const MIGRATIONS: readonly Migration[] = [
       )`);
     },
   },
+  {
+    version: 8,
+    description: 'managed git server, service password, workspace git state',
+    up(db) {
+      // mode: 'external' (the teacher's Forgejo/Gitea at url) or 'managed' (Forgejo in a container run by the
+      // app). service_password: the service user's password (Forgejo makes access tokens only with basic auth;
+      // NULL for users made before v8: a new one is set with the admin token when needed).
+      db.exec(`ALTER TABLE git_settings ADD COLUMN mode TEXT NOT NULL DEFAULT 'external'`);
+      db.exec(`ALTER TABLE git_settings ADD COLUMN service_password TEXT`);
+      // A workspace's repository (owner/name on the Git server), the branch it works on and why its git set-up
+      // (first push, clone branch) failed (NULL = fine or not tried).
+      db.exec(`ALTER TABLE projects ADD COLUMN git_repo TEXT`);
+      db.exec(`ALTER TABLE projects ADD COLUMN git_branch TEXT`);
+      db.exec(`ALTER TABLE projects ADD COLUMN git_error TEXT`);
+    },
+  },
 ];

@@ -25,6 +25,12 @@ export interface ProjectRecord {
    * v4). The source may since have been deleted.
    */
   clonedFrom?: string | null;
+  /** Its repository on the Git server as `owner/name` (v8); null/absent: none. */
+  gitRepo?: string | null;
+  /** The branch it works on (`main`, or `clone/<name>` for clones); null/absent: none set up. */
+  gitBranch?: string | null;
+  /** Why its git set-up (first push, clone branch) failed; null/absent: fine or not tried. */
+  gitError?: string | null;
 }
 
 interface ProjectRow {
@@ -45,6 +51,9 @@ interface ProjectRow {
   container_id: string | null;
   image: string;
   cloned_from: string | null;
+  git_repo: string | null;
+  git_branch: string | null;
+  git_error: string | null;
 }
 
 /** Thrown by `insert` when another project already has the same name (case-insensitive). */
@@ -71,6 +80,9 @@ function fromRow(row: ProjectRow): ProjectRecord {
     containerId: row.container_id,
     image: row.image,
     clonedFrom: row.cloned_from,
+    gitRepo: row.git_repo,
+    gitBranch: row.git_branch,
+    gitError: row.git_error,
   };
 }
 
@@ -84,15 +96,16 @@ export class ProjectsRepository {
       byId: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE id = ?'),
       insert: db.prepare(
         `INSERT INTO projects (id, name, type, status, status_reason, created_at, last_activity, password_hash, proxy_mode,
-           memory_limit, cpu_cores, group_name, create_git_repo, git_repo_url, container_id, image, cloned_from)
+           memory_limit, cpu_cores, group_name, create_git_repo, git_repo_url, container_id, image, cloned_from, git_repo, git_branch, git_error)
          VALUES (@id, @name, @type, @status, @statusReason, @createdAt, @lastActivity, @passwordHash, @proxyMode,
-           @memoryLimit, @cpuCores, @group, @createGitRepo, @gitRepoUrl, @containerId, @image, @clonedFrom)`,
+           @memoryLimit, @cpuCores, @group, @createGitRepo, @gitRepoUrl, @containerId, @image, @clonedFrom, @gitRepo, @gitBranch, @gitError)`,
       ),
       setStatus: db.prepare('UPDATE projects SET status = ?, status_reason = ? WHERE id = ?'),
       setContainer: db.prepare('UPDATE projects SET container_id = ? WHERE id = ?'),
       setActivity: db.prepare('UPDATE projects SET last_activity = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM projects WHERE id = ?'),
       setName: db.prepare('UPDATE projects SET name = ? WHERE id = ?'),
+      setGitState: db.prepare('UPDATE projects SET git_branch = ?, git_error = ? WHERE id = ?'),
       setGroup: db.prepare('UPDATE projects SET group_name = ? WHERE id = ?'),
       notes: db.prepare<[string], { notes: string }>('SELECT notes FROM projects WHERE id = ?'),
       setNotes: db.prepare('UPDATE projects SET notes = ? WHERE id = ?'),
@@ -118,7 +131,14 @@ export class ProjectsRepository {
   /** @throws DuplicateProjectNameError when the name (case-insensitive) is taken. */
   insert(record: ProjectRecord): void {
     try {
-      this.statements.insert.run({ ...record, createGitRepo: record.createGitRepo ? 1 : 0, clonedFrom: record.clonedFrom ?? null });
+      this.statements.insert.run({
+        ...record,
+        createGitRepo: record.createGitRepo ? 1 : 0,
+        clonedFrom: record.clonedFrom ?? null,
+        gitRepo: record.gitRepo ?? null,
+        gitBranch: record.gitBranch ?? null,
+        gitError: record.gitError ?? null,
+      });
     } catch (error) {
       if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_UNIQUE' && /name/.test(error.message)) {
         throw new DuplicateProjectNameError(`A project named "${record.name}" already exists`);
@@ -134,6 +154,11 @@ export class ProjectsRepository {
 
   setContainerId(id: string, containerId: string | null): boolean {
     return this.statements.setContainer.run(containerId, id).changes > 0;
+  }
+
+  /** Records a workspace's git branch and set-up error (null = fine). @returns false when no such project. */
+  setGitState(id: string, branch: string | null, error: string | null): boolean {
+    return this.statements.setGitState.run(branch, error, id).changes > 0;
   }
 
   setLastActivity(id: string, isoTime: string): boolean {
