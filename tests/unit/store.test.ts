@@ -99,7 +99,7 @@ describe('projects repository', () => {
   it('round-trips every field and survives reopening', () => {
     const dir = tempDir();
     const store = openStore(dir);
-    const full = record({ passwordHash: '$argon2id$v=19$m=1,t=1,p=1$abc$def', group: 'g1', statusReason: 'why', createGitRepo: true, gitRepoUrl: 'http://x', clonedFrom: 'zyxwvutsrqpo' });
+    const full = record({ passwordHash: '$argon2id$v=19$m=1,t=1,p=1$abc$def', group: 'g1', statusReason: 'why', createGitRepo: true, gitRepoUrl: 'http://x', clonedFrom: 'zyxwvutsrqpo', gitRepo: 'xares-1/x', gitBranch: 'clone/a', gitError: 'push refused' });
     store.projects.insert(full);
     store.close();
     store.close(); // idempotent
