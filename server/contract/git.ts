@@ -84,6 +84,8 @@ export type CreateGitRepositoryResponse = z.infer<typeof CreateGitRepositoryResp
  */
 export const GitSettings = z.object({
   enabled: z.boolean(),
+  /** `managed`: Forgejo in a container run by this app (served under `/git/`); `external`: the server at `url`. */
+  mode: z.enum(['external', 'managed']),
   url: z.string(),
   adminTokenSet: z.boolean(),
   managedAvailable: z.boolean(),
@@ -121,6 +123,8 @@ export type GitSettingsResponse = z.infer<typeof GitSettingsResponse>;
  */
 export const UpdateGitSettingsRequest = z.object({
   enabled: z.boolean({ error: 'enabled must be true or false' }),
+  /** Omitted = keep the stored mode. `managed` needs no URL or token (the app makes both). */
+  mode: z.enum(['external', 'managed'], { error: 'mode must be "external" or "managed"' }).optional(),
   url: z.string({ error: 'url must be a string' }).max(2048, 'A URL has at most 2048 characters').optional(),
   adminToken: z.string({ error: 'adminToken must be a string' }).max(1024, 'The admin token has at most 1024 characters').optional(),
 });

@@ -97,7 +97,7 @@ export class GitService {
   /** The settings as the API answers them (no secrets). */
   settings(): GitSettings {
     const record = this.options.repository.get();
-    return { enabled: record.enabled, url: record.url, adminTokenSet: record.adminToken !== null, managedAvailable: false };
+    return { enabled: record.enabled, mode: record.mode, url: record.url, adminTokenSet: record.adminToken !== null, managedAvailable: false };
   }
 
   /** The state of the Git server as last checked (see {@link check}). */

@@ -18,7 +18,7 @@ import {
   statusSummary,
 } from '../../renderer/src/stores/git-logic.js';
 
-const settings = { enabled: true, url: 'http://git.example/', adminTokenSet: true, managedAvailable: false };
+const settings = { enabled: true, mode: 'external' as const, url: 'http://git.example/', adminTokenSet: true, managedAvailable: false };
 
 describe('Git settings form', () => {
   it('starts from the stored settings with an empty admin token field', () => {

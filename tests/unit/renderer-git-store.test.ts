@@ -9,12 +9,12 @@ import { createGitStore, type GitApi } from '../../renderer/src/stores/git-store
 
 const off: GitSettingsResponse = {
   success: true,
-  settings: { enabled: false, url: '', adminTokenSet: false, managedAvailable: false },
+  settings: { enabled: false, mode: 'external', url: '', adminTokenSet: false, managedAvailable: false },
   status: { enabled: false, reachable: false, url: null, version: null, error: null },
 };
 const on: GitSettingsResponse = {
   success: true,
-  settings: { enabled: true, url: 'http://g/', adminTokenSet: true, managedAvailable: false },
+  settings: { enabled: true, mode: 'external', url: 'http://g/', adminTokenSet: true, managedAvailable: false },
   status: { enabled: true, reachable: true, url: 'http://g/', version: '11.0.1', error: null },
 };
 const repo = (name: string, createdAt = '2026-01-01T00:00:00Z'): GitRepository => ({ name, fullName: `o/${name}`, description: '', url: `http://g/o/${name}`, cloneUrl: `http://g/o/${name}.git`, private: false, createdAt });
