@@ -309,6 +309,18 @@ export class GitService {
     );
     return toGitRepository(repo);
   }
+
+  /**
+   * Base URL of the Git server as workspace containers reach it (ends with `/`), or null when disabled. External
+   * servers: the configured URL (the workspaces must be able to reach it); managed: `http://xares-git:3000/`.
+   */
+  workspaceBaseUrl(): string | null {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.url) return null;
+    return record.url;
+  }
+
+  // ---- workspace access (lead's region: repository-limited tokens for workspaces) ----
 }
 
 /**
