@@ -16,6 +16,17 @@
 // created from --admin-user/--admin-password (defaults `forgejo-admin` / `forgejo-admin-password`; also
 // FAKE_FORGEJO_ADMIN_USER / FAKE_FORGEJO_ADMIN_PASSWORD). State other than the bare repositories is in memory.
 // Repository URLs (`html_url`, `clone_url`) use --root-url (Forgejo's ROOT_URL), else `http://<Host header>/`.
+// `--admin-user ''` starts without any user (like a fresh Forgejo; see the fake image below).
+//
+// Options used by the fake Forgejo IMAGE (tests/fake-forgejo/Dockerfile, which stands in for the official
+// image: port 3000, data under /data, a `forgejo` CLI for `docker exec -u git`):
+//   --state <file>                users, tokens and repositories are kept in this JSON file (0600) and read back
+//                                 at start, so the data survives a re-created container (the volume keeps it);
+//   --control-secret-file <file>  enables POST /fake-control/users and /fake-control/tokens, answered only to
+//                                 loopback peers sending header `x-fake-control: <file content>`; the fake CLI
+//                                 (fake-forgejo-cli.mjs, run as user git who alone can read the file) uses them
+//                                 where the real CLI writes into Forgejo's database.
+// Browser pages (the web UI is not faked): GET / and GET /<owner>/<repo> answer a small HTML page.
 //
 // Implemented endpoints, request fields and response fields. Shapes follow Forgejo's API documentation
 // (swagger definitions in https://codeberg.org/forgejo/forgejo/src/branch/forgejo/templates/swagger/v1_json.tmpl,
@@ -35,6 +46,7 @@
 //                                                the token only reaches those repositories (API and git; elsewhere
 //                                                403, other repositories 404), 422 if one does not exist
 //                                                400 duplicate name / unknown scope; 422 missing name
+//   DELETE /api/v1/users/{username}/tokens/{token}  BASIC AUTH (that user or a site admin); {token} = id, else name -> 204
 //   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
 //                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
 //   POST /api/v1/user/repos                      CreateRepoOption {name, description?, private?, auto_init?,
@@ -55,7 +67,7 @@
 // write/admin; tokens need write:repository), else 401 (anonymous) / 403.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -98,7 +110,32 @@ export function createFakeForgejo(options) {
     users.set(login.toLowerCase(), user);
     return user;
   }
-  addUser(options.adminUser, `${options.adminUser}@fake-forgejo.invalid`, options.adminPassword, true);
+  const stateFile = options.stateFile ? path.resolve(options.stateFile) : undefined;
+  if (stateFile && existsSync(stateFile)) {
+    const state = JSON.parse(readFileSync(stateFile, 'utf8'));
+    nextId = state.nextId;
+    for (const u of state.users) users.set(u.login.toLowerCase(), u);
+    for (const t of state.tokens) tokens.set(t.sha1, { id: t.id, name: t.name, user: t.user, scopes: t.scopes, repos: t.repos ? new Set(t.repos) : undefined });
+    for (const r of state.repos) {
+      repos.set(`${r.owner}/${r.name}`.toLowerCase(), { ...r, owner: users.get(r.owner.toLowerCase()), collaborators: new Map(r.collaborators) });
+    }
+  }
+  /** Writes users, tokens and repositories to --state (no-op without it). */
+  function saveState() {
+    if (!stateFile) return;
+    const state = {
+      nextId,
+      users: [...users.values()],
+      tokens: [...tokens.entries()].map(([sha1, t]) => ({ sha1, id: t.id, name: t.name, user: t.user, scopes: t.scopes, repos: t.repos ? [...t.repos] : null })),
+      repos: [...repos.values()].map((r) => ({ ...r, owner: r.owner.login, collaborators: [...r.collaborators.entries()] })),
+    };
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(state), { mode: 0o600 });
+    renameSync(`${stateFile}.tmp`, stateFile);
+    chmodSync(stateFile, 0o600);
+  }
+  if (options.adminUser && !users.has(options.adminUser.toLowerCase())) {
+    addUser(options.adminUser, `${options.adminUser}@fake-forgejo.invalid`, options.adminPassword, true);
+  }
 
   function baseUrl(req) {
     return rootUrl ?? `http://${req.headers.host ?? 'localhost'}/`;
@@ -305,6 +342,21 @@ export function createFakeForgejo(options) {
       tokens.set(sha1, token);
       const repositories = limited ? limited.map((r) => ({ id: r.id, name: r.name, owner: r.owner.login, full_name: `${r.owner.login}/${r.name}` })) : null;
       return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories, created_at: now() });
+    }
+
+    // DELETE /users/{username}/tokens/{token}: by id, else by name; basic auth as that user or a site admin.
+    if ((m = /^\/api\/v1\/users\/([^/]+)\/tokens\/([^/]+)$/.exec(p)) && method === 'DELETE') {
+      if (!auth || !auth.basic) return apiError(res, req, 401, 'auth required');
+      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
+      if (!auth.user.isAdmin && (!target || target.id !== auth.user.id)) return apiError(res, req, 403, 'you must be the user or a site administrator');
+      if (!target) return apiError(res, req, 404, 'user does not exist');
+      const ident = decodeURIComponent(m[2]);
+      const own = [...tokens.entries()].filter(([, t]) => t.user === target.login.toLowerCase());
+      const found = own.find(([, t]) => String(t.id) === ident) ?? own.find(([, t]) => t.name === ident);
+      if (!found) return apiError(res, req, 404, 'access token does not exist');
+      tokens.delete(found[0]);
+      res.writeHead(204);
+      return res.end();
     }
 
     if (!auth) return apiError(res, req, 401, 'token is required');
@@ -517,14 +569,70 @@ export function createFakeForgejo(options) {
     });
   }
 
+  /** Loopback-only control endpoints of the fake CLI (see --control-secret-file). */
+  async function handleControl(req, res, url) {
+    const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (!options.controlSecretFile || (peer !== '127.0.0.1' && peer !== '::1') || req.method !== 'POST') return send(res, 404, { message: 'not found' });
+    let secret = '';
+    try {
+      secret = readFileSync(options.controlSecretFile, 'utf8').trim();
+    } catch {
+      // no secret file: refuse
+    }
+    if (!secret || !safeEqual(req.headers['x-fake-control'] ?? '', secret)) return send(res, 403, { message: 'forbidden' });
+    const body = (await readJson(req)) ?? {};
+    if (url.pathname === '/fake-control/users') {
+      const { username, password, email } = body;
+      if (typeof username !== 'string' || !/^[\w.-]+$/.test(username)) return send(res, 422, { message: `invalid username [name: ${username}]` });
+      if (typeof password !== 'string' || password.length < 8) return send(res, 422, { message: 'password is too short' });
+      if (typeof email !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(email)) return send(res, 422, { message: `e-mail invalid [email: ${email}]` });
+      if (users.has(username.toLowerCase())) return send(res, 422, { message: `user already exists [name: ${username}]` });
+      addUser(username, email, password, body.admin === true);
+      return send(res, 201, { login: username });
+    }
+    if (url.pathname === '/fake-control/tokens') {
+      const user = typeof body.username === 'string' ? users.get(body.username.toLowerCase()) : undefined;
+      if (!user) return send(res, 404, { message: `user does not exist [name: ${body.username}]` });
+      const name = typeof body.name === 'string' && body.name ? body.name : 'gitea-admin';
+      if ([...tokens.values()].some((t) => t.user === user.login.toLowerCase() && t.name === name)) return send(res, 400, { message: 'access token name has been used already' });
+      const scopes = typeof body.scopes === 'string' && body.scopes ? body.scopes.split(',').map((x) => x.trim()) : [];
+      if (scopes.length === 0 || scopes.some((x) => !SCOPES.includes(x))) return send(res, 400, { message: 'invalid access token scope' });
+      const sha1 = randomBytes(20).toString('hex');
+      tokens.set(sha1, { id: nextId++, name, user: user.login.toLowerCase(), scopes, repos: undefined });
+      return send(res, 201, { sha1 });
+    }
+    return send(res, 404, { message: 'not found' });
+  }
+
+  /** The stand-in for Forgejo's web UI: a landing page and a page per repository (names HTML-escaped). */
+  function handlePage(req, res, url) {
+    const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    const page = (status, title, body) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html><head><title>${escape(title)}</title></head><body>${body}</body></html>`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 404, { message: 'not found' });
+    if (url.pathname === '/') return page(200, 'fake-forgejo', `<h1>fake-forgejo</h1><p>root ${escape(baseUrl(req))}</p>`);
+    const m = /^\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
+    const repo = m ? repos.get(`${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`.toLowerCase()) : undefined;
+    if (!repo || accessOf(repo, authenticate(req)) === 'none') return page(404, 'Not found', '<h1>Page not found</h1>');
+    const full = `${repo.owner.login}/${repo.name}`;
+    return page(200, full, `<h1 class="fake-forgejo-repo">${escape(full)}</h1><p>clone ${escape(`${baseUrl(req)}${full}.git`)}</p>`);
+  }
+
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake-forgejo.invalid');
     const git = /^\/([^/]+)\/([^/]+?)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)$/.exec(url.pathname);
-    const work = git
+    const work = (git
       ? Promise.resolve(handleGit(req, res, url, decodeURIComponent(git[1]), decodeURIComponent(git[2])))
       : url.pathname.startsWith('/api/v1/')
         ? handleApi(req, res, url)
-        : Promise.resolve(send(res, 404, { message: 'not found' }));
+        : url.pathname.startsWith('/fake-control/')
+          ? handleControl(req, res, url)
+          : Promise.resolve(handlePage(req, res, url))
+    ).then(() => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') saveState();
+    });
     work.catch((error) => {
       process.stderr.write(`fake-forgejo: ${error.stack ?? error}\n`);
       if (!res.headersSent) send(res, 500, { message: 'internal error' });
@@ -543,6 +651,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
     rootUrl: args['root-url'],
     adminUser: args['admin-user'] ?? process.env.FAKE_FORGEJO_ADMIN_USER ?? 'forgejo-admin',
     adminPassword: args['admin-password'] ?? process.env.FAKE_FORGEJO_ADMIN_PASSWORD ?? 'forgejo-admin-password',
+    stateFile: args.state,
+    controlSecretFile: args['control-secret-file'],
   });
   const host = args.host ?? '0.0.0.0';
   server.listen(Number.parseInt(args.port ?? '3000', 10), host, () => {

@@ -4,8 +4,10 @@
  * so workspace containers on the same Docker network reach it by name.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
@@ -119,4 +121,54 @@ export async function startFakeForgejoContainer(options: {
     hostBaseUrl = port ? `http://127.0.0.1:${port}/` : undefined;
   }
   return { container, hostBaseUrl };
+}
+
+/** Files of the fake Forgejo image's build context (tests/fake-forgejo). */
+const FAKE_IMAGE_FILES = ['Dockerfile', 'server.mjs', 'fake-forgejo-cli.mjs', 'fake-forgejo-entrypoint.sh'] as const;
+
+let fakeImageBuild: Promise<string> | null = null;
+
+/**
+ * Builds (once per content) the fake Forgejo IMAGE (tests/fake-forgejo/Dockerfile on the workspace image): it
+ * stands in for the official Forgejo image as the managed Git server uses it (port 3000, /data volume,
+ * FORGEJO__* settings, `forgejo admin user create|generate-access-token` via `docker exec -u git`).
+ * @returns its tag `xares/fake-forgejo:<12 hex of the context and base image>` (an existing tag is reused).
+ * @throws the build's error (with its last output lines).
+ */
+export function ensureFakeForgejoImage(docker: Docker = testDocker()): Promise<string> {
+  fakeImageBuild ??= (async () => {
+    const base = testWorkspaceImage();
+    const files = Object.fromEntries(FAKE_IMAGE_FILES.map((name) => [name, readFileSync(path.join(fakeForgejoDir, name))]));
+    const hash = createHash('sha256').update(base);
+    for (const name of FAKE_IMAGE_FILES) hash.update(name).update(files[name]!);
+    const tag = `xares/fake-forgejo:${hash.digest('hex').slice(0, 12)}`;
+    const exists = await docker.getImage(tag).inspect().then(() => true, () => false);
+    if (exists) return tag;
+    const stream = await docker.buildImage(Readable.from(await tarOf(files)) as unknown as NodeJS.ReadableStream, {
+      t: tag,
+      buildargs: { BASE: base },
+      labels: { 'xares.test': 'fake-forgejo' },
+      rm: true,
+      forcerm: true,
+    });
+    const output: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(
+        stream,
+        (error: Error | null, results: Array<{ error?: string }>) => {
+          const failed = error?.message ?? results?.find((r) => r.error)?.error;
+          if (failed) reject(new Error(`fake Forgejo image build failed: ${failed}\n${output.slice(-20).join('')}`));
+          else resolve();
+        },
+        (event: { stream?: string }) => {
+          if (event.stream) output.push(event.stream);
+        },
+      );
+    });
+    return tag;
+  })().catch((error: unknown) => {
+    fakeImageBuild = null;
+    throw error;
+  });
+  return fakeImageBuild;
 }
