@@ -56,4 +56,15 @@ describe('cloneRows', () => {
     const [first] = clones;
     expect(cloneRows([first!], { [first!.projectId]: project(first!.projectId, {}) })[0]).toMatchObject({ state: 'working', fraction: 0.1 });
   });
+
+  it('carries the clone Git branch, and the reason its branch push failed while the clone itself runs', () => {
+    const [first, second] = clones;
+    const rows = cloneRows([first!, second!], {
+      [first!.projectId]: project(first!.projectId, { status: 'running', gitBranch: 'clone/base-1' }),
+      [second!.projectId]: project(second!.projectId, { status: 'running', gitBranch: 'main', gitError: 'Could not push branch clone/base-2: remote refused' }),
+    });
+    expect(rows[0]).toMatchObject({ state: 'running', gitBranch: 'clone/base-1' });
+    expect(rows[0]!.gitError).toBeUndefined();
+    expect(rows[1]).toMatchObject({ state: 'running', gitBranch: 'main', gitError: 'Could not push branch clone/base-2: remote refused' });
+  });
 });

@@ -15,7 +15,7 @@ function client(status: number, body: unknown) {
 
 const settingsBody = {
   success: true,
-  settings: { enabled: true, url: 'http://g/', adminTokenSet: true, managedAvailable: false },
+  settings: { enabled: true, mode: 'external', url: 'http://g/', adminTokenSet: true, managedAvailable: false },
   status: { enabled: true, reachable: true, url: 'http://g/', version: '11.0.1', error: null },
 };
 const repository = { name: 'r', fullName: 'o/r', description: '', url: 'http://g/o/r', cloneUrl: 'http://g/o/r.git', private: false, createdAt: '2026-01-01T00:00:00Z' };

@@ -80,4 +80,31 @@ describe('Git store', () => {
     expect(await duplicate.getState().createRepository({ name: 'new' })).toBeNull();
     expect(duplicate.getState().createErrors).toEqual({ name: 'Repository "new" already exists' });
   });
+  it('saves the managed server: only enabled and the mode are sent; a 503 while starting it is shown above the form', async () => {
+    const managedOn: GitSettingsResponse = {
+      success: true,
+      settings: { enabled: true, mode: 'managed', url: '', adminTokenSet: false, managedAvailable: true },
+      status: { enabled: true, reachable: true, url: 'http://host.example:8080/git/', version: '11.0.1', error: null },
+    };
+    let finish: (value: GitSettingsResponse) => void = () => undefined;
+    const api = stubApi({ updateGitSettings: vi.fn(() => new Promise<GitSettingsResponse>((resolve) => (finish = resolve))) });
+    const store = createGitStore(api);
+    const saving = store.getState().save({ enabled: true, mode: 'managed' });
+    // Starting the container takes a while: the store says it is saving until the server answers.
+    expect(store.getState().saving).toBe(true);
+    expect(await store.getState().save({ enabled: true, mode: 'managed' })).toBe(false);
+    finish(managedOn);
+    expect(await saving).toBe(true);
+    expect(api.updateGitSettings).toHaveBeenCalledTimes(1);
+    expect(api.updateGitSettings).toHaveBeenCalledWith({ enabled: true, mode: 'managed' });
+    expect(store.getState().saving).toBe(false);
+    expect(store.getState().status?.url).toBe('http://host.example:8080/git/');
+
+    const failing = createGitStore(
+      stubApi({ updateGitSettings: async () => Promise.reject(new ApiError({ status: 503, code: 'SERVICE_UNAVAILABLE', message: 'The Git server did not start: no such image' })) }),
+    );
+    expect(await failing.getState().save({ enabled: true, mode: 'managed' })).toBe(false);
+    expect(failing.getState().saveErrors).toEqual({ form: 'The Git server did not start: no such image' });
+    expect(failing.getState().saving).toBe(false);
+  });
 });

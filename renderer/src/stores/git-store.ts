@@ -88,7 +88,7 @@ export function createGitStore(gitApi: GitApi, onSettingsSaved: () => void = () 
         const { settings, status } = await gitApi.updateGitSettings(change);
         set({ settings, status, saving: false, savedAt: Date.now() });
       } catch (error) {
-        set({ saving: false, saveErrors: settingsErrors(error) });
+        set({ saving: false, saveErrors: settingsErrors(error, change.mode ?? get().settings?.mode ?? 'external') });
         return false;
       }
       onSettingsSaved();

@@ -85,6 +85,7 @@ export function CloneDialog({ source, projects, onClone, onClose, features = nul
     const running = rows.filter((row) => row.state === 'running').length;
     const failed = rows.filter((row) => row.state === 'failed').length;
     const finished = rows.filter((row) => row.state !== 'working').length;
+    const gitFailed = rows.filter((row) => row.gitError !== undefined).length;
     const overall = total === 0 ? 1 : rows.reduce((sum, row) => sum + row.fraction, 0) / total;
     const percent = Math.round(overall * 100);
     return (
@@ -104,6 +105,7 @@ export function CloneDialog({ source, projects, onClone, onClose, features = nul
         <div className="clone-progress" data-testid="clone-progress" data-finished={finished === total ? 'true' : 'false'}>
           <p className="clone-progress__summary" data-testid="clone-progress-summary" aria-live="polite">
             {running} of {total} running{failed > 0 ? ` · ${failed} failed` : ''}
+            {gitFailed > 0 ? ` · ${gitFailed} without ${gitFailed === 1 ? 'its' : 'their'} Git branch` : ''}
             {finished === total ? '' : ` · ${percent} %`}
           </p>
           <div
@@ -139,6 +141,16 @@ export function CloneDialog({ source, projects, onClone, onClose, features = nul
                 {row.reason ? (
                   <p className="clone-list__reason" role="alert" data-testid={`clone-row-reason-${row.projectId}`}>
                     {row.reason}
+                  </p>
+                ) : null}
+                {row.gitBranch && !row.gitError ? (
+                  <p className="clone-list__branch" data-testid={`clone-row-branch-${row.projectId}`}>
+                    Branch <span className="mono">{row.gitBranch}</span>
+                  </p>
+                ) : null}
+                {row.gitError ? (
+                  <p className="git-warning" role="note" data-testid={`clone-row-git-error-${row.projectId}`}>
+                    Its Git branch could not be set up (it works on the default branch): {row.gitError}
                   </p>
                 ) : null}
               </li>

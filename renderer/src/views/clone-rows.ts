@@ -11,6 +11,10 @@ export interface CloneRowState {
   state: 'working' | 'running' | 'failed' | 'stopped' | 'removed';
   /** The server's reason when it failed. */
   reason?: string;
+  /** The clone's Git branch (`clone/<name>`) once set up. */
+  gitBranch?: string;
+  /** Why its Git branch could not be set up (the clone still works on the default branch). */
+  gitError?: string;
 }
 
 const PHASES: Record<NonNullable<ProjectSummary['progress']>, { label: string; fraction: number }> = {
@@ -21,13 +25,19 @@ const PHASES: Record<NonNullable<ProjectSummary['progress']>, { label: string; f
 
 /**
  * The state of each clone of a batch from the live projects store (`projects`, fed by the event stream): its
- * phase (`progress`) while `creating`, then its final status. A clone missing from the store was deleted.
+ * phase (`progress`) while `creating`, then its final status, with its Git branch and the reason its branch
+ * could not be pushed (`gitError`) when the server reports them. A clone missing from the store was deleted.
  */
 export function cloneRows(clones: readonly CloneEntry[], projects: Readonly<Record<string, ProjectSummary>>): CloneRowState[] {
   return clones.map((clone) => {
     const project = projects[clone.projectId];
-    const base = { projectId: clone.projectId, name: project?.name ?? clone.projectName };
-    if (!project) return { ...base, label: 'Removed', fraction: 1, state: 'removed' };
+    if (!project) return { projectId: clone.projectId, name: clone.projectName, label: 'Removed', fraction: 1, state: 'removed' };
+    const base = {
+      projectId: clone.projectId,
+      name: project.name,
+      ...(project.gitBranch ? { gitBranch: project.gitBranch } : {}),
+      ...(project.gitError ? { gitError: project.gitError } : {}),
+    };
     switch (project.status) {
       case 'running':
         return { ...base, label: 'Running', fraction: 1, state: 'running' };

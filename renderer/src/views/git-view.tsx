@@ -1,7 +1,21 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { loadFeatures } from '../actions/live-connection.js';
 import { api } from '../services.js';
-import { checkRepoForm, formFromSettings, safeLink, settingsChanged, settingsRequest, statusSummary, type GitRepoField, type GitRepoForm, type GitSettingsForm } from '../stores/git-logic.js';
+import {
+  checkRepoForm,
+  formFromSettings,
+  managedUnavailableNote,
+  safeLink,
+  savingLabel,
+  settingsChanged,
+  settingsRequest,
+  statusLink,
+  statusSummary,
+  type GitRepoField,
+  type GitRepoForm,
+  type GitServerMode,
+  type GitSettingsForm,
+} from '../stores/git-logic.js';
 import { createGitStore } from '../stores/git-store.js';
 import { formatDateTime } from './labels.js';
 import './network-view.css';
@@ -18,10 +32,45 @@ function FieldError({ id, message, testId }: { id: string; message: string | und
   ) : null;
 }
 
-/** Settings card: enabled switch, URL, write-only admin token, Save with the server's words by the field, status. */
+const MODE_INFO: Record<GitServerMode, { label: string; description: string }> = {
+  managed: {
+    label: 'Run a Git server on this computer (Forgejo)',
+    description: 'Xares runs Forgejo in a container and sets it up itself. Participants open it under /git/ of this server.',
+  },
+  external: {
+    label: 'Use an existing Forgejo or Gitea server',
+    description: 'Give its URL and an admin token. Xares uses the token once to create its own service user; repositories are made by that user.',
+  },
+};
+
+/** The status line: reachable or not (with the reason), the version, and the server's browser URL as a link. */
+function GitStatusLine() {
+  const status = useGitStore((state) => state.status);
+  const summary = statusSummary(status);
+  const link = statusLink(status);
+  return (
+    <div className="git-status" data-testid="git-status" data-tone={summary.tone} data-reachable={status?.reachable ?? false} role="status" aria-live="polite">
+      <span className={`pill ${summary.tone === 'ok' ? 'pill--ok' : summary.tone === 'error' ? 'pill--error' : ''}`}>
+        <span className="pill__dot" aria-hidden="true" />
+        {summary.tone === 'ok' ? 'Reachable' : summary.tone === 'error' ? 'Not reachable' : 'Off'}
+      </span>{' '}
+      <span data-testid="git-status-text">{summary.text}</span>
+      {link ? (
+        <a className="mono git-status__link" href={link} target="_blank" rel="noopener noreferrer" data-testid="git-status-link">
+          {link}
+        </a>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Settings card: enabled switch, the choice between the managed server (Forgejo run by Xares; disabled with a
+ * note when this computer cannot run it) and an existing server (URL, write-only admin token), Save with the
+ * server's words by the field, status.
+ */
 function GitSettingsCard() {
   const settings = useGitStore((state) => state.settings);
-  const status = useGitStore((state) => state.status);
   const saving = useGitStore((state) => state.saving);
   const saveErrors = useGitStore((state) => state.saveErrors);
   const savedAt = useGitStore((state) => state.savedAt);
@@ -30,8 +79,8 @@ function GitSettingsCard() {
   const id = useId();
 
   // The form follows the stored settings until the teacher edits it.
-  const current = form ?? (settings ? formFromSettings(settings) : { enabled: false, url: '', adminToken: '' });
-  const edit = (change: Partial<GitSettingsForm>, field: 'enabled' | 'url' | 'adminToken') => {
+  const current = form ?? (settings ? formFromSettings(settings) : { enabled: false, mode: 'external' as const, url: '', adminToken: '' });
+  const edit = (change: Partial<GitSettingsForm>, field: 'enabled' | 'mode' | 'url' | 'adminToken') => {
     setForm({ ...current, ...change });
     clearSaveError(field);
     clearSaveError('form');
@@ -40,25 +89,17 @@ function GitSettingsCard() {
     event.preventDefault();
     if (await save(settingsRequest(current))) setForm(null);
   };
-  const summary = statusSummary(status);
   const dirty = settingsChanged(settings, current);
+  const managedNote = managedUnavailableNote(settings);
+  const modeNoteId = `${id}-managed-note`;
 
   return (
-    <section className="network-card" aria-labelledby={`${id}-title`} data-testid="git-settings">
+    <section className="network-card" aria-labelledby={`${id}-title`} data-testid="git-settings" data-mode={settings?.mode ?? ''}>
       <h2 id={`${id}-title`} className="network-card__title">
         Git server
       </h2>
-      <p className="field__hint">
-        An existing Forgejo or Gitea server. Xares uses the admin token once to create its own service user; repositories are made by that user.
-      </p>
-      <div className="git-status" data-testid="git-status" data-tone={summary.tone} data-reachable={status?.reachable ?? false} role="status" aria-live="polite">
-        <span className={`pill ${summary.tone === 'ok' ? 'pill--ok' : summary.tone === 'error' ? 'pill--error' : ''}`}>
-          <span className="pill__dot" aria-hidden="true" />
-          {summary.tone === 'ok' ? 'Reachable' : summary.tone === 'error' ? 'Not reachable' : 'Off'}
-        </span>{' '}
-        <span data-testid="git-status-text">{summary.text}</span>
-      </div>
-      <form onSubmit={(event) => void submit(event)} noValidate>
+      <GitStatusLine />
+      <form onSubmit={(event) => void submit(event)} noValidate aria-busy={saving}>
         <div className="field">
           <label className="checkbox">
             <input type="checkbox" checked={current.enabled} disabled={saving} onChange={(event) => edit({ enabled: event.target.checked }, 'enabled')} data-testid="git-enabled" />
@@ -66,57 +107,102 @@ function GitSettingsCard() {
           </label>
           <FieldError id={`${id}-enabled-error`} message={saveErrors.enabled} testId="git-enabled-error" />
         </div>
-        <div className="field">
-          <label className="field__label" htmlFor={`${id}-url`}>
-            Server URL
-          </label>
-          <input
-            id={`${id}-url`}
-            className="input mono"
-            type="url"
-            value={current.url}
-            placeholder="https://git.example.org/"
-            maxLength={2048}
-            spellCheck={false}
-            autoComplete="off"
-            disabled={saving}
-            aria-invalid={saveErrors.url !== undefined}
-            aria-describedby={`${id}-url-error`}
-            onChange={(event) => edit({ url: event.target.value }, 'url')}
-            data-testid="git-url"
-          />
-          <FieldError id={`${id}-url-error`} message={saveErrors.url} testId="git-url-error" />
-        </div>
-        <div className="field">
-          <label className="field__label" htmlFor={`${id}-token`}>
-            Admin token
-          </label>
-          <input
-            id={`${id}-token`}
-            className="input mono"
-            type="password"
-            value={current.adminToken}
-            placeholder={settings?.adminTokenSet ? 'set (leave empty to keep it)' : 'not set'}
-            maxLength={1024}
-            autoComplete="new-password"
-            spellCheck={false}
-            disabled={saving}
-            aria-invalid={saveErrors.adminToken !== undefined}
-            aria-describedby={`${id}-token-hint ${id}-token-error`}
-            onChange={(event) => edit({ adminToken: event.target.value }, 'adminToken')}
-            data-testid="git-admin-token"
-          />
-          <p id={`${id}-token-hint`} className="field__hint" data-testid="git-admin-token-state">
-            {settings?.adminTokenSet ? 'An admin token is set. It is never shown; type a new one to replace it.' : 'No admin token is set.'}
-          </p>
-          <FieldError id={`${id}-token-error`} message={saveErrors.adminToken} testId="git-admin-token-error" />
-        </div>
+        <fieldset className="field" data-testid="git-mode">
+          <legend className="field__label">Which server</legend>
+          <div className="choice-grid git-mode-grid">
+            {(['managed', 'external'] as const).map((mode) => {
+              const note = mode === 'managed' ? managedNote : null;
+              return (
+                <label key={mode} className={`choice-card${current.mode === mode ? ' is-selected' : ''}${note ? ' is-disabled' : ''}`} data-testid={`git-mode-card-${mode}`}>
+                  <input
+                    type="radio"
+                    name={`${id}-mode`}
+                    value={mode}
+                    checked={current.mode === mode}
+                    disabled={saving || note !== null}
+                    aria-describedby={note ? modeNoteId : undefined}
+                    onChange={() => edit({ mode }, 'mode')}
+                    data-testid={`git-mode-${mode}`}
+                  />
+                  <span className="choice-card__title">{MODE_INFO[mode].label}</span>
+                  <span className="choice-card__description">{MODE_INFO[mode].description}</span>
+                  {note ? (
+                    <span className="choice-card__note" id={modeNoteId} data-testid="git-mode-managed-unavailable">
+                      {note}
+                    </span>
+                  ) : null}
+                </label>
+              );
+            })}
+          </div>
+          <FieldError id={`${id}-mode-error`} message={saveErrors.mode} testId="git-mode-error" />
+        </fieldset>
+        {current.mode === 'external' ? (
+          <>
+            <div className="field">
+              <label className="field__label" htmlFor={`${id}-url`}>
+                Server URL
+              </label>
+              <input
+                id={`${id}-url`}
+                className="input mono"
+                type="url"
+                value={current.url}
+                placeholder="https://git.example.org/"
+                maxLength={2048}
+                spellCheck={false}
+                autoComplete="off"
+                disabled={saving}
+                aria-invalid={saveErrors.url !== undefined}
+                aria-describedby={`${id}-url-error`}
+                onChange={(event) => edit({ url: event.target.value }, 'url')}
+                data-testid="git-url"
+              />
+              <FieldError id={`${id}-url-error`} message={saveErrors.url} testId="git-url-error" />
+            </div>
+            <div className="field">
+              <label className="field__label" htmlFor={`${id}-token`}>
+                Admin token
+              </label>
+              <input
+                id={`${id}-token`}
+                className="input mono"
+                type="password"
+                value={current.adminToken}
+                placeholder={settings?.adminTokenSet ? 'set (leave empty to keep it)' : 'not set'}
+                maxLength={1024}
+                autoComplete="new-password"
+                spellCheck={false}
+                disabled={saving}
+                aria-invalid={saveErrors.adminToken !== undefined}
+                aria-describedby={`${id}-token-hint ${id}-token-error`}
+                onChange={(event) => edit({ adminToken: event.target.value }, 'adminToken')}
+                data-testid="git-admin-token"
+              />
+              <p id={`${id}-token-hint`} className="field__hint" data-testid="git-admin-token-state">
+                {settings?.adminTokenSet ? 'An admin token is set. It is never shown; type a new one to replace it.' : 'No admin token is set.'}
+              </p>
+              <FieldError id={`${id}-token-error`} message={saveErrors.adminToken} testId="git-admin-token-error" />
+            </div>
+          </>
+        ) : null}
         <FieldError id={`${id}-form-error`} message={saveErrors.form} testId="git-settings-error" />
         <div className="details-inline">
           <button type="submit" className="button button--primary" disabled={saving || !dirty} data-testid="git-save">
-            {saving ? 'Checking the server…' : 'Save'}
+            {saving ? (
+              <>
+                <span className="spinner spinner--small" aria-hidden="true" /> {savingLabel(current)}
+              </>
+            ) : (
+              'Save'
+            )}
           </button>
-          {savedAt !== null && !dirty ? (
+          {saving && current.enabled && current.mode === 'managed' ? (
+            <span className="field__hint" role="status" data-testid="git-starting">
+              The first start downloads and sets up Forgejo; this can take a minute.
+            </span>
+          ) : null}
+          {savedAt !== null && !dirty && !saving ? (
             <span className="field__hint" role="status" data-testid="git-saved">
               Saved.
             </span>
@@ -278,8 +364,8 @@ function RepositoriesCard() {
 }
 
 /**
- * The "Git" view (issue #7): the Git server settings (enabled, URL, write-only admin token) with its status
- * (reachable, version, the reason when not), and while enabled the repositories of Xares' service user with a
+ * The "Git" view (issue #7): the Git server settings (enabled; the managed Forgejo run by Xares, or an existing
+ * server's URL and write-only admin token) with its status (reachable, version, browser URL, the reason when not), and while enabled the repositories of Xares' service user with a
  * small create form. Refusals are shown by their field in the server's words.
  */
 export function GitView() {

@@ -13,7 +13,7 @@ import type { Reading } from '../pages/use-workspace-details.js';
 import { formatNotesSize } from '../stores/project-filters.js';
 import { Icon } from './icons.js';
 import { STATUS_LABEL, TEMPLATE_INFO, safeHttpUrl } from './labels.js';
-import { safeLink } from '../stores/git-logic.js';
+import { workspaceGit } from '../stores/git-logic.js';
 import { PasswordSection, type PasswordChange } from './password-section.js';
 import { StatusBadge } from './status-badge.js';
 
@@ -236,16 +236,31 @@ function NameEditor({ titleId, project, onRename }: { titleId: string; project: 
   );
 }
 
-/** The workspace's repository on the Git server (`gitRepoUrl`, the browser URL), when it has one. */
+/**
+ * The workspace's Git facts, when it has any: its repository on the Git server (`gitRepoUrl`, the browser URL;
+ * opens in a new tab), its branch, and why its git set-up failed (`gitError`; the workspace itself works).
+ */
 function GitRepoSection({ project }: { project: ProjectSummary }) {
-  const link = safeLink(project.gitRepoUrl);
-  if (link === null) return null;
+  const git = workspaceGit(project);
+  if (git === null) return null;
   return (
-    <section className="details-section" aria-label="Git repository">
+    <section className="details-section" aria-label="Git repository" data-testid="details-git">
       <h3 className="details-section__title">Git repository</h3>
-      <a className="mono" href={link} target="_blank" rel="noopener noreferrer" data-testid="details-git-repo">
-        {project.gitRepoUrl}
-      </a>
+      {git.link ? (
+        <a className="mono" href={git.link} target="_blank" rel="noopener noreferrer" data-testid="details-git-repo">
+          {project.gitRepoUrl}
+        </a>
+      ) : null}
+      {git.branch ? (
+        <p className="details-git__branch">
+          Branch <span className="mono" data-testid="details-git-branch">{git.branch}</span>
+        </p>
+      ) : null}
+      {git.error ? (
+        <div className="git-warning" role="note" data-testid="details-git-error">
+          <Icon name="alert" size={14} /> The Git set-up did not complete: {git.error}
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -3,7 +3,7 @@ import type { ProjectSummary } from '../../../server/contract/index.js';
 import type { PendingAction } from '../stores/projects-store.js';
 import { StatusBadge } from './status-badge.js';
 import { TEMPLATE_INFO, formatDateTime, safeHttpUrl } from './labels.js';
-import { safeLink } from '../stores/git-logic.js';
+import { workspaceGit } from '../stores/git-logic.js';
 import { Icon } from './icons.js';
 
 export interface WorkspaceTableProps {
@@ -76,7 +76,7 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
   const id = project.id;
   const url = safeHttpUrl(project.workspaceUrl);
   const canOpen = project.status === 'running' && url !== null;
-  const gitLink = safeLink(project.gitRepoUrl);
+  const git = workspaceGit(project);
   const showReason = (project.status === 'error' || project.status === 'creating') && project.statusReason;
   const busy = pending !== undefined;
   return (
@@ -104,15 +104,25 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
         <div className="workspace-name__meta">
           <span className="mono">{id}</span>
           {project.proxyMode !== 'none' ? <span className="tag">{project.proxyMode === 'logging' ? 'Logging proxy' : 'Security proxy'}</span> : null}
-          {gitLink ? (
-            <a className="tag" href={gitLink} target="_blank" rel="noopener noreferrer" title={`Git repository: ${project.gitRepoUrl ?? ''}`} data-testid={`workspace-git-${id}`}>
+          {git?.link ? (
+            <a className="tag" href={git.link} target="_blank" rel="noopener noreferrer" title={`Git repository: ${git.link}`} data-testid={`workspace-git-${id}`}>
               Git repository
             </a>
+          ) : null}
+          {git?.branch ? (
+            <span className="tag tag--branch mono" title={`Git branch: ${git.branch}`} data-testid={`workspace-git-branch-${id}`}>
+              {git.branch}
+            </span>
           ) : null}
           <span>
             {project.memoryLimit.toUpperCase()}B · {project.cpuCores} {project.cpuCores === '1' ? 'core' : 'cores'}
           </span>
         </div>
+        {git?.error ? (
+          <div className="git-warning" role="note" data-testid={`workspace-git-error-${id}`}>
+            <Icon name="alert" size={14} /> Git: {git.error}
+          </div>
+        ) : null}
       </td>
       <td>{TEMPLATE_INFO[project.type].label}</td>
       <td>
