@@ -22,10 +22,12 @@ import { recordingsRouter } from './http/recordings-router.js';
 import { gitRouter } from './http/git-router.js';
 import { GitService, type GitClientFactory } from './services/git-service.js';
 import { ForgejoClient } from './git/forgejo-client.js';
+import { ManagedGitServer } from './git/managed-git-server.js';
+import { createGitProxy } from './http/git-proxy.js';
 import type { XaresServer } from './index.js';
 import { createLogger } from './logger.js';
 import { loopbackHostFilter, participantHostFilter } from './routing/participant-access.js';
-import { classifyRequestHost } from './routing/public-urls.js';
+import { classifyRequestHost, joinUrl } from './routing/public-urls.js';
 import { deriveTeacherKey, loadOrCreateGateSecret } from './routing/workspace-gate.js';
 import { createWorkspaceRouter, type WorkspaceRouter } from './routing/workspace-router.js';
 import { DockerRuntime } from './runtime/docker-runtime.js';
@@ -67,6 +69,8 @@ export interface XaresAppServer extends XaresServer {
   readonly network: NetworkControl | null;
   /** The Git server integration (issue #7). */
   readonly git: GitService;
+  /** The managed Git server (issue #7); null when this app cannot run one (no network control). */
+  readonly managedGit: ManagedGitServer | null;
 }
 
 /** Options of {@link startServer} beside the configuration (tests, benchmarks). */
@@ -87,6 +91,8 @@ export interface StartServerOptions {
    */
   /** Makes Forgejo REST clients (issue #7); tests may pass a fake. Default: {@link ForgejoClient}. */
   gitClientFactory?: GitClientFactory;
+  /** The managed Git server (issue #7): its image (default the official Forgejo image; tests pass the fake's) and start timeout. */
+  gitServer?: { image?: string; readyTimeoutMs?: number };
   networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number; images?: { squid: string; mitmproxy: string; netguard: string } };
 }
 
@@ -166,9 +172,28 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
           credentials: store.projects,
           whitelistSection: () => whitelistSection(),
           logger,
+          workspaceNetwork: runtime instanceof DockerRuntime ? runtime.networkName : dockerRuntime.networkName,
           ...(options.networkControl ? options.networkControl : {}),
         });
-  const git = new GitService({ repository: store.git, clientFactory: options.gitClientFactory ?? ((client) => new ForgejoClient(client)), logger });
+  // The managed Git server needs the real engine and the proxy networks (issue #7); ROOT_URL = participant base + git/.
+  const managedGit = networkControl
+    ? new ManagedGitServer({
+        docker: dockerRuntime.streamingDocker,
+        instanceId: config.instanceId,
+        networks: networkControl.networks,
+        workspaceNetwork: { name: dockerRuntime.networkName, ensure: () => dockerRuntime.ensureNetwork() },
+        ...(options.gitServer?.image ? { image: options.gitServer.image } : {}),
+        ...(options.gitServer?.readyTimeoutMs ? { readyTimeoutMs: options.gitServer.readyTimeoutMs } : {}),
+        rootUrl: () => `${joinUrl(config, boundPort)}git/`,
+        logger,
+      })
+    : null;
+  const git = new GitService({
+    repository: store.git,
+    clientFactory: options.gitClientFactory ?? ((client) => new ForgejoClient(client)),
+    logger,
+    ...(managedGit ? { managed: managedGit } : {}),
+  });
   const projects = new ProjectsService({
     config,
     store,
@@ -182,7 +207,13 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     onSessionsInvalidated: (projectId) => endConnections(projectId),
     ...(networkControl ? { network: networkControl } : {}),
     capabilities: () => ({ securityProxy: networkControl !== null, loggingProxy: networkControl !== null, gitServer: git.available() }),
-    git: { createRepositoryFor: (projectName: string) => git.createRepositoryFor(projectName, { autoInit: true }) },
+    git: {
+      // Empty: the workspace pushes its template's files as the first commit (workspace-git.ts).
+      createRepositoryFor: (projectName: string) => git.createRepositoryFor(projectName, { autoInit: false }),
+      workspaceAccess: (projectId: string, repoFullName: string) => git.workspaceAccess(projectId, repoFullName),
+      branchNames: (repoFullName: string) => git.branchNames(repoFullName),
+      revokeWorkspaceAccess: (projectId: string) => git.revokeWorkspaceAccess(projectId),
+    },
   });
   workshop = new WorkshopService({
     repository: store.workshop,
@@ -243,6 +274,10 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
   });
   app.use(hostGuard.checkHost);
   app.use(loopbackHostFilter);
+  // `/git/`: the managed Git server on participant hosts (a redirect there from admin hosts), before the filter
+  // that keeps participant hosts to the join page.
+  const gitProxy = createGitProxy({ isParticipantHost, participantBaseUrl: () => joinUrl(config, boundPort), target: () => git.managedTarget(), logger });
+  app.use(gitProxy.middleware);
   app.use(participantHostFilter(isParticipantHost));
   app.use(securityHeaders);
   // `/` is the join page on participant hosts; on the host computer (admin hosts) it leads to the dashboard.
@@ -321,6 +356,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     if (router.handleUpgrade(req, socket, head)) return;
+    if (gitProxy.handleUpgrade(req, socket, head)) return;
     socket.destroy();
   });
   server.on('clientError', (_error, socket) => {
@@ -396,5 +432,6 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     recordings,
     network: networkControl,
     git,
+    managedGit,
   };
 }

@@ -260,6 +260,17 @@ export class ForgejoClient {
     return { id: t.id, name: t.name, sha1: t.sha1, scopes: t.scopes ?? [], repositories: t.repositories?.map((r) => r.full_name) ?? null };
   }
 
+  /**
+   * `DELETE /users/{username}/tokens/{token}` with basic auth as `username`/`password`: deletes the user's
+   * token `token` (its id, else its name).
+   * @throws ForgejoError 404 when there is no such token, 401 wrong password.
+   */
+  async deleteUserToken(username: string, password: string, token: string): Promise<void> {
+    await this.request('DELETE', `users/${seg(username)}/tokens/${seg(token)}`, null, {
+      auth: { basic: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+    });
+  }
+
   private async request<S extends z.ZodType>(
     method: string,
     path: string,

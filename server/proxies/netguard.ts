@@ -33,12 +33,34 @@ export interface ConfinedNetwork {
   proxyPort: number;
 }
 
-/** What the rules are built from: the confined workspace networks and the proxies' egress bridges. */
+/** A TCP service on a workspace network that its workspaces may open connections to (the managed Git server). */
+export interface AllowedService {
+  /** Its IPv4 address on that network. */
+  address: string;
+  port: number;
+}
+
+/**
+ * What the rules are built from: the confined workspace networks, the proxies' egress bridges, and the services
+ * workspaces may reach on their networks besides their proxy (issue #7: the managed Git server).
+ */
 export interface GuardPlan {
-  /** Networks whose workspaces may talk only to their proxy (security → squid, logging → mitmproxy). */
-  confined: ConfinedNetwork[];
-  /** Bridges of the proxies' egress networks: internet yes; host and private ranges no (DNS excepted). */
+  /** Networks whose workspaces may talk only to their proxy (security → squid, logging → mitmproxy) and `services`. */
+  confined: Array<ConfinedNetwork & { services?: AllowedService[] }>;
+  /** Bridges of the proxies' (and the managed Git server's) egress networks: internet yes; host and private ranges no (DNS excepted). */
   egress: string[];
+  /**
+   * Open workspace networks (`none` mode: normal egress; Docker's icc=false keeps workspaces apart) and the
+   * services their workspaces may reach across that bridge; nothing else changes there.
+   */
+  open?: Array<{ bridge: string; services: AllowedService[] }>;
+}
+
+/** The ACCEPT lines for workspace → `service` bridged inside `br`. @throws Error for a malformed address or port. */
+function serviceLines(chain: string, br: string, service: AllowedService): string[] {
+  if (!IPV4.test(service.address)) throw new Error(`Not an IPv4 address: ${service.address}`);
+  if (!Number.isInteger(service.port) || service.port < 1 || service.port > 65535) throw new Error(`Not a port: ${service.port}`);
+  return [`-A ${chain} -i ${br} -o ${br} -m physdev --physdev-is-bridged -d ${service.address}/32 -p tcp --dport ${service.port} -j ACCEPT`];
 }
 
 /** Our two chain names for one instance (`XARES-F-<hash>` in FORWARD via DOCKER-USER, `XARES-I-<hash>` in INPUT). */
@@ -74,6 +96,7 @@ export function buildGuardRules(plan: GuardPlan, chains: { forward: string; inpu
       // Workspace → its proxy's port, bridged inside this network (icc=false drops everything else there).
       lines.push(`-A ${F} -i ${br} -o ${br} -m physdev --physdev-is-bridged -d ${net.proxyAddress}/32 -p tcp --dport ${net.proxyPort} -j ACCEPT`);
     }
+    for (const service of net.services ?? []) lines.push(...serviceLines(F, br, service));
     // Replies of connections allowed above (and of the proxy's answers to them).
     lines.push(`-A ${F} -i ${br} -o ${br} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`);
     // Name lookups for outside names (Docker's resolver forwards them from the workspace's namespace) fail at
@@ -96,6 +119,13 @@ export function buildGuardRules(plan: GuardPlan, chains: { forward: string; inpu
     }
     for (const range of PRIVATE_RANGES) lines.push(`-A ${F} -i ${br} ! -o ${br} -d ${range} -j DROP`);
     lines.push(`-A ${I} -i ${br} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`, `-A ${I} -i ${br} -j DROP`);
+  }
+  for (const net of plan.open ?? []) {
+    if (!BRIDGE.test(net.bridge)) throw new Error(`Not a bridge name: ${net.bridge}`);
+    if (net.services.length === 0) continue;
+    for (const service of net.services) lines.push(...serviceLines(F, net.bridge, service));
+    // Replies of those connections (icc=false would drop them); no other traffic between containers is accepted.
+    lines.push(`-A ${F} -i ${net.bridge} -o ${net.bridge} -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`);
   }
   lines.push('COMMIT', '');
   return lines.join('\n');

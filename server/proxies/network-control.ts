@@ -40,8 +40,21 @@ const CA_END = '# END Xares logging proxy CA';
 /** Rules applied longer ago than this (ms) are installed again before a proxy workspace starts. */
 const GUARD_FRESH_MS = 5_000;
 
-/** Names that never go through a proxy (the workspace's own services). */
-const NO_PROXY = 'localhost,127.0.0.1,::1';
+/** Network alias of the managed Git server on the workspace networks: workspaces use `http://xares-git:3000/`. */
+export const GIT_SERVER_ALIAS = 'xares-git';
+/** The managed Git server's HTTP port inside its container (Forgejo's default). */
+export const GIT_SERVER_PORT = 3000;
+
+/** Names that never go through a proxy (the workspace's own services, and the managed Git server, reached directly). */
+const NO_PROXY = `localhost,127.0.0.1,::1,${GIT_SERVER_ALIAS}`;
+
+/**
+ * The managed Git server as the firewall needs it (server/git/managed-git-server.ts): its IPv4 address on each
+ * network it joined, by network name, or null while it does not run.
+ */
+export interface GitServerAddresses {
+  addresses(): Promise<Record<string, string> | null>;
+}
 
 /** A project as network control needs it. */
 export interface ProxyClient {
@@ -73,6 +86,8 @@ export interface NetworkControlOptions {
   upstreamCaPem?: string;
   /** Health-check period in ms (default 15 s); 0 turns the loop off. */
   healthIntervalMs?: number;
+  /** Name of the runtime's own workspace network (`none` mode), whose workspaces may reach the managed Git server. */
+  workspaceNetwork?: string;
 }
 
 /** What a workspace needs from network control before it is created or started. */
@@ -99,6 +114,7 @@ export class NetworkControl {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private checking = false;
+  private gitServer: GitServerAddresses | null = null;
 
   constructor(private readonly options: NetworkControlOptions) {
     const { docker, instanceId } = options;
@@ -142,6 +158,27 @@ export class NetworkControl {
     }
   }
 
+  /**
+   * Lets workspaces of every mode reach the managed Git server (port {@link GIT_SERVER_PORT} on each network it
+   * joined) from the next rule application on. Call {@link refreshRules} after it (re)started.
+   */
+  setGitServer(server: GitServerAddresses | null): void {
+    this.gitServer = server;
+  }
+
+  /**
+   * Installs the rules now with the current addresses (the managed Git server started or moved).
+   * @throws NetGuardError when they cannot be installed; RuntimeUnavailableError when the engine is unreachable.
+   */
+  async refreshRules(): Promise<void> {
+    await this.applyGuard(0);
+  }
+
+  /** True while rules are needed: proxy workspaces exist, or the managed Git server is set. */
+  private needsRules(): boolean {
+    return this.gitServer !== null || this.options.credentials.listProxyClients().length > 0;
+  }
+
   /** The proxy container of a mode. */
   private proxyOf(mode: Exclude<ProxyMode, 'none'>): ProxyContainer {
     return mode === 'security' ? this.squid : this.mitmproxy;
@@ -156,6 +193,13 @@ export class NetworkControl {
    */
   async prepare(client: ProxyClient): Promise<WorkspaceNetworkPlan> {
     if (client.proxyMode === 'none') {
+      if (this.gitServer) {
+        // Its way to the managed Git server; without it the workspace still works (its repository set-up says why).
+        await this.applyGuard(GUARD_FRESH_MS).catch((error: unknown) => {
+          if ((error as Error).name === 'RuntimeUnavailableError') throw error;
+          this.options.logger.warn({ err: (error as Error).message }, 'network rules for the Git server could not be applied');
+        });
+      }
       // Empty settings: a clone of a proxy workspace carries its source's file in the snapshot.
       return { network: undefined, files: async () => [{ path: WORKSPACE_PROXY_ENV_FILE, content: '' }] };
     }
@@ -311,7 +355,7 @@ export class NetworkControl {
   async reapply(): Promise<void> {
     this.guard.invalidate();
     this.networks.forget();
-    if (this.options.credentials.listProxyClients().length === 0) return;
+    if (!this.needsRules()) return;
     try {
       await this.applyGuard(0);
     } catch (error) {
@@ -394,7 +438,28 @@ export class NetworkControl {
       ],
       egress: [bridgeName(squidEgress), bridgeName(mitmEgress)],
     };
+    if (this.gitServer) await this.addGitServer(plan, { security: this.networks.name('security'), logging: this.networks.name('logging') });
     await this.guard.apply(plan, maxAgeMs);
+  }
+
+  /**
+   * Adds the managed Git server to `plan`: reachable on port {@link GIT_SERVER_PORT} from the confined networks
+   * and the open workspace network it joined; its egress bridge confined like the proxies' (no host, no LAN).
+   */
+  private async addGitServer(plan: GuardPlan, names: { security: string; logging: string }): Promise<void> {
+    plan.egress.push(bridgeName(await this.networks.ensure('egress-git')));
+    const addresses = (await this.gitServer?.addresses()) ?? null;
+    if (!addresses) return;
+    const [security, logging] = plan.confined;
+    const at = (name: string) => (addresses[name] ? [{ address: addresses[name]!, port: GIT_SERVER_PORT }] : []);
+    security!.services = at(names.security);
+    logging!.services = at(names.logging);
+    const workspaceNetwork = this.options.workspaceNetwork;
+    if (workspaceNetwork && addresses[workspaceNetwork]) {
+      const listed = (await this.options.docker.listNetworks({ filters: { name: [workspaceNetwork] } })) as Array<{ Id: string; Name: string }>;
+      const network = listed.find((n) => n.Name === workspaceNetwork);
+      if (network) plan.open = [{ bridge: bridgeName(network.Id), services: at(workspaceNetwork) }];
+    }
   }
 
   /** Re-creates a proxy that is gone while workspaces use it, and re-applies the rules. Never throws. */
@@ -403,7 +468,7 @@ export class NetworkControl {
     this.checking = true;
     try {
       const modes = new Set(this.options.credentials.listProxyClients().map((c) => c.proxyMode));
-      if (modes.size === 0) return;
+      if (modes.size === 0 && !this.gitServer) return;
       for (const mode of ['security', 'logging'] as const) {
         if (!modes.has(mode)) continue;
         const proxy = this.proxyOf(mode);

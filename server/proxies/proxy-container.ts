@@ -6,7 +6,10 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
+import { execIn, type ExecResult } from '../runtime/container-exec.js';
 import { LABEL_INSTANCE, LABEL_MANAGED, RuntimeUnavailableError } from '../runtime/workspace-runtime.js';
+
+export { execIn, type ExecResult };
 import { isConnectionError } from '../runtime/docker-runtime.js';
 import { PROXY_ALIAS, type ProxyNetworks, type ProxyNetworkRole } from './proxy-networks.js';
 import { packEntries, ROOT_OWNER } from '../services/templates.js';
@@ -44,37 +47,6 @@ export interface RunningProxy {
   address: string;
 }
 
-/** Result of an exec: exit code and the demultiplexed output. */
-export interface ExecResult {
-  exitCode: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-/** Runs `cmd` (no shell) in a container as root and collects its output. @throws the engine's error. */
-export async function execIn(docker: Docker, container: string, cmd: string[], options: { user?: string; maxBytes?: number } = {}): Promise<ExecResult> {
-  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: options.user ?? 'root' });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const outChunks: Buffer[] = [];
-  const errChunks: Buffer[] = [];
-  let outBytes = 0;
-  const max = options.maxBytes ?? 8 * 1024 * 1024;
-  out.on('data', (chunk: Buffer) => {
-    if (outBytes < max) outChunks.push(chunk);
-    outBytes += chunk.length;
-  });
-  err.on('data', (chunk: Buffer) => errChunks.push(chunk));
-  docker.modem.demuxStream(stream, out, err);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(outChunks), stderr: Buffer.concat(errChunks).toString('utf8') };
-}
 
 /** An uncompressed tar of `files` (paths relative to `/`, root-owned; Docker makes missing parent folders). */
 export function packFiles(files: readonly ContainerFile[]): Promise<Buffer> {

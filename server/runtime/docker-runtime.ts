@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { execIn } from './container-exec.js';
 import {
   CODE_SERVER_PORT,
   ContainerNotFoundError,
@@ -510,6 +511,16 @@ export class DockerRuntime implements WorkspaceRuntime {
     const name = workspaceContainerName(projectId);
     try {
       await this.docker.getContainer(name).putArchive(archive, { path: destPath });
+    } catch (error) {
+      throw mapEngineError(error, `Container ${name} does not exist`);
+    }
+  }
+
+  async exec(projectId: string, cmd: string[], options: { user?: string; env?: string[]; workingDir?: string } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const name = workspaceContainerName(projectId);
+    try {
+      const result = await execIn(this.docker, name, cmd, { ...options, maxBytes: 1024 * 1024 });
+      return { exitCode: result.exitCode, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
     } catch (error) {
       throw mapEngineError(error, `Container ${name} does not exist`);
     }

@@ -127,6 +127,13 @@ export interface WorkspaceRuntime {
    * @throws ContainerNotFoundError when the container does not exist.
    */
   putArchive(projectId: string, destPath: string, archive: Buffer): Promise<void>;
+  /**
+   * Runs `cmd` (an argument vector, no shell) in the running container as `user` (default `root`) in
+   * `workingDir`, with `env` (`NAME=value` entries; never secrets: the engine keeps exec configurations), and
+   * collects its output (stdout up to 1 MiB). @throws ContainerNotFoundError, RuntimeUnavailableError, the
+   * engine's error (e.g. 409 when the container is not running).
+   */
+  exec(projectId: string, cmd: string[], options?: { user?: string; env?: string[]; workingDir?: string }): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** True when an image with that tag exists locally. */
   hasImage(tag: string): Promise<boolean>;
   /**

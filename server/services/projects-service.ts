@@ -36,6 +36,7 @@ import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
+import { setUpWorkspaceRepository, type WorkspaceGitAccess } from './workspace-git.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
 import type { NetworkControl, WorkspaceNetworkPlan } from '../proxies/network-control.js';
@@ -107,11 +108,15 @@ export interface ProjectsServiceOptions {
    */
   network?: NetworkControl;
   /**
-   * The Git server (issue #7): makes the repository of a workspace created with `createGitRepo`, named after it
-   * (collisions get `-2`, `-3`, …), initialised with a README. Resolves its browser URL.
-   * @throws ServiceError (SERVICE_UNAVAILABLE, GIT_REPO_CREATE_FAILED, ...).
+   * The Git server (issue #7). `createRepositoryFor` makes the (empty) repository of a workspace created with
+   * `createGitRepo`, named after it (collisions get `-2`, `-3`, …), and resolves its browser URL and `owner/name`
+   * (@throws ServiceError SERVICE_UNAVAILABLE, GIT_REPO_CREATE_FAILED, ...); the rest sets up and revokes the
+   * workspaces' repository-limited credentials (workspace-git.ts).
    */
-  git?: { createRepositoryFor(projectName: string): Promise<{ url: string }> };
+  git?: WorkspaceGitAccess & {
+    createRepositoryFor(projectName: string): Promise<{ url: string; fullName: string }>;
+    revokeWorkspaceAccess(projectId: string): Promise<void>;
+  };
 }
 
 /**
@@ -131,6 +136,8 @@ export class ProjectsService implements RouteTable {
   private stopWatching: (() => void) | null = null;
   /** Tags of snapshot images a clone batch still needs (the leftover clean-up keeps them). */
   private readonly activeSnapshots = new Set<string>();
+  /** Git set-ups in flight, by project id (at most one each). */
+  private readonly gitSetUps = new Map<string, Promise<void>>();
   private closed = false;
   private reconciling: Promise<void> | null = null;
   /** Labelled containers of this instance that have no record (reported, never destroyed). */
@@ -408,10 +415,13 @@ export class ProjectsService implements RouteTable {
       const passwordHash = request.passwordProtected && request.password ? await hashPassword(request.password) : null;
       // The repository first: a workspace promised one never exists without it (contract: 500 GIT_REPO_CREATE_FAILED).
       let gitRepoUrl: string | null = null;
+      let gitRepo: string | null = null;
       if (request.createGitRepo) {
         if (!this.options.git) throw new ServiceError('VALIDATION_ERROR', 'Validation failed', { createGitRepo: 'No Git server is set up on this server yet' });
         try {
-          gitRepoUrl = (await this.options.git.createRepositoryFor(request.projectName)).url;
+          const repository = await this.options.git.createRepositoryFor(request.projectName);
+          gitRepoUrl = repository.url;
+          gitRepo = repository.fullName;
         } catch (error) {
           if (error instanceof ServiceError) throw error;
           throw new ServiceError('GIT_REPO_CREATE_FAILED', `Failed to create Git repository: ${errorMessage(error)}`);
@@ -432,6 +442,9 @@ export class ProjectsService implements RouteTable {
         group: request.group ? request.group : null,
         createGitRepo: request.createGitRepo,
         gitRepoUrl,
+        gitRepo,
+        gitBranch: null,
+        gitError: null,
         containerId: null,
         image: images.tag,
       };
@@ -563,6 +576,8 @@ export class ProjectsService implements RouteTable {
     });
     // Its proxy credential stops working (the proxies re-read their users file).
     if (live.record.proxyMode !== 'none') void this.options.network?.syncUsers();
+    // So does its git token (one per workspace, limited to its repository).
+    if (live.record.gitRepo) void this.options.git?.revokeWorkspaceAccess(projectId);
     // The last clone of a batch gone: its (untagged) snapshot image can go too.
     void this.removeLeftoverSnapshots();
   }
@@ -632,6 +647,9 @@ export class ProjectsService implements RouteTable {
           containerId: null,
           // The source of a clone batch is the group's template, never a workshop seat (WorkshopService).
           clonedFrom: sourceId,
+          // Same repository as the source; its own branch is made once it runs (setUpGit).
+          gitBranch: null,
+          gitError: null,
         };
         store.projects.insert(record);
         clones.push({ record, hostPort: null, startedAt: null, generation: 0, stopping: false, deleting: false, starting: false, probing: 0, progress: 'snapshot' });
@@ -976,8 +994,41 @@ export class ProjectsService implements RouteTable {
       }
       live.hostPort = info.hostPort;
     }
+    this.setUpGit(live);
     const probe = this.probeUntilReady(live, generation);
     if (waitUntilReady) await probe;
+  }
+
+  /**
+   * Once a workspace with a repository runs and its git is not set up yet (first start, a clone's first start,
+   * or an earlier attempt failed), sets it up in the background: `main` for a new workspace, its own branch for a
+   * clone (workspace-git.ts). The outcome lands in `gitBranch`/`gitError`; the workspace works either way.
+   */
+  private setUpGit(live: LiveProject): void {
+    const { git, runtime, logger } = this.options;
+    const record = live.record;
+    if (!git || !record.gitRepo || record.gitBranch || this.gitSetUps.has(record.id)) return;
+    const id = record.id;
+    const input = { projectId: id, projectName: record.name, repoFullName: record.gitRepo, mode: record.clonedFrom ? ('clone' as const) : ('init' as const) };
+    const run = setUpWorkspaceRepository(runtime, git, input)
+      .then(({ branch }) => {
+        this.setGitState(live, branch, null);
+        logger.info({ projectId: id, repository: input.repoFullName, branch }, 'workspace repository set up');
+      })
+      .catch((error: unknown) => {
+        this.setGitState(live, null, errorMessage(error));
+        logger.warn({ projectId: id, repository: input.repoFullName, err: errorMessage(error) }, 'workspace repository could not be set up');
+      })
+      .finally(() => this.gitSetUps.delete(id));
+    this.gitSetUps.set(id, run);
+  }
+
+  /** Stores and publishes a workspace's git branch and set-up error (unless it was deleted meanwhile). */
+  private setGitState(live: LiveProject, branch: string | null, error: string | null): void {
+    if (this.closed || live.deleting || this.projects.get(live.record.id) !== live) return;
+    this.options.store.projects.setGitState(live.record.id, branch, error);
+    live.record = { ...live.record, gitBranch: branch, gitError: error };
+    this.publish(live);
   }
 
   /** Polls `http://127.0.0.1:<port>/healthz` until 200 → `running`, or the deadline → `error`. */

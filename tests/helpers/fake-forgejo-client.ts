@@ -97,6 +97,15 @@ export class FakeForgejo {
         this.tokens.set(sha1, username);
         return { id: this.tokens.size, name, sha1, token_last_eight: sha1.slice(-8), scopes: [] };
       },
+      deleteUserToken: async (username, password) => {
+        await guard();
+        if (this.users.get(username)?.password !== password) throw new FakeForgejoError(401, 'user does not exist or password wrong');
+        throw new FakeForgejoError(404, 'access token does not exist');
+      },
+      listBranches: async () => {
+        await guard();
+        return [];
+      },
     };
   }
 }

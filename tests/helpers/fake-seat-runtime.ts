@@ -80,6 +80,10 @@ export async function startFakeSeatRuntime(): Promise<FakeSeatRuntime> {
     signal: async (projectId) => {
       require(projectId);
     },
+    exec: async (projectId) => {
+      require(projectId);
+      return { exitCode: 0, stdout: '', stderr: '' };
+    },
     snapshot: async (projectId) => {
       require(projectId);
     },

@@ -129,3 +129,39 @@ describe('CA bundle of a logging workspace', () => {
     expect(again.startsWith('system\n')).toBe(true);
   });
 });
+
+describe('firewall rules for the managed Git server (issue #7)', () => {
+  const git = { address: '10.213.5.3', port: 3000 };
+  const plan = {
+    confined: [{ bridge: 'br-0123456789ab', proxyAddress: '10.213.0.2', proxyPort: 3128, services: [git] }],
+    egress: ['br-aaaaaaaaaaaa'],
+    open: [
+      { bridge: 'br-cccccccccccc', services: [{ address: '172.30.0.9', port: 3000 }] },
+      { bridge: 'br-dddddddddddd', services: [] },
+    ],
+  };
+  const lines = buildGuardRules(plan, chains).split('\n');
+
+  it("opens only the Git server's port inside a confined network, before the drops", () => {
+    const open = lines.findIndex((l) => l === `-A ${chains.forward} -i br-0123456789ab -o br-0123456789ab -m physdev --physdev-is-bridged -d 10.213.5.3/32 -p tcp --dport 3000 -j ACCEPT`);
+    const drop = lines.findIndex((l) => l === `-A ${chains.forward} -i br-0123456789ab -j DROP`);
+    expect(open).toBeGreaterThan(0);
+    expect(drop).toBeGreaterThan(open);
+  });
+
+  it('on an open workspace network accepts only connections to the Git server and their replies, drops nothing', () => {
+    const open = lines.filter((l) => l.includes('br-cccccccccccc'));
+    expect(open).toEqual([
+      `-A ${chains.forward} -i br-cccccccccccc -o br-cccccccccccc -m physdev --physdev-is-bridged -d 172.30.0.9/32 -p tcp --dport 3000 -j ACCEPT`,
+      `-A ${chains.forward} -i br-cccccccccccc -o br-cccccccccccc -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT`,
+    ]);
+    expect(lines.some((l) => l.includes('br-dddddddddddd'))).toBe(false);
+  });
+
+  it('refuses malformed service addresses and ports (they never reach the firewall)', () => {
+    const bad = (service: { address: string; port: number }) => () => buildGuardRules({ confined: [], egress: [], open: [{ bridge: 'br-cccccccccccc', services: [service] }] }, chains);
+    expect(bad({ address: '10.0.0.1 -j ACCEPT', port: 3000 })).toThrow(/IPv4/);
+    expect(bad({ address: '10.0.0.1', port: 70000 })).toThrow(/port/);
+    expect(() => buildGuardRules({ confined: [], egress: [], open: [{ bridge: 'eth0', services: [git] }] }, chains)).toThrow(/bridge/);
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The workspace repository set-up (issue #7): branch names of clones, the credential line, and the set-up
+ * script itself, run with Debian's git against a local bare repository (the integration test runs it inside
+ * real workspace containers against the fake Forgejo).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cloneBranchName, credentialLine, WORKSPACE_GIT_SCRIPT } from '../../server/services/workspace-git.js';
+
+describe('clone branch names', () => {
+  it('is clone/<name> with characters git refuses turned into -', () => {
+    expect(cloneBranchName('Python Basics 3')).toBe('clone/Python-Basics-3');
+    expect(cloneBranchName('..a b~c^d:e?f*g[h\\i')).toBe('clone/a-b-c-d-e-f-g-h-i');
+    expect(cloneBranchName('Übung Ärger')).toBe('clone/Ubung-Arger');
+    expect(cloneBranchName('x.lock')).toBe('clone/x-lock');
+    expect(cloneBranchName('a..b')).toBe('clone/a.b');
+    expect(cloneBranchName('///')).toBe('clone/workspace');
+    expect(cloneBranchName('é'.repeat(3))).toBe('clone/eee');
+  });
+
+  it('every result passes git check-ref-format', () => {
+    for (const name of ['Python Basics 3', '-lead', 'tail.', 'a@{b}', 'ä ö ü', 'x'.repeat(200), 'a/b', 'HEAD', 'name.lock']) {
+      const branch = cloneBranchName(name);
+      expect(branch.length).toBeLessThanOrEqual(106);
+      const check = spawnSync('git', ['check-ref-format', '--branch', branch]);
+      expect(check.status, `${name} → ${branch}`).toBe(0);
+    }
+  });
+
+  it('avoids branches that exist (case-insensitively), with -2, -3', () => {
+    expect(cloneBranchName('Alice', ['main', 'clone/alice'])).toBe('clone/Alice-2');
+    expect(cloneBranchName('Alice!', ['clone/Alice', 'clone/Alice-2'])).toBe('clone/Alice-3');
+  });
+});
+
+describe('credential line', () => {
+  it("is git's credential-store format for the remote's scheme and host, with user and token encoded", () => {
+    expect(credentialLine('http://xares-git:3000/xares-1/repo.git', 'xares-1', 'abc123')).toBe('http://xares-1:abc123@xares-git:3000\n');
+    expect(credentialLine('https://git.example.org/sub/o/r.git', 'u@x', 'a/b:c')).toBe('https://u%40x:a%2Fb%3Ac@git.example.org\n');
+  });
+});
+
+describe('the set-up script (real git)', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'xares-ws-git-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  // Like a fresh workspace user: no global or system git configuration.
+  const home = path.join(root, 'home');
+  mkdirSync(home);
+  const env = { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1', XDG_CONFIG_HOME: home };
+  const run = (cwd: string, mode: string, remote: string, branch: string, author = 'Ws "one"; rm -rf /') =>
+    spawnSync('sh', ['-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', mode, remote, branch, path.join(root, 'credentials'), author, 'id@xares.invalid'], { cwd, encoding: 'utf8', env });
+  const bare = path.join(root, 'remote.git');
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
+
+  it('init: commits the starter files and pushes main; origin has no credentials', () => {
+    const ws = path.join(root, 'ws');
+    mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+    writeFileSync(path.join(ws, 'README.md'), '# Hello\n');
+    writeFileSync(path.join(ws, '.vscode', 'settings.json'), '{}\n');
+    const result = run(ws, 'init', bare, 'main');
+    expect(result.status, result.stderr).toBe(0);
+    expect(git(bare, 'ls-tree', '-r', '--name-only', 'main').split('\n').sort()).toEqual(['.vscode/settings.json', 'README.md']);
+    expect(git(ws, 'remote', 'get-url', 'origin')).toBe(bare);
+    expect(git(ws, 'rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}')).toBe('origin/main');
+    expect(git(ws, 'config', 'credential.helper')).toBe(`store --file=${path.join(root, 'credentials')}`);
+    // The workspace's name is only an argument: quotes and ; are kept as text.
+    expect(git(ws, 'config', 'user.name')).toBe('Ws "one"; rm -rf /');
+    expect(existsSync('/nonexistent-xares')).toBe(false);
+  });
+
+  it('init again (a retry after a failed push) makes no second commit and keeps local changes uncommitted', () => {
+    const ws = path.join(root, 'ws');
+    writeFileSync(path.join(ws, 'work.py'), 'print(1)\n');
+    const before = git(ws, 'rev-parse', 'HEAD');
+    expect(run(ws, 'init', bare, 'main').status).toBe(0);
+    expect(git(ws, 'rev-parse', 'HEAD')).toBe(before);
+    expect(git(ws, 'status', '--porcelain')).toContain('work.py');
+  });
+
+  it('clone: checks out and pushes its own branch from the copied history', () => {
+    const clone = path.join(root, 'clone');
+    execFileSync('cp', ['-a', path.join(root, 'ws'), clone]);
+    const result = run(clone, 'clone', bare, 'clone/Alice');
+    expect(result.status, result.stderr).toBe(0);
+    expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('clone/Alice');
+    expect(git(bare, 'branch', '--list').split('\n').map((b) => b.replace('*', '').trim()).sort()).toEqual(['clone/Alice', 'main']);
+    expect(git(bare, 'rev-parse', 'clone/Alice')).toBe(git(bare, 'rev-parse', 'main'));
+  });
+
+  it('clone of a folder without a repository: exit 3 with a reason', () => {
+    const empty = path.join(root, 'empty');
+    mkdirSync(empty);
+    const result = run(empty, 'clone', bare, 'clone/Bob');
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain('no git repository');
+  });
+
+  it('a refused push exits non-zero with git saying why', () => {
+    const ws2 = path.join(root, 'ws2');
+    mkdirSync(ws2);
+    writeFileSync(path.join(ws2, 'a.txt'), 'a\n');
+    // Unrelated history on an existing branch: non-fast-forward.
+    const result = run(ws2, 'init', bare, 'main');
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/rejected|failed to push/);
+  });
+});
