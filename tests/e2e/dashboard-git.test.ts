@@ -54,6 +54,7 @@ describe('Git view in Chromium against fake-forgejo', () => {
     expect(await page.getByTestId('git-repositories').count()).toBe(0);
 
     await page.getByTestId('git-enabled').check();
+    await page.getByTestId('git-mode-card-external').click();
     await page.getByTestId('git-url').fill(fake.baseUrl);
     await page.getByTestId('git-admin-token').fill(adminToken);
     await page.getByTestId('git-save').click();
@@ -61,6 +62,13 @@ describe('Git view in Chromium against fake-forgejo', () => {
     const version = await new ForgejoClient({ baseUrl: fake.baseUrl }).version();
     await expect.poll(() => page.getByTestId('git-status-text').textContent(), { timeout: 15_000 }).toBe(`Reachable, version ${version}.`);
     expect(await page.getByTestId('git-status').getAttribute('data-reachable')).toBe('true');
+    // The status line links to the server's browser URL (a new tab); the existing-server choice was stored.
+    const stored = (await server.api('GET', '/api/git/settings')).body;
+    expect(stored.settings.mode).toBe('external');
+    const statusLink = page.getByTestId('git-status-link');
+    expect(await statusLink.getAttribute('href')).toBe(new URL(stored.status.url).href);
+    expect(await statusLink.getAttribute('target')).toBe('_blank');
+    expect(await statusLink.getAttribute('rel')).toContain('noopener');
     // "Saved." shows once the form is back to the stored settings.
     await page.getByTestId('git-saved').waitFor();
     // The token is write-only: the field is emptied and only "set" is shown; it is nowhere in the page.

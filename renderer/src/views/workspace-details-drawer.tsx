@@ -258,7 +258,8 @@ function GitRepoSection({ project }: { project: ProjectSummary }) {
       ) : null}
       {git.error ? (
         <div className="git-warning" role="note" data-testid="details-git-error">
-          <Icon name="alert" size={14} /> The Git set-up did not complete: {git.error}
+          <Icon name="alert" size={14} />
+          <span>The Git set-up did not complete: {git.error}</span>
         </div>
       ) : null}
     </section>

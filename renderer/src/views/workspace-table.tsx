@@ -120,7 +120,8 @@ const WorkspaceRow = memo(function WorkspaceRow({ project, pending, dockerAvaila
         </div>
         {git?.error ? (
           <div className="git-warning" role="note" data-testid={`workspace-git-error-${id}`}>
-            <Icon name="alert" size={14} /> Git: {git.error}
+            <Icon name="alert" size={14} />
+            <span>Git: {git.error}</span>
           </div>
         ) : null}
       </td>
