@@ -7,6 +7,9 @@
  *     networks takes its default route from the first network by name (Docker 20.10 has no gateway
  *     priority), so these names sort before `security`/`logging`: the proxies leave through their egress
  *     bridge (a wrong route would fail closed: the confined bridges drop everything leaving them).
+ *   - `egress-git`: the managed Git server's own network (issue #7, server/git/managed-git-server.ts): its
+ *     default route and its port published on 127.0.0.1; sorts before `logging`, `security` and the
+ *     workspace network for the same reason.
  * What may cross them is decided by the netguard rules (netguard.ts); these networks only give the shape.
  */
 import os from 'node:os';
@@ -15,7 +18,7 @@ import { LABEL_INSTANCE, LABEL_MANAGED, RuntimeUnavailableError } from '../runti
 import { isConnectionError, ICC_OPTION } from '../runtime/docker-runtime.js';
 
 /** The roles of our proxy networks. */
-export type ProxyNetworkRole = 'security' | 'logging' | 'egress-squid' | 'egress-mitm';
+export type ProxyNetworkRole = 'security' | 'logging' | 'egress-squid' | 'egress-mitm' | 'egress-git';
 /** Label holding a network's role. */
 export const LABEL_PROXY_NETWORK = 'xares.proxy-network';
 /** Network alias of the proxy on a workspace network: workspaces use `http://xares-proxy:<port>`. */

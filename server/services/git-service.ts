@@ -26,11 +26,31 @@ export interface GitClient {
 /** Makes a client for `baseUrl` acting with `token` (the admin token or the service user's). */
 export type GitClientFactory = (options: { baseUrl: string; token: string }) => GitClient;
 
+/**
+ * What the service needs of the managed Git server (server/git/managed-git-server.ts `ManagedGitServer`).
+ * Errors of `ensure`/`bootstrapAdmin` carry a message for users (image missing, container failed, engine down).
+ */
+export interface ManagedGit {
+  /** Runs the server (creating, starting or re-creating it); `hostUrl` is our REST client's base URL. */
+  ensure(): Promise<{ hostUrl: string; started: boolean }>;
+  /** An admin token: `known` when the server still accepts it, else a new one. */
+  bootstrapAdmin(known: string | null): Promise<string>;
+  /** The server's browser URL (`<participant base URL>git/`). */
+  browserUrl(): string;
+  /** Stops it (when disabled). Never throws. */
+  stop(): Promise<void>;
+}
+
+/** How workspace containers reach the managed Git server (its network alias on their networks). */
+export const MANAGED_GIT_WORKSPACE_URL = 'http://xares-git:3000/';
+
 /** Options of {@link GitService}. */
 export interface GitServiceOptions {
   repository: GitSettingsRepository;
   clientFactory: GitClientFactory;
   logger: Logger;
+  /** The managed Git server; absent when this app cannot run one (no network control), then `managedAvailable` is false. */
+  managed?: ManagedGit;
 }
 
 /** Why a URL is not a usable Forgejo/Gitea base URL, or null. Our rule: absolute http(s), no credentials, query or fragment. */
@@ -91,13 +111,21 @@ export class GitService {
   private lastCheck: { reachable: boolean; version: string | null; error: string | null } | null = null;
   /** Serialises the creation of the service user. */
   private serviceUserCreation: Promise<{ user: string; token: string }> | null = null;
+  /** Managed mode: whether the stored admin token was checked against the running server since this start. */
+  private managedVerified = false;
 
   constructor(private readonly options: GitServiceOptions) {}
 
   /** The settings as the API answers them (no secrets). */
   settings(): GitSettings {
     const record = this.options.repository.get();
-    return { enabled: record.enabled, mode: record.mode, url: record.url, adminTokenSet: record.adminToken !== null, managedAvailable: false };
+    return {
+      enabled: record.enabled,
+      mode: record.mode,
+      url: record.mode === 'managed' ? (this.options.managed?.browserUrl() ?? '') : record.url,
+      adminTokenSet: record.adminToken !== null,
+      managedAvailable: this.options.managed !== undefined,
+    };
   }
 
   /** The state of the Git server as last checked (see {@link check}). */
@@ -108,8 +136,8 @@ export class GitService {
     return {
       enabled: true,
       reachable: check?.reachable ?? false,
-      // For now the configured server's own URL; `/git/` of our server comes with the managed server.
-      url: record.url,
+      // Browsers reach the managed server under `/git/` of our participant address.
+      url: record.mode === 'managed' ? (this.options.managed?.browserUrl() ?? null) : record.url,
       version: check?.version ?? null,
       error: check ? check.error : 'The Git server has not been checked yet',
     };
@@ -122,6 +150,14 @@ export class GitService {
 
   /** Checks the configured server's reachability (its version endpoint) and records the result. */
   async check(): Promise<GitServerStatus> {
+    if (this.options.repository.get().enabled && this.options.repository.get().mode === 'managed') {
+      try {
+        await this.refreshManaged();
+      } catch (error) {
+        this.lastCheck = { reachable: false, version: null, error: describe(error) };
+        return this.status();
+      }
+    }
     const record = this.options.repository.get();
     if (!record.enabled || !record.url) {
       this.lastCheck = null;
@@ -149,14 +185,19 @@ export class GitService {
    */
   async update(request: UpdateGitSettingsRequest): Promise<GitSettings> {
     const current = this.options.repository.get();
-    const rawUrl = (request.url ?? current.url).trim();
+    const mode = request.mode ?? current.mode;
+    if (mode === 'managed') return this.updateManaged(request.enabled, current);
+    // Leaving managed mode: its URL and admin token belong to the managed server, not to the external one.
+    const fromManaged = current.mode === 'managed';
+    if (fromManaged && current.enabled) void this.options.managed?.stop();
+    const rawUrl = (request.url ?? (fromManaged ? '' : current.url)).trim();
     if (rawUrl) {
       const problem = gitServerUrlProblem(rawUrl);
       if (problem) throw new ServiceError('VALIDATION_ERROR', problem, { url: problem });
     }
     const url = rawUrl ? normalizeUrl(rawUrl) : '';
-    const adminToken = request.adminToken === undefined ? current.adminToken : request.adminToken.trim() || null;
-    const sameServer = url === current.url && adminToken === current.adminToken;
+    const adminToken = request.adminToken === undefined ? (fromManaged ? null : current.adminToken) : request.adminToken.trim() || null;
+    const sameServer = !fromManaged && url === current.url && adminToken === current.adminToken;
     const next: GitSettingsRecord = {
       enabled: request.enabled,
       mode: 'external',
@@ -168,7 +209,9 @@ export class GitService {
     };
     if (next.enabled) {
       if (!url) {
-        const message = 'Give the URL of an existing Forgejo or Gitea server: running a managed Git server is not available yet';
+        const message = this.options.managed
+          ? 'Give the URL of an existing Forgejo or Gitea server, or choose the Git server run by Xares (mode "managed")'
+          : 'Give the URL of an existing Forgejo or Gitea server: running a managed Git server is not available here';
         throw new ServiceError('VALIDATION_ERROR', message, { url: message });
       }
       if (!adminToken) {
@@ -186,6 +229,101 @@ export class GitService {
     }
     this.options.logger.info({ enabled: next.enabled, url: next.url }, 'git server settings changed');
     return this.settings();
+  }
+
+  /**
+   * `PUT /api/git/settings` in managed mode: enabling starts the managed server (created on first use, its admin
+   * token bootstrapped with its CLI and stored as `adminToken`), checks it and makes our service user as for an
+   * external server; `url` becomes its REST URL on 127.0.0.1. Disabling stops it (data kept). Errors: not
+   * available here → 400 `mode`; the server does not come up → 503 SERVICE_UNAVAILABLE with the reason.
+   */
+  private async updateManaged(enabled: boolean, current: GitSettingsRecord): Promise<GitSettings> {
+    const managed = this.options.managed;
+    if (!managed) {
+      const message = 'This Xares cannot run a Git server itself (it needs the Docker engine with network control); give the URL of an existing Forgejo or Gitea server';
+      throw new ServiceError('VALIDATION_ERROR', message, { mode: message });
+    }
+    const wasManaged = current.mode === 'managed';
+    if (!enabled) {
+      this.options.repository.put({
+        ...current,
+        enabled: false,
+        mode: 'managed',
+        ...(wasManaged ? {} : { url: '', adminToken: null, serviceUser: null, serviceToken: null, servicePassword: null }),
+      });
+      this.lastCheck = null;
+      if (wasManaged && current.enabled) void managed.stop();
+      this.options.logger.info({ enabled: false, mode: 'managed' }, 'git server settings changed');
+      return this.settings();
+    }
+    let url: string;
+    let adminToken: string;
+    try {
+      url = normalizeUrl((await managed.ensure()).hostUrl);
+      adminToken = await managed.bootstrapAdmin(wasManaged ? current.adminToken : null);
+    } catch (error) {
+      throw new ServiceError('SERVICE_UNAVAILABLE', `The Git server run by Xares could not be started: ${describe(error)}`);
+    }
+    // A new admin token means the server lost its data (or is new): the old service user is gone with it.
+    const sameServer = wasManaged && current.adminToken === adminToken;
+    const next: GitSettingsRecord = {
+      enabled: true,
+      mode: 'managed',
+      url,
+      adminToken,
+      serviceUser: sameServer ? current.serviceUser : null,
+      serviceToken: sameServer ? current.serviceToken : null,
+      servicePassword: sameServer ? current.servicePassword : null,
+    };
+    const probe = await this.probe(url, adminToken);
+    if (!probe.reachable) throw new ServiceError('SERVICE_UNAVAILABLE', probe.error ?? 'The Git server run by Xares cannot be reached');
+    if (!next.serviceUser || !next.serviceToken) Object.assign(next, await this.createServiceUser(url, adminToken));
+    this.options.repository.put(next);
+    this.lastCheck = probe;
+    this.managedVerified = true;
+    this.options.logger.info({ enabled: true, mode: 'managed', url }, 'git server settings changed');
+    return this.settings();
+  }
+
+  /**
+   * Managed mode: makes sure the server runs (re-created when it was removed behind our back: the volume keeps
+   * the data) and the stored REST URL and admin token match it (the published port changes with each new
+   * container; a server that lost its data gets a new admin token and, lazily, a new service user).
+   * @throws the errors of `ManagedGit.ensure`/`bootstrapAdmin` (messages for users).
+   */
+  private async refreshManaged(): Promise<void> {
+    const managed = this.options.managed;
+    if (!managed) throw new Error('This Xares cannot run a Git server itself; choose an existing Forgejo or Gitea server in the settings');
+    const { hostUrl, started } = await managed.ensure();
+    const url = normalizeUrl(hostUrl);
+    let record = this.options.repository.get();
+    if (record.url !== url) {
+      record = { ...record, url };
+      this.options.repository.put(record);
+    }
+    if (started || !this.managedVerified) {
+      const adminToken = await managed.bootstrapAdmin(record.adminToken);
+      if (adminToken !== record.adminToken) {
+        this.options.repository.put({ ...this.options.repository.get(), adminToken, serviceUser: null, serviceToken: null, servicePassword: null });
+      }
+      this.managedVerified = true;
+    }
+  }
+
+  /**
+   * Where `/git/` is proxied to: the managed server's REST base URL (started or re-created when needed), or the
+   * reason it cannot be (not in managed mode, disabled, does not come up). Never throws.
+   */
+  async managedTarget(): Promise<{ hostUrl: string } | { unavailable: string }> {
+    const record = this.options.repository.get();
+    if (!this.options.managed || record.mode !== 'managed') return { unavailable: 'The Git server of this workshop is not run by Xares, so it is not served here.' };
+    if (!record.enabled) return { unavailable: 'The Git server is switched off in the settings.' };
+    try {
+      await this.refreshManaged();
+      return { hostUrl: this.options.repository.get().url };
+    } catch (error) {
+      return { unavailable: `The Git server could not be started: ${describe(error)}` };
+    }
   }
 
   /**
@@ -215,6 +353,15 @@ export class GitService {
 
   /** A client as the service user, creating the user first when needed; disabled → 503 with the reason. */
   private async serviceClient(): Promise<GitClient> {
+    if (this.options.repository.get().enabled && this.options.repository.get().mode === 'managed') {
+      try {
+        await this.refreshManaged();
+      } catch (error) {
+        const reason = `The Git server run by Xares could not be started: ${describe(error)}`;
+        this.lastCheck = { reachable: false, version: null, error: reason };
+        throw new ServiceError('SERVICE_UNAVAILABLE', reason);
+      }
+    }
     const record = this.options.repository.get();
     if (!record.enabled || !record.url) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
     if (record.serviceUser && record.serviceToken) return this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken });
@@ -317,7 +464,7 @@ export class GitService {
   workspaceBaseUrl(): string | null {
     const record = this.options.repository.get();
     if (!record.enabled || !record.url) return null;
-    return record.url;
+    return record.mode === 'managed' ? MANAGED_GIT_WORKSPACE_URL : record.url;
   }
 
   // ---- workspace access (lead's region: repository-limited tokens for workspaces) ----
