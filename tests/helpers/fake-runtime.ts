@@ -30,6 +30,7 @@ export function createFakeRuntime(state: FakeRuntimeState): WorkspaceRuntime {
     list: notHere('list'),
     stats: notHere('stats'),
     putArchive: notHere('putArchive'),
+    exec: notHere('exec'),
     signal: notHere('signal'),
     diskUsage: notHere('diskUsage'),
     snapshot: notHere('snapshot'),

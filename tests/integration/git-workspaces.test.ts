@@ -1,0 +1,205 @@
+/**
+ * Workspaces and their repositories on the managed Git server (issue #7), end to end on the real engine: the
+ * app runs the fake Forgejo image as its managed server (no Forgejo image can be fetched here), workspaces in
+ * `none` and `security` mode push their template's files as the first commit from inside their containers
+ * with real git, every workspace's token reaches only its own repository, clones push their own
+ * `clone/<name>` branch, a clone whose branch cannot be pushed says why and still runs, and a deleted
+ * workspace's token stops working.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFakeForgejoImage } from '../helpers/fake-forgejo.js';
+import { execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+
+const docker = testDocker();
+const nonce = Math.random().toString(36).slice(2, 8);
+let t: TestServer;
+let hostUrl: string;
+
+interface Project {
+  id: string;
+  name: string;
+  status: string;
+  hasGitRepo: boolean;
+  gitRepoUrl?: string;
+  gitBranch?: string;
+  gitError?: string;
+}
+
+async function project(id: string): Promise<Project> {
+  const response = await t.api('GET', `/api/projects/${id}`);
+  expect(response.status).toBe(200);
+  return response.body.project as Project;
+}
+
+/** Waits until the workspace's git set-up finished (branch or error) and returns the project. */
+function gitSettled(id: string): Promise<Project> {
+  return pollUntil(
+    async () => {
+      const p = await project(id);
+      return p.gitBranch || p.gitError ? p : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 500, description: `git set-up of ${id}` },
+  );
+}
+
+/** `git ls-remote` from the host against the managed server's published port, with `token` (or none). */
+function lsRemote(fullName: string, token?: string): { ok: boolean; out: string } {
+  const url = new URL(`${fullName}.git`, hostUrl);
+  if (token) {
+    url.username = 'x';
+    url.password = token;
+  }
+  try {
+    const out = execFileSync('git', ['ls-remote', url.href], { encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { ok: true, out };
+  } catch (error) {
+    return { ok: false, out: String((error as { stderr?: unknown }).stderr ?? error) };
+  }
+}
+
+async function createWorkspace(body: Record<string, unknown>): Promise<string> {
+  const response = await t.api('POST', '/api/projects/create', { projectType: 'empty', createGitRepo: true, ...body });
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body.project.id as string;
+}
+
+async function readCredential(id: string): Promise<string> {
+  const result = await execInWorkspace(id, ['cat', '/etc/xares/git-credentials'], { user: 'coder' });
+  const match = /^http:\/\/[^:]+:([0-9a-f]+)@xares-git:3000$/.exec(result.stdout.trim());
+  expect(match, result.stdout).toBeTruthy();
+  return match![1]!;
+}
+
+let plain: string;
+let secured: string;
+
+beforeAll(async () => {
+  const image = await ensureFakeForgejoImage(docker);
+  t = await startTestServer({}, { networkControl: { healthIntervalMs: 2_000 }, gitServer: { image } });
+  const enabled = await t.api('PUT', '/api/git/settings', { enabled: true, mode: 'managed' });
+  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
+  hostUrl = (await t.server.managedGit!.ensure()).hostUrl;
+  plain = await createWorkspace({ projectName: `Git Plain ${nonce}`, proxyMode: 'none' });
+  secured = await createWorkspace({ projectName: `Git Secured ${nonce}`, proxyMode: 'security' });
+  await Promise.all([plain, secured].map((id) => t.waitForStatus(id, 'running', 240_000)));
+}, 900_000);
+
+afterAll(async () => {
+  await t?.dispose();
+}, 180_000);
+
+describe('a new workspace with createGitRepo', () => {
+  it('pushes its template files as the first commit on main, in every proxy mode', async () => {
+    for (const id of [plain, secured]) {
+      const p = await gitSettled(id);
+      expect(p.gitError, p.gitError).toBeUndefined();
+      expect(p.gitBranch).toBe('main');
+      expect(p.hasGitRepo).toBe(true);
+      const files = await execInWorkspace(id, ['git', 'ls-tree', '-r', '--name-only', 'origin/main'], { user: 'coder', workingDir: '/workspace' });
+      expect(files.stdout.split('\n').filter(Boolean).sort()).toEqual(['.gitignore', '.vscode/extensions.json', '.vscode/settings.json', 'README.md']);
+    }
+  });
+
+  it('answers the browser URL of the repository (no credentials), and origin carries none either', async () => {
+    const p = await project(plain);
+    expect(p.gitRepoUrl).toMatch(/^http:\/\/[^@]+\/git\/[^/]+\/Git-Plain-/);
+    const origin = await execInWorkspace(plain, ['git', 'remote', 'get-url', 'origin'], { user: 'coder', workingDir: '/workspace' });
+    expect(origin.stdout.trim()).toMatch(/^http:\/\/xares-git:3000\/[^/]+\/Git-Plain-[^/]+\.git$/);
+    const listed = JSON.stringify((await t.api('GET', '/api/projects')).body);
+    expect(listed).not.toMatch(/[0-9a-f]{40}/);
+  });
+
+  it('keeps the credential in a file only the workspace user reads, out of the environment and config', async () => {
+    const stat = await execInWorkspace(plain, ['stat', '-c', '%U %a', '/etc/xares/git-credentials']);
+    expect(stat.stdout.trim()).toBe('coder 600');
+    const token = await readCredential(plain);
+    const info = await docker.getContainer(`workspace-${plain}`).inspect();
+    expect(JSON.stringify(info.Config)).not.toContain(token);
+    const config = await execInWorkspace(plain, ['cat', '/workspace/.git/config'], { user: 'coder' });
+    expect(config.stdout).not.toContain(token);
+  });
+
+  it("gives each workspace a token for its own repository only: the other's is refused, and the participant pushes", async () => {
+    const [a, b] = await Promise.all([project(plain), project(secured)]);
+    const tokenA = await readCredential(plain);
+    const repoOf = (url: string) => new URL(url).pathname.replace(/^\/git\//, '');
+    expect(lsRemote(repoOf(a.gitRepoUrl!), tokenA).ok).toBe(true);
+    // From inside workspace A, with its stored credential: pushing into B's repository is refused.
+    const intrude = await execInWorkspace(
+      plain,
+      ['git', 'push', `http://xares-git:3000/${repoOf(b.gitRepoUrl!)}.git`, 'HEAD:refs/heads/intruder'],
+      { user: 'coder', workingDir: '/workspace' },
+    );
+    expect(intrude.code).not.toBe(0);
+    expect(lsRemote(repoOf(b.gitRepoUrl!), await readCredential(secured)).out).not.toContain('intruder');
+    // The participant's own work goes to the server with `git push` from the terminal, in security mode too.
+    const push = await execInWorkspace(
+      secured,
+      ['sh', '-c', '. /etc/xares/proxy.env; echo hi > work.txt && git add work.txt && git commit -qm work && git push -q 2>&1'],
+      { user: 'coder', workingDir: '/workspace' },
+    );
+    expect(push.code, push.stdout + push.stderr).toBe(0);
+    const tokenB = await readCredential(secured);
+    const remote = lsRemote(repoOf(b.gitRepoUrl!), tokenB);
+    const head = await execInWorkspace(secured, ['git', 'rev-parse', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
+    expect(remote.out).toContain(`${head.stdout.trim()}\trefs/heads/main`);
+  });
+});
+
+describe('clones', () => {
+  it('each get and check out their own clone/<name> branch, pushed to the source repository', async () => {
+    const response = await t.api('POST', `/api/projects/${plain}/clone`, { count: 2 });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    const clones = response.body.clones as Array<{ projectId: string; projectName: string }>;
+    await Promise.all(clones.map((c) => t.waitForStatus(c.projectId, 'running', 240_000)));
+    const source = await project(plain);
+    const tokenA = await readCredential(plain);
+    const refs = () => lsRemote(new URL(source.gitRepoUrl!).pathname.replace(/^\/git\//, ''), tokenA).out;
+    const branches = new Set<string>();
+    for (const clone of clones) {
+      const p = await gitSettled(clone.projectId);
+      expect(p.gitError, p.gitError).toBeUndefined();
+      expect(p.gitBranch).toMatch(/^clone\/Git-Plain-/);
+      expect(p.gitRepoUrl).toBe(source.gitRepoUrl);
+      branches.add(p.gitBranch!);
+      const head = await execInWorkspace(clone.projectId, ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
+      expect(head.stdout.trim()).toBe(p.gitBranch);
+      expect(refs()).toContain(`refs/heads/${p.gitBranch}`);
+      // Its own token, not the source's.
+      expect(await readCredential(clone.projectId)).not.toBe(tokenA);
+    }
+    expect(branches.size).toBe(2);
+  });
+
+  it("report a branch that cannot be pushed on the clone, which still runs on the source's branch", async () => {
+    const gitContainer = docker.getContainer(t.server.managedGit!.containerName);
+    await gitContainer.stop({ t: 1 });
+    try {
+      const response = await t.api('POST', `/api/projects/${plain}/clone`, { count: 1 });
+      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      const id = response.body.clones[0].projectId as string;
+      await t.waitForStatus(id, 'running', 240_000);
+      const p = await gitSettled(id);
+      expect(p.gitBranch).toBeUndefined();
+      expect(p.gitError).toMatch(/Git server|push|reach/i);
+      expect(p.status).toBe('running');
+    } finally {
+      await gitContainer.start().catch(() => undefined);
+    }
+  });
+});
+
+describe('deleting a workspace', () => {
+  it('revokes its token', async () => {
+    const id = await createWorkspace({ projectName: `Git Gone ${nonce}`, proxyMode: 'none' });
+    await t.waitForStatus(id, 'running', 240_000);
+    const p = await gitSettled(id);
+    expect(p.gitBranch).toBe('main');
+    const token = await readCredential(id);
+    const repo = new URL(p.gitRepoUrl!).pathname.replace(/^\/git\//, '');
+    expect(lsRemote(repo, token).ok).toBe(true);
+    expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
+    await pollUntil(() => (lsRemote(repo, token).ok ? undefined : true), { timeoutMs: 15_000, intervalMs: 300, description: 'token revoked' });
+  });
+});
