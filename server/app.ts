@@ -276,7 +276,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
   app.use(loopbackHostFilter);
   // `/git/`: the managed Git server on participant hosts (a redirect there from admin hosts), before the filter
   // that keeps participant hosts to the join page.
-  const gitProxy = createGitProxy({ isParticipantHost, participantBaseUrl: () => joinUrl(config, boundPort), target: () => git.managedTarget(), logger });
+  const gitProxy = createGitProxy({ isParticipantHost, participantBaseUrl: () => joinUrl(config, boundPort), target: () => git.managedTarget(), onUnreachable: () => managedGit?.forget(), logger });
   app.use(gitProxy.middleware);
   app.use(participantHostFilter(isParticipantHost));
   app.use(securityHeaders);

@@ -98,6 +98,9 @@ export interface ManagedGitEndpoint {
   started: boolean;
 }
 
+/** How long a running endpoint is trusted without looking again (ms). */
+const RECENT_MS = 2000;
+
 const PROXY_ROLES = ['security', 'logging'] as const satisfies readonly ProxyNetworkRole[];
 
 function statusCodeOf(error: unknown): number | undefined {
@@ -110,6 +113,8 @@ export class ManagedGitServer {
   readonly volumeName: string;
   readonly image: string;
   private pending: Promise<ManagedGitEndpoint> | null = null;
+  /** The last endpoint found running, and when (`/git/` pages load many assets: one inspect per burst is enough). */
+  private recent: { hostUrl: string; rootUrl: string; at: number } | null = null;
   private bootstrap: Promise<string> | null = null;
 
   constructor(private readonly options: ManagedGitServerOptions) {
@@ -132,9 +137,18 @@ export class ManagedGitServer {
    *   (image missing and not downloadable, container exited, no answer in time).
    */
   ensure(): Promise<ManagedGitEndpoint> {
-    this.pending ??= this.ensureNow().finally(() => {
-      this.pending = null;
-    });
+    const recent = this.recent;
+    if (recent && Date.now() - recent.at < RECENT_MS && recent.rootUrl === this.options.rootUrl()) {
+      return Promise.resolve({ hostUrl: recent.hostUrl, started: false });
+    }
+    this.pending ??= this.ensureNow()
+      .then((endpoint) => {
+        this.recent = { hostUrl: endpoint.hostUrl, rootUrl: this.options.rootUrl(), at: Date.now() };
+        return endpoint;
+      })
+      .finally(() => {
+        this.pending = null;
+      });
     return this.pending;
   }
 
@@ -172,13 +186,20 @@ export class ManagedGitServer {
     return this.bootstrap;
   }
 
+  /** Forgets the last running endpoint: the next {@link ensure} inspects the container again. */
+  forget(): void {
+    this.recent = null;
+  }
+
   /** Stops the container (data and container stay). Never throws. */
   async stop(): Promise<void> {
+    this.recent = null;
     await this.options.docker.getContainer(this.containerName).stop({ t: 10 }).catch(() => undefined);
   }
 
   /** Removes the container and its data volume (tests, uninstall). Never throws. */
   async remove(): Promise<void> {
+    this.recent = null;
     await this.options.docker.getContainer(this.containerName).remove({ force: true }).catch(() => undefined);
     await this.options.docker.getVolume(this.volumeName).remove().catch(() => undefined);
   }

@@ -55,6 +55,8 @@ export interface GitProxyOptions {
   participantBaseUrl(): string;
   /** The managed server's REST base URL (started when needed), or why there is none (`GitService.managedTarget`). */
   target(): Promise<{ hostUrl: string } | { unavailable: string }>;
+  /** Called when the server did not answer a proxied request (so the next request looks for it again). */
+  onUnreachable?: () => void;
   logger: Logger;
 }
 
@@ -72,6 +74,7 @@ export function createGitProxy(options: GitProxyOptions): GitProxy {
   const proxy = httpProxy.createProxyServer({ xfwd: true, ws: true, proxyTimeout: 0 });
   proxy.on('error', (error, _req, target) => {
     options.logger.warn({ reason: error.message }, 'git proxy: the Git server did not answer');
+    options.onUnreachable?.();
     if ('writeHead' in target) {
       const res = target as ServerResponse;
       if (!res.headersSent) {

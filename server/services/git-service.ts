@@ -39,6 +39,8 @@ export interface ManagedGit {
   browserUrl(): string;
   /** Stops it (when disabled). Never throws. */
   stop(): Promise<void>;
+  /** Forgets what it knows of the running container, so the next `ensure` looks again (it did not answer). */
+  forget?(): void;
 }
 
 /** How workspace containers reach the managed Git server (its network alias on their networks). */
@@ -289,9 +291,10 @@ export class GitService {
    * Managed mode: makes sure the server runs (re-created when it was removed behind our back: the volume keeps
    * the data) and the stored REST URL and admin token match it (the published port changes with each new
    * container; a server that lost its data gets a new admin token and, lazily, a new service user).
+   * @returns whether the container was (re)started.
    * @throws the errors of `ManagedGit.ensure`/`bootstrapAdmin` (messages for users).
    */
-  private async refreshManaged(): Promise<void> {
+  private async refreshManaged(): Promise<boolean> {
     const managed = this.options.managed;
     if (!managed) throw new Error('This Xares cannot run a Git server itself; choose an existing Forgejo or Gitea server in the settings');
     const { hostUrl, started } = await managed.ensure();
@@ -308,6 +311,7 @@ export class GitService {
       }
       this.managedVerified = true;
     }
+    return started;
   }
 
   /**
@@ -378,8 +382,12 @@ export class GitService {
     return this.options.clientFactory({ baseUrl: record.url, token });
   }
 
-  /** Runs a client call; an unreachable server → 503 with the reason (and the status remembers it). */
-  private async call<T>(operation: (client: GitClient) => Promise<T>, otherError: (error: unknown) => ServiceError): Promise<T> {
+  /**
+   * Runs a client call; an unreachable server → 503 with the reason (and the status remembers it). Managed mode:
+   * when the server did not answer because its container is gone or stopped, it is started again (the volume
+   * keeps the data) and the call is made once more.
+   */
+  private async call<T>(operation: (client: GitClient) => Promise<T>, otherError: (error: unknown) => ServiceError, retried = false): Promise<T> {
     const client = await this.serviceClient();
     const url = this.options.repository.get().url;
     try {
@@ -387,6 +395,11 @@ export class GitService {
       if (!this.lastCheck?.reachable) void this.check();
       return result;
     } catch (error) {
+      if (isUnreachable(error) && !retried && this.options.managed && this.options.repository.get().mode === 'managed') {
+        this.options.managed.forget?.();
+        const restarted = await this.refreshManaged().catch(() => false);
+        if (restarted) return this.call(operation, otherError, true);
+      }
       if (isUnreachable(error)) {
         const reason = `The Git server at ${url} cannot be reached: ${describe(error)}`;
         this.lastCheck = { reachable: false, version: null, error: reason };

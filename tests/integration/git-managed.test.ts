@@ -130,6 +130,16 @@ describe('managed Git server', () => {
     expect(after.State.Running).toBe(true);
     const page = await request(participant(), `/git/${owner}/managed-demo`);
     expect(page.status).toBe(200);
+    // Removed again, and the next visitor comes through /git/: the proxy finds it gone and it is made again.
+    await docker.getContainer(containerName()).remove({ force: true });
+    const again = await pollUntil(
+      async () => {
+        const answer = await request(participant(), `/git/${owner}/managed-demo`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 300, description: 'repository page through /git/ after the second removal' },
+    );
+    expect(again.body).toContain('fake-forgejo-repo');
   });
 
   it('comes back after an app restart (stopped container started again, status reachable)', async () => {

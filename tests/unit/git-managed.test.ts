@@ -84,10 +84,13 @@ class ScriptedManaged implements ManagedGit {
   failure: Error | null = null;
   ensures = 0;
   stops = 0;
+  forgets = 0;
+  onEnsure: (() => void) | null = null;
   bootstraps: Array<string | null> = [];
   async ensure(): Promise<{ hostUrl: string; started: boolean }> {
     this.ensures += 1;
     if (this.failure) throw this.failure;
+    this.onEnsure?.();
     const started = this.started;
     this.started = false;
     return { hostUrl: this.hostUrl, started };
@@ -101,6 +104,9 @@ class ScriptedManaged implements ManagedGit {
   }
   async stop(): Promise<void> {
     this.stops += 1;
+  }
+  forget(): void {
+    this.forgets += 1;
   }
 }
 
@@ -183,6 +189,30 @@ describe('GitService managed mode', () => {
     await service.listRepositories();
     expect(store.git.get().adminToken).toBe(managed.adminToken);
     expect(store.git.get().serviceUser).not.toBe(firstUser);
+  });
+
+  it('a call the server does not answer because its container was gone is made again once it was re-created', async () => {
+    const { service, managed, forgejo } = setup();
+    await service.update({ enabled: true, mode: 'managed' });
+    await service.createRepository({ name: 'kept' });
+    // Container removed behind our back: the next call finds no server; ensure re-creates it (same data).
+    forgejo.reachable = false;
+    managed.onEnsure = () => {
+      if (managed.forgets > 0 && !forgejo.reachable) {
+        forgejo.reachable = true;
+        managed.started = true;
+        managed.hostUrl = 'http://127.0.0.1:40003/';
+      }
+    };
+    const repos = await service.listRepositories();
+    expect(repos.map((r) => r.name)).toEqual(['kept']);
+    expect(managed.forgets).toBe(1);
+    // Still gone after a fresh look (not re-started): 503 with the reason, no endless retry.
+    forgejo.reachable = false;
+    managed.onEnsure = null;
+    const error = await serviceErrorOf(service.listRepositories());
+    expect(error.code).toBe('SERVICE_UNAVAILABLE');
+    expect(managed.forgets).toBe(2);
   });
 
   it('at start (check) ensures it again; errors show in the status', async () => {
