@@ -92,8 +92,13 @@ export function createGitProxy(options: GitProxyOptions): GitProxy {
     middleware(req, res, next) {
       if (!isGitPath(req.url)) return next();
       if (!options.isParticipantHost(req.headers.host)) {
+        const location = participantRedirect(options.participantBaseUrl(), req.originalUrl);
+        // No participant address (offline, no usable machine name): a redirect would come back here.
+        if (!options.isParticipantHost(new URL(location).host)) {
+          return unavailable(res, 'This computer has no address for participants right now (no network), so the Git server cannot be shown.');
+        }
         res.setHeader('cache-control', 'no-store');
-        res.redirect(302, participantRedirect(options.participantBaseUrl(), req.originalUrl));
+        res.redirect(302, location);
         return;
       }
       if (req.path === GIT_PATH_PREFIX) {
