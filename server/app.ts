@@ -186,8 +186,19 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
         ...(options.gitServer?.readyTimeoutMs ? { readyTimeoutMs: options.gitServer.readyTimeoutMs } : {}),
         rootUrl: () => `${joinUrl(config, boundPort)}git/`,
         logger,
+        // Workspaces reach it through the firewall rules, which carry its (new) addresses.
+        onStarted: () => networkControl.refreshRules(),
       })
     : null;
+  if (networkControl && managedGit) {
+    networkControl.setGitServer({
+      active: () => {
+        const settings = store.git.get();
+        return settings.enabled && settings.mode === 'managed';
+      },
+      addresses: () => managedGit.addresses(),
+    });
+  }
   const git = new GitService({
     repository: store.git,
     clientFactory: options.gitClientFactory ?? ((client) => new ForgejoClient(client)),

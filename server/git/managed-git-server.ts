@@ -5,7 +5,7 @@
  *     (`xares.managed`, `xares.instance`, `xares.role=git`), data on volume `<prefix>-git-data` at `/data`;
  *   - networks: its own `egress-git` network first (default route, and where its port 3000 is published on
  *     127.0.0.1 with a random host port for our REST client), then the workspace network and the proxy networks
- *     `security` and `logging`, with alias `xares-git` on each (workspaces use `http://xares-git:3000/`);
+ *     `security` and `logging`, reached by its container name on each (workspaces use `http://<prefix>-git:3000/`);
  *   - configured with `FORGEJO__section__KEY` variables (the official image turns them into app.ini at every
  *     start: Forgejo docs "Installation with Docker", contrib/environment-to-ini): ROOT_URL is the browser URL
  *     (participant base URL + `/git/`, served by server/http/git-proxy.ts), sqlite, install lock, no SSH;
@@ -21,8 +21,6 @@ import { isConnectionError } from '../runtime/docker-runtime.js';
 import { execIn } from '../runtime/container-exec.js';
 import type { ProxyNetworks, ProxyNetworkRole } from '../proxies/proxy-networks.js';
 
-/** Network alias of the managed Git server on each of its networks: workspaces use `http://xares-git:3000/`. */
-export const GIT_ALIAS = 'xares-git';
 /** Port Forgejo listens on inside its container. */
 export const GIT_HTTP_PORT = 3000;
 /** Label with the role of our helper containers; the managed Git server has `git`. */
@@ -36,10 +34,18 @@ export const DEFAULT_FORGEJO_IMAGE = 'codeberg.org/forgejo/forgejo:16';
 /** The administrator the app makes on its own server (Forgejo reserves `admin`). */
 export const MANAGED_ADMIN_USER = 'xares-admin';
 
-/** Container and volume names of an instance's managed Git server. */
+/**
+ * Container and volume names of an instance's managed Git server. The container name is also its host name on
+ * its networks: unique per instance, since the workspace network is shared by every instance on an engine.
+ */
 export function managedGitNames(instanceId: string): { container: string; volume: string } {
   const prefix = instanceId === 'default' ? 'xares' : `xares-${instanceId}`;
   return { container: `${prefix}-git`, volume: `${prefix}-git-data` };
+}
+
+/** How workspace containers reach an instance's managed Git server: `http://<container name>:3000/`. */
+export function managedGitWorkspaceUrl(instanceId: string): string {
+  return `http://${managedGitNames(instanceId).container}:${GIT_HTTP_PORT}/`;
 }
 
 /**
@@ -57,7 +63,7 @@ export function forgejoEnvironment(rootUrl: string): string[] {
     `FORGEJO__server__ROOT_URL=${rootUrl}`,
     `FORGEJO__server__DOMAIN=${domain}`,
     `FORGEJO__server__HTTP_PORT=${GIT_HTTP_PORT}`,
-    // HTTP only (through /git/ and xares-git:3000); no SSH server, no outside resources (avatars, CDNs).
+    // HTTP only (through /git/ and <prefix>-git:3000); no SSH server, no outside resources (avatars, CDNs).
     'FORGEJO__server__DISABLE_SSH=true',
     'FORGEJO__server__START_SSH_SERVER=false',
     'FORGEJO__server__OFFLINE_MODE=true',
@@ -87,8 +93,11 @@ export interface ManagedGitServerOptions {
   logger: Logger;
   /** How long a start may take until `/api/v1/version` answers (ms, default 180 000: first start migrates the database). */
   readyTimeoutMs?: number;
-  /** Called after {@link ManagedGitServer.ensure} (re)started the container (its addresses may be new: firewall rules). */
-  onStarted?: () => void;
+  /**
+   * Awaited after {@link ManagedGitServer.ensure} (re)started the container, before it resolves (its addresses may
+   * be new: firewall rules). Its errors are logged, not thrown (the server itself runs).
+   */
+  onStarted?: () => Promise<void>;
 }
 
 /** A running managed server: the URL our REST client uses (`http://127.0.0.1:<published port>/`). */
@@ -122,6 +131,11 @@ export class ManagedGitServer {
     this.containerName = names.container;
     this.volumeName = names.volume;
     this.image = options.image ?? DEFAULT_FORGEJO_IMAGE;
+  }
+
+  /** How workspace containers reach it: `http://<container name>:3000/`. */
+  workspaceUrl(): string {
+    return managedGitWorkspaceUrl(this.options.instanceId);
   }
 
   /** The browser URL of the server (Forgejo's ROOT_URL): participant base URL + `git/`. */
@@ -248,7 +262,9 @@ export class ManagedGitServer {
       }
       const hostUrl = await this.waitReady();
       this.options.logger.info({ container: this.containerName, hostUrl }, 'managed git server running');
-      this.options.onStarted?.();
+      await this.options.onStarted?.().catch((error: unknown) => {
+        this.options.logger.warn({ err: (error as Error).message }, 'managed git server: follow-up after start failed');
+      });
       return { hostUrl, started: true };
     } catch (error) {
       if (isConnectionError(error)) throw new RuntimeUnavailableError('Docker engine is not reachable');
@@ -317,10 +333,10 @@ export class ManagedGitServer {
         Memory: 1024 * 1024 * 1024,
         PidsLimit: 1024,
       },
-      NetworkingConfig: { EndpointsConfig: { [egress]: { Aliases: [GIT_ALIAS] } } },
+      NetworkingConfig: { EndpointsConfig: { [egress]: { Aliases: [this.containerName] } } },
     });
     for (const name of others) {
-      await this.options.docker.getNetwork(name).connect({ Container: this.containerName, EndpointConfig: { Aliases: [GIT_ALIAS] } });
+      await this.options.docker.getNetwork(name).connect({ Container: this.containerName, EndpointConfig: { Aliases: [this.containerName] } });
     }
   }
 

@@ -23,6 +23,7 @@ import {
   SQUID_WHITELIST_FILE,
 } from '../images/proxy-images.js';
 import { workspaceContainerName } from '../runtime/workspace-runtime.js';
+import { GIT_HTTP_PORT, managedGitNames } from '../git/managed-git-server.js';
 import { bridgeName, NetGuard, type GuardPlan } from './netguard.js';
 import { PROXY_ALIAS, ProxyNetworks } from './proxy-networks.js';
 import { extractFiles, ProxyContainer, putFiles, readFileFrom, type ContainerFile } from './proxy-container.js';
@@ -40,19 +41,18 @@ const CA_END = '# END Xares logging proxy CA';
 /** Rules applied longer ago than this (ms) are installed again before a proxy workspace starts. */
 const GUARD_FRESH_MS = 5_000;
 
-/** Network alias of the managed Git server on the workspace networks: workspaces use `http://xares-git:3000/`. */
-export const GIT_SERVER_ALIAS = 'xares-git';
-/** The managed Git server's HTTP port inside its container (Forgejo's default). */
-export const GIT_SERVER_PORT = 3000;
-
-/** Names that never go through a proxy (the workspace's own services, and the managed Git server, reached directly). */
-const NO_PROXY = `localhost,127.0.0.1,::1,${GIT_SERVER_ALIAS}`;
+/** Names that never go through a proxy: the workspace's own services, and the managed Git server (reached directly). */
+function noProxy(instanceId: string): string {
+  return `localhost,127.0.0.1,::1,${managedGitNames(instanceId).container}`;
+}
 
 /**
  * The managed Git server as the firewall needs it (server/git/managed-git-server.ts): its IPv4 address on each
  * network it joined, by network name, or null while it does not run.
  */
 export interface GitServerAddresses {
+  /** Whether it is in use (managed mode enabled): rules are kept in place for it only then. */
+  active(): boolean;
   addresses(): Promise<Record<string, string> | null>;
 }
 
@@ -159,7 +159,7 @@ export class NetworkControl {
   }
 
   /**
-   * Lets workspaces of every mode reach the managed Git server (port {@link GIT_SERVER_PORT} on each network it
+   * Lets workspaces of every mode reach the managed Git server (port {@link GIT_HTTP_PORT} on each network it
    * joined) from the next rule application on. Call {@link refreshRules} after it (re)started.
    */
   setGitServer(server: GitServerAddresses | null): void {
@@ -176,7 +176,7 @@ export class NetworkControl {
 
   /** True while rules are needed: proxy workspaces exist, or the managed Git server is set. */
   private needsRules(): boolean {
-    return this.gitServer !== null || this.options.credentials.listProxyClients().length > 0;
+    return this.gitServer?.active() === true || this.options.credentials.listProxyClients().length > 0;
   }
 
   /** The proxy container of a mode. */
@@ -193,7 +193,7 @@ export class NetworkControl {
    */
   async prepare(client: ProxyClient): Promise<WorkspaceNetworkPlan> {
     if (client.proxyMode === 'none') {
-      if (this.gitServer) {
+      if (this.gitServer?.active()) {
         // Its way to the managed Git server; without it the workspace still works (its repository set-up says why).
         await this.applyGuard(GUARD_FRESH_MS).catch((error: unknown) => {
           if ((error as Error).name === 'RuntimeUnavailableError') throw error;
@@ -229,8 +229,8 @@ export class NetworkControl {
       HTTPS_PROXY: url,
       http_proxy: url,
       https_proxy: url,
-      NO_PROXY,
-      no_proxy: NO_PROXY,
+      NO_PROXY: noProxy(this.options.instanceId),
+      no_proxy: noProxy(this.options.instanceId),
     };
     const caPem = mode === 'logging' ? await this.loggingCa() : null;
     if (caPem) {
@@ -438,12 +438,12 @@ export class NetworkControl {
       ],
       egress: [bridgeName(squidEgress), bridgeName(mitmEgress)],
     };
-    if (this.gitServer) await this.addGitServer(plan, { security: this.networks.name('security'), logging: this.networks.name('logging') });
+    if (this.gitServer?.active()) await this.addGitServer(plan, { security: this.networks.name('security'), logging: this.networks.name('logging') });
     await this.guard.apply(plan, maxAgeMs);
   }
 
   /**
-   * Adds the managed Git server to `plan`: reachable on port {@link GIT_SERVER_PORT} from the confined networks
+   * Adds the managed Git server to `plan`: reachable on port {@link GIT_HTTP_PORT} from the confined networks
    * and the open workspace network it joined; its egress bridge confined like the proxies' (no host, no LAN).
    */
   private async addGitServer(plan: GuardPlan, names: { security: string; logging: string }): Promise<void> {
@@ -451,7 +451,7 @@ export class NetworkControl {
     const addresses = (await this.gitServer?.addresses()) ?? null;
     if (!addresses) return;
     const [security, logging] = plan.confined;
-    const at = (name: string) => (addresses[name] ? [{ address: addresses[name]!, port: GIT_SERVER_PORT }] : []);
+    const at = (name: string) => (addresses[name] ? [{ address: addresses[name]!, port: GIT_HTTP_PORT }] : []);
     security!.services = at(names.security);
     logging!.services = at(names.logging);
     const workspaceNetwork = this.options.workspaceNetwork;
@@ -468,7 +468,7 @@ export class NetworkControl {
     this.checking = true;
     try {
       const modes = new Set(this.options.credentials.listProxyClients().map((c) => c.proxyMode));
-      if (modes.size === 0 && !this.gitServer) return;
+      if (modes.size === 0 && !this.gitServer?.active()) return;
       for (const mode of ['security', 'logging'] as const) {
         if (!modes.has(mode)) continue;
         const proxy = this.proxyOf(mode);

@@ -26,6 +26,9 @@ export const PROXY_ALIAS = 'xares-proxy';
 
 /** Name of a role's network for an instance: `xares-<role>` for `default`, else `xares-<instance>-<role>`. */
 export function proxyNetworkName(instanceId: string, role: ProxyNetworkRole): string {
+  // The managed Git server also joins the engine-wide workspace network (`xares-workspaces`): its egress
+  // network's name must sort before that one whatever the instance id is (`-` sorts before letters and digits).
+  if (role === 'egress-git') return instanceId === 'default' ? 'xares--egress-git' : `xares--${instanceId}-egress-git`;
   return instanceId === 'default' ? `xares-${role}` : `xares-${instanceId}-${role}`;
 }
 

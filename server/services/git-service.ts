@@ -19,8 +19,15 @@ export interface GitClient {
   createRepository(input: { name: string; description?: string; private?: boolean; autoInit?: boolean }): Promise<GitClientRepo>;
   /** Admin only. */
   createUser(input: { username: string; password: string; email: string }): Promise<unknown>;
-  /** Basic auth as `username`; resolves to the token's secret (a string, or an object with `sha1`/`token`). */
-  createUserToken(username: string, password: string, input: { name: string; scopes: string[] }): Promise<unknown>;
+  /**
+   * Basic auth as `username`; resolves to the token's secret (a string, or an object with `sha1`/`token`).
+   * `repositories` limits the token to those repositories (`owner`/`name`).
+   */
+  createUserToken(username: string, password: string, input: { name: string; scopes: string[]; repositories?: Array<{ owner: string; name: string }> }): Promise<unknown>;
+  /** Basic auth as `username`: deletes its token `token` (id or name). 404 when there is none. */
+  deleteUserToken(username: string, password: string, token: string): Promise<void>;
+  /** The branches of `owner/repo` (names). */
+  listBranches(owner: string, repo: string): Promise<Array<{ name: string }>>;
 }
 
 /** Makes a client for `baseUrl` acting with `token` (the admin token or the service user's). */
@@ -41,10 +48,9 @@ export interface ManagedGit {
   stop(): Promise<void>;
   /** Forgets what it knows of the running container, so the next `ensure` looks again (it did not answer). */
   forget?(): void;
+  /** How workspace containers reach it (`http://<container name>:3000/`, see managedGitWorkspaceUrl). */
+  workspaceUrl(): string;
 }
-
-/** How workspace containers reach the managed Git server (its network alias on their networks). */
-export const MANAGED_GIT_WORKSPACE_URL = 'http://xares-git:3000/';
 
 /** Options of {@link GitService}. */
 export interface GitServiceOptions {
@@ -392,7 +398,7 @@ export class GitService {
     const url = this.options.repository.get().url;
     try {
       const result = await operation(client);
-      if (!this.lastCheck?.reachable) void this.check();
+      if (!this.lastCheck?.reachable) void this.check().catch(() => undefined);
       return result;
     } catch (error) {
       if (isUnreachable(error) && !retried && this.options.managed && this.options.repository.get().mode === 'managed') {
@@ -472,15 +478,92 @@ export class GitService {
 
   /**
    * Base URL of the Git server as workspace containers reach it (ends with `/`), or null when disabled. External
-   * servers: the configured URL (the workspaces must be able to reach it); managed: `http://xares-git:3000/`.
+   * servers: the configured URL (the workspaces must be able to reach it); managed: `http://<prefix>-git:3000/`.
    */
   workspaceBaseUrl(): string | null {
     const record = this.options.repository.get();
     if (!record.enabled || !record.url) return null;
-    return record.mode === 'managed' ? MANAGED_GIT_WORKSPACE_URL : record.url;
+    if (record.mode !== 'managed') return record.url;
+    return this.options.managed ? this.options.managed.workspaceUrl() : null;
   }
 
   // ---- workspace access (lead's region: repository-limited tokens for workspaces) ----
+
+  /**
+   * A credential for the workspace `projectId` that reaches only the repository `repoFullName` (`owner/name`):
+   * a token of our service user named {@link workspaceTokenName}, scope `write:repository`, limited to that
+   * repository (Forgejo's repository-specific tokens); an older token of that name is replaced. `remoteUrl` is
+   * the repository's clone URL as workspaces reach it, without credentials.
+   * @throws ServiceError SERVICE_UNAVAILABLE (disabled, unreachable, no service password), GIT_REPO_CREATE_FAILED
+   *   (the server refused; or it ignored the repository limit: the token is deleted again, never handed out).
+   */
+  async workspaceAccess(projectId: string, repoFullName: string): Promise<{ username: string; token: string; remoteUrl: string }> {
+    const base = this.workspaceBaseUrl();
+    if (!base) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
+    await this.serviceClient();
+    const { serviceUser, servicePassword } = this.options.repository.get();
+    if (!serviceUser || !servicePassword) {
+      throw new ServiceError('SERVICE_UNAVAILABLE', "Xares' service user on the Git server was made by an older version; disable and enable the Git server again to renew it");
+    }
+    const [owner, name] = splitFullName(repoFullName);
+    const tokenName = workspaceTokenName(projectId);
+    const create = (client: GitClient) =>
+      client.createUserToken(serviceUser, servicePassword, { name: tokenName, scopes: ['write:repository'], repositories: [{ owner, name }] });
+    const answer = await this.call(
+      async (client) => {
+        try {
+          return await create(client);
+        } catch (error) {
+          // A token of that name left by an earlier attempt: replace it.
+          if (statusOf(error) !== 400) throw error;
+          await client.deleteUserToken(serviceUser, servicePassword, tokenName);
+          return create(client);
+        }
+      },
+      (error) => new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server did not give the workspace a token for its repository: ${describe(error)}`),
+    );
+    const limited = (answer as { repositories?: unknown } | null)?.repositories;
+    if (!Array.isArray(limited) || limited.length === 0) {
+      await this.revokeWorkspaceAccess(projectId);
+      throw new ServiceError('GIT_REPO_CREATE_FAILED', 'The Git server cannot limit access tokens to one repository (Forgejo 12 or newer can); no token was given to the workspace');
+    }
+    return { username: serviceUser, token: tokenOf(answer), remoteUrl: `${base}${owner}/${name}.git` };
+  }
+
+  /** Deletes the workspace's token (after it was deleted); none is fine. Never throws; logs. */
+  async revokeWorkspaceAccess(projectId: string): Promise<void> {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.serviceUser || !record.servicePassword) return;
+    try {
+      const client = this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken ?? '' });
+      await client.deleteUserToken(record.serviceUser, record.servicePassword, workspaceTokenName(projectId));
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      this.options.logger.warn({ projectId, reason: describe(error) }, 'could not delete the workspace git token');
+    }
+  }
+
+  /** Branch names of `owner/name`. @throws ServiceError SERVICE_UNAVAILABLE as {@link call}, or the server's refusal. */
+  async branchNames(repoFullName: string): Promise<string[]> {
+    const [owner, name] = splitFullName(repoFullName);
+    const branches = await this.call(
+      (client) => client.listBranches(owner, name),
+      (error) => new ServiceError('SERVICE_UNAVAILABLE', `The Git server could not list the branches of ${repoFullName}: ${describe(error)}`),
+    );
+    return branches.map((branch) => branch.name);
+  }
+}
+
+/** Name of a workspace's token on the Git server (one per workspace, replaced when made again). */
+export function workspaceTokenName(projectId: string): string {
+  return `xares-ws-${projectId}`;
+}
+
+/** `owner/name` → [owner, name]. @throws Error for anything else. */
+function splitFullName(fullName: string): [string, string] {
+  const match = /^([^/]+)\/([^/]+)$/.exec(fullName);
+  if (!match) throw new Error(`Not a repository name: ${fullName}`);
+  return [match[1]!, match[2]!];
 }
 
 /**

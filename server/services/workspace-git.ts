@@ -32,7 +32,8 @@ export interface WorkspaceGitAccess {
  * branch, identity) arrives as a positional argument, so no user text is ever parsed by the shell.
  * Arguments: mode (`init` | `clone`), remote URL, branch, credential file, author name, author e-mail.
  * The workspace's proxy settings are loaded first, as in its terminal (proxy modes reach an external server
- * only through the proxy). Exit 3: a clone without a repository.
+ * only through the proxy). Exit 3: a clone without a repository; 124: the push timed out. A clone's branch is
+ * checked out only once it is pushed.
  */
 export const WORKSPACE_GIT_SCRIPT = `set -eu
 mode=$1; remote=$2; branch=$3; credentials=$4; author=$5; email=$6
@@ -48,8 +49,15 @@ if ! git rev-parse -q --verify HEAD >/dev/null; then
   git add -A
   git commit -q --allow-empty -m "Starter files"
 fi
-if [ "$mode" = clone ]; then git checkout -q -B "$branch"; fi
-exec timeout ${PUSH_TIMEOUT_S} git -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=20 push -q -u origin "HEAD:refs/heads/$branch"
+push() { timeout ${PUSH_TIMEOUT_S} git -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=20 push -q "$@"; }
+if [ "$mode" = clone ]; then
+  # Pushed before it is checked out: when the push fails, the clone stays on the branch it was copied on.
+  push origin "HEAD:refs/heads/$branch"
+  git checkout -q -B "$branch"
+  git branch -q --set-upstream-to "origin/$branch"
+else
+  push -u origin "HEAD:refs/heads/$branch"
+fi
 `;
 
 /**
@@ -109,9 +117,9 @@ export async function setUpWorkspaceRepository(
     { user: 'coder', workingDir: WORKSPACE_DIR },
   );
   if (result.exitCode !== 0) {
-    const output = redact(`${result.stderr}\n${result.stdout}`, access.token).trim().split('\n').filter(Boolean).slice(-3).join(' ');
+    const output = redact(`${result.stderr}\n${result.stdout}`, access.token).trim().split('\n').filter(Boolean).slice(-6).join(' ');
     const reason = result.exitCode === 124 ? `the push did not finish within ${PUSH_TIMEOUT_S} s` : output || `git exited with code ${result.exitCode}`;
-    throw new Error(`Could not push branch ${branch} to ${input.repoFullName}: ${reason.slice(0, 400)}`);
+    throw new Error(`Could not push branch ${branch} to ${input.repoFullName}: ${reason.slice(0, 600)}`);
   }
   return { branch };
 }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFakeForgejoImage } from '../helpers/fake-forgejo.js';
 import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
-import { GIT_ALIAS, LABEL_ROLE, managedGitNames } from '../../server/git/managed-git-server.js';
+import { LABEL_ROLE, managedGitNames } from '../../server/git/managed-git-server.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
 
 const PUBLIC_HOST = 'lan.test';
@@ -70,13 +70,13 @@ describe('managed Git server', () => {
     expect(bindings.length).toBeGreaterThan(0);
     for (const binding of bindings) expect(binding.HostIp).toBe('127.0.0.1');
     const networks = info.NetworkSettings.Networks;
-    const expected = [`xares-${t.instanceId}-egress-git`, `xares-${t.instanceId}-security`, `xares-${t.instanceId}-logging`, 'xares-workspaces'];
+    const expected = [`xares--${t.instanceId}-egress-git`, `xares-${t.instanceId}-security`, `xares-${t.instanceId}-logging`, 'xares-workspaces'];
     for (const name of expected) {
       expect(networks[name], name).toBeDefined();
-      expect(networks[name]?.Aliases ?? [], name).toContain(GIT_ALIAS);
+      expect(networks[name]?.Aliases ?? [], name).toContain(managedGitNames(t.instanceId).container);
     }
     // Its egress network sorts first (default route).
-    expect([...expected].sort()[0]).toBe(`xares-${t.instanceId}-egress-git`);
+    expect([...expected].sort()[0]).toBe(`xares--${t.instanceId}-egress-git`);
     const addresses = await t.server.managedGit!.addresses();
     expect(Object.keys(addresses ?? {}).sort()).toEqual([...expected].sort());
     for (const address of Object.values(addresses ?? {})) expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);

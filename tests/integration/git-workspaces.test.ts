@@ -8,8 +8,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { managedGitNames } from '../../server/git/managed-git-server.js';
 import { ensureFakeForgejoImage } from '../helpers/fake-forgejo.js';
-import { execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
+import { execInContainer, execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
 const nonce = Math.random().toString(36).slice(2, 8);
@@ -43,7 +44,16 @@ function gitSettled(id: string): Promise<Project> {
   );
 }
 
-/** `git ls-remote` from the host against the managed server's published port, with `token` (or none). */
+/** Whether the Git server accepts `token` (its API's current user). */
+async function tokenWorks(token: string): Promise<boolean> {
+  const response = await fetch(new URL('api/v1/user', hostUrl), { headers: { authorization: `token ${token}` } });
+  return response.status === 200;
+}
+
+/**
+ * `git ls-remote` from the host against the managed server's published port, with `token` (or none). The
+ * repositories are public: git reads them without sending the token.
+ */
 function lsRemote(fullName: string, token?: string): { ok: boolean; out: string } {
   const url = new URL(`${fullName}.git`, hostUrl);
   if (token) {
@@ -66,10 +76,13 @@ async function createWorkspace(body: Record<string, unknown>): Promise<string> {
 
 async function readCredential(id: string): Promise<string> {
   const result = await execInWorkspace(id, ['cat', '/etc/xares/git-credentials'], { user: 'coder' });
-  const match = /^http:\/\/[^:]+:([0-9a-f]+)@xares-git:3000$/.exec(result.stdout.trim());
+  const match = new RegExp(`^http://[^:]+:([0-9a-f]+)@${gitHost()}$`).exec(result.stdout.trim());
   expect(match, result.stdout).toBeTruthy();
   return match![1]!;
 }
+
+/** The managed server's host name and port as workspaces reach it (its container name is per instance). */
+const gitHost = () => `${managedGitNames(t.instanceId).container}:3000`;
 
 let plain: string;
 let secured: string;
@@ -105,7 +118,7 @@ describe('a new workspace with createGitRepo', () => {
     const p = await project(plain);
     expect(p.gitRepoUrl).toMatch(/^http:\/\/[^@]+\/git\/[^/]+\/Git-Plain-/);
     const origin = await execInWorkspace(plain, ['git', 'remote', 'get-url', 'origin'], { user: 'coder', workingDir: '/workspace' });
-    expect(origin.stdout.trim()).toMatch(/^http:\/\/xares-git:3000\/[^/]+\/Git-Plain-[^/]+\.git$/);
+    expect(origin.stdout.trim()).toMatch(new RegExp(`^http://${gitHost()}/[^/]+/Git-Plain-[^/]+\\.git$`));
     const listed = JSON.stringify((await t.api('GET', '/api/projects')).body);
     expect(listed).not.toMatch(/[0-9a-f]{40}/);
   });
@@ -124,11 +137,11 @@ describe('a new workspace with createGitRepo', () => {
     const [a, b] = await Promise.all([project(plain), project(secured)]);
     const tokenA = await readCredential(plain);
     const repoOf = (url: string) => new URL(url).pathname.replace(/^\/git\//, '');
-    expect(lsRemote(repoOf(a.gitRepoUrl!), tokenA).ok).toBe(true);
+    expect(await tokenWorks(tokenA)).toBe(true);
     // From inside workspace A, with its stored credential: pushing into B's repository is refused.
     const intrude = await execInWorkspace(
       plain,
-      ['git', 'push', `http://xares-git:3000/${repoOf(b.gitRepoUrl!)}.git`, 'HEAD:refs/heads/intruder'],
+      ['git', 'push', `http://${gitHost()}/${repoOf(b.gitRepoUrl!)}.git`, 'HEAD:refs/heads/intruder'],
       { user: 'coder', workingDir: '/workspace' },
     );
     expect(intrude.code).not.toBe(0);
@@ -150,7 +163,7 @@ describe('a new workspace with createGitRepo', () => {
 describe('clones', () => {
   it('each get and check out their own clone/<name> branch, pushed to the source repository', async () => {
     const response = await t.api('POST', `/api/projects/${plain}/clone`, { count: 2 });
-    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
     const clones = response.body.clones as Array<{ projectId: string; projectName: string }>;
     await Promise.all(clones.map((c) => t.waitForStatus(c.projectId, 'running', 240_000)));
     const source = await project(plain);
@@ -172,20 +185,30 @@ describe('clones', () => {
     expect(branches.size).toBe(2);
   });
 
-  it("report a branch that cannot be pushed on the clone, which still runs on the source's branch", async () => {
-    const gitContainer = docker.getContainer(t.server.managedGit!.containerName);
-    await gitContainer.stop({ t: 1 });
+  it("report a branch the server refuses on the clone, which still runs on the source's branch", async () => {
+    // The server refuses every clone/ branch of the source's repository (a pre-receive hook in its bare repository).
+    const source = await project(plain);
+    const repoName = new URL(source.gitRepoUrl!).pathname.split('/').pop()!.toLowerCase();
+    const gitContainer = managedGitNames(t.instanceId).container;
+    const hook = await execInContainer(gitContainer, [
+      'sh', '-c', 'for d in $(find /data -type d -name "$1.git"); do printf "#!/bin/sh\\necho clone branches are closed >&2\\nexit 1\\n" > "$d/hooks/pre-receive"; chmod 755 "$d/hooks/pre-receive"; echo "$d"; done', 'sh', repoName,
+    ]);
+    expect(hook.stdout.trim(), hook.stderr).not.toBe('');
     try {
       const response = await t.api('POST', `/api/projects/${plain}/clone`, { count: 1 });
-      expect(response.status, JSON.stringify(response.body)).toBe(201);
+      expect(response.status, JSON.stringify(response.body)).toBe(202);
       const id = response.body.clones[0].projectId as string;
       await t.waitForStatus(id, 'running', 240_000);
       const p = await gitSettled(id);
       expect(p.gitBranch).toBeUndefined();
-      expect(p.gitError).toMatch(/Git server|push|reach/i);
+      expect(p.gitError).toMatch(/clone branches are closed/);
       expect(p.status).toBe('running');
+      const head = await execInWorkspace(id, ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
+      expect(head.stdout.trim()).toBe('main');
+      // The reason names no secret.
+      expect(p.gitError).not.toMatch(/[0-9a-f]{40}/);
     } finally {
-      await gitContainer.start().catch(() => undefined);
+      await execInContainer(gitContainer, ['sh', '-c', 'rm -f $(find /data -path "*/hooks/pre-receive")']);
     }
   });
 });
@@ -197,9 +220,8 @@ describe('deleting a workspace', () => {
     const p = await gitSettled(id);
     expect(p.gitBranch).toBe('main');
     const token = await readCredential(id);
-    const repo = new URL(p.gitRepoUrl!).pathname.replace(/^\/git\//, '');
-    expect(lsRemote(repo, token).ok).toBe(true);
+    expect(await tokenWorks(token)).toBe(true);
     expect((await t.api('DELETE', `/api/projects/${id}`)).status).toBe(200);
-    await pollUntil(() => (lsRemote(repo, token).ok ? undefined : true), { timeoutMs: 15_000, intervalMs: 300, description: 'token revoked' });
+    await pollUntil(async () => ((await tokenWorks(token)) ? undefined : true), { timeoutMs: 15_000, intervalMs: 300, description: 'token revoked' });
   });
 });

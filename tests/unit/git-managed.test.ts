@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgejoEnvironment, hostUrlOf, lastTokenLine, managedGitNames } from '../../server/git/managed-git-server.js';
 import { isGitPath, participantRedirect, stripGitPrefix, unavailablePage } from '../../server/http/git-proxy.js';
-import { GitService, MANAGED_GIT_WORKSPACE_URL, type ManagedGit } from '../../server/services/git-service.js';
+import { GitService, type ManagedGit } from '../../server/services/git-service.js';
 import { ServiceError } from '../../server/services/service-error.js';
 import { openStore, type Store } from '../../server/store/index.js';
 import { FakeForgejo } from '../helpers/fake-forgejo-client.js';
@@ -102,6 +102,9 @@ class ScriptedManaged implements ManagedGit {
   browserUrl(): string {
     return 'http://lan.test:8080/git/';
   }
+  workspaceUrl(): string {
+    return 'http://xares-t1-git:3000/';
+  }
   async stop(): Promise<void> {
     this.stops += 1;
   }
@@ -158,7 +161,7 @@ describe('GitService managed mode', () => {
     expect(stored).toMatchObject({ enabled: true, mode: 'managed', url: 'http://127.0.0.1:40001/', adminToken: ADMIN });
     expect(forgejo.users.get(stored.serviceUser ?? '')?.admin).toBe(false);
     expect(service.status()).toMatchObject({ enabled: true, reachable: true, url: 'http://lan.test:8080/git/', error: null });
-    expect(service.workspaceBaseUrl()).toBe(MANAGED_GIT_WORKSPACE_URL);
+    expect(service.workspaceBaseUrl()).toBe('http://xares-t1-git:3000/');
     expect(logLines.join('\n')).not.toContain(ADMIN);
   });
 

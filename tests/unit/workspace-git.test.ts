@@ -91,6 +91,22 @@ describe('the set-up script (real git)', () => {
     expect(git(bare, 'rev-parse', 'clone/Alice')).toBe(git(bare, 'rev-parse', 'main'));
   });
 
+  it('clone whose branch the server refuses: exit non-zero, and it stays on the branch it was copied on', () => {
+    const clone = path.join(root, 'clone-refused');
+    execFileSync('cp', ['-a', path.join(root, 'ws'), clone]);
+    const hook = path.join(bare, 'hooks', 'pre-receive');
+    writeFileSync(hook, '#!/bin/sh\necho "branch pushes are closed" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const result = run(clone, 'clone', bare, 'clone/Carol');
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toContain('branch pushes are closed');
+      expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+      expect(git(clone, 'branch', '--list', 'clone/Carol')).toBe('');
+    } finally {
+      rmSync(hook);
+    }
+  });
+
   it('clone of a folder without a repository: exit 3 with a reason', () => {
     const empty = path.join(root, 'empty');
     mkdirSync(empty);
