@@ -182,7 +182,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
         instanceId: config.instanceId,
         networks: networkControl.networks,
         workspaceNetwork: { name: dockerRuntime.networkName, ensure: () => dockerRuntime.ensureNetwork() },
-        ...(options.gitServer?.image ? { image: options.gitServer.image } : {}),
+        ...((options.gitServer?.image ?? config.gitServerImage) ? { image: (options.gitServer?.image ?? config.gitServerImage)! } : {}),
         ...(options.gitServer?.readyTimeoutMs ? { readyTimeoutMs: options.gitServer.readyTimeoutMs } : {}),
         rootUrl: () => `${joinUrl(config, boundPort)}git/`,
         logger,

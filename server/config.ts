@@ -92,6 +92,11 @@ export const ServerConfig = z.object({
   adminToken: z.string().min(16, 'must be at least 16 characters').max(200).optional(),
   /** Tag of the workspace image to run; undefined means our own image (see resources/images/workspace/image.json). */
   workspaceImage: z.string().min(1).optional(),
+  /**
+   * Image of the managed Git server (issue #7); undefined means the official Forgejo image
+   * (server/git/managed-git-server.ts DEFAULT_FORGEJO_IMAGE). For a mirror or a pinned release.
+   */
+  gitServerImage: z.string().min(1).optional(),
   /** Max simultaneously running workspaces (api-reference "Resource Limits Configuration"). */
   maxConcurrentWorkspaces: z.number().int().min(1).max(1000).default(40),
   /** Max workspaces in total (running or not); 409 WORKSPACE_LIMIT_EXCEEDED above it. */
@@ -136,6 +141,7 @@ const ENV_SCHEMA = {
   XARES_PUBLIC_HOST: ['publicHost', PublicHost],
   XARES_ADMIN_TOKEN: ['adminToken', z.string().min(16, 'must be at least 16 characters')],
   XARES_WORKSPACE_IMAGE: ['workspaceImage', z.string().trim().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/i, 'must be an image reference like xares/workspace:1')],
+  XARES_GIT_SERVER_IMAGE: ['gitServerImage', z.string().trim().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/i, 'must be an image reference like codeberg.org/forgejo/forgejo:16')],
   MAX_CONCURRENT_WORKSPACES: ['maxConcurrentWorkspaces', intFromEnv(1, 1000)],
   MAX_WORKSPACES: ['maxWorkspaces', intFromEnv(1, 5000)],
   CPU_PER_WORKSPACE: ['cpuPerWorkspace', numberFromEnv(0.1, 256)],

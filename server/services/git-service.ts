@@ -525,7 +525,7 @@ export class GitService {
     const limited = (answer as { repositories?: unknown } | null)?.repositories;
     if (!Array.isArray(limited) || limited.length === 0) {
       await this.revokeWorkspaceAccess(projectId);
-      throw new ServiceError('GIT_REPO_CREATE_FAILED', 'The Git server cannot limit access tokens to one repository (Forgejo 12 or newer can); no token was given to the workspace');
+      throw new ServiceError('GIT_REPO_CREATE_FAILED', 'The Git server cannot limit access tokens to one repository (a Forgejo release with repository-specific access tokens can; Gitea cannot); no token was given to the workspace');
     }
     return { username: serviceUser, token: tokenOf(answer), remoteUrl: `${base}${owner}/${name}.git` };
   }

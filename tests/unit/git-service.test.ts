@@ -97,3 +97,23 @@ describe('GitService', () => {
     expect(store.git.get().serviceUser).toBe(a.fullName.split('/')[0]);
   });
 });
+
+describe('workspace access', () => {
+  it('refuses to hand a workspace a token the server did not limit to its repository (e.g. Gitea)', async () => {
+    const { service, logLines } = setup();
+    await service.update({ enabled: true, url: URL_, adminToken: ADMIN });
+    const repo = await service.createRepositoryFor('Limited');
+    // The in-memory fake answers without `repositories`, like a server without repository-specific tokens.
+    await expect(service.workspaceAccess('abcdefghijkl', repo.fullName)).rejects.toMatchObject({
+      code: 'GIT_REPO_CREATE_FAILED',
+      message: expect.stringContaining('cannot limit access tokens to one repository'),
+    });
+    expect(logLines.join('\n')).not.toMatch(/[0-9a-f]{40}/);
+  });
+
+  it('answers 503 when the Git server is disabled, and revoking then does nothing', async () => {
+    const { service } = setup();
+    await expect(service.workspaceAccess('abcdefghijkl', 'o/r')).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    await expect(service.revokeWorkspaceAccess('abcdefghijkl')).resolves.toBeUndefined();
+  });
+});
