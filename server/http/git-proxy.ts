@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import httpProxy from 'http-proxy';
 import type { Logger } from 'pino';
+import { upstreamCookieHeader } from '../routing/workspace-gate.js';
 
 /** Path prefix under which browsers reach the managed Git server. */
 export const GIT_PATH_PREFIX = '/git';
@@ -35,6 +36,16 @@ export function participantRedirect(participantBase: string, url: string): strin
   const base = new URL(participantBase);
   // Only the path and query of the request are taken, on our own participant origin.
   return `${base.origin}${url.startsWith('/') ? url : `/${url}`}`;
+}
+
+/**
+ * Keeps our own cookies (seat sessions, the participant cookie: `xares_*`, and code-server's) away from Forgejo:
+ * the participant origin is shared with the workspaces under `/w/<id>/`.
+ */
+function withoutOwnCookies(req: IncomingMessage): void {
+  const cookie = upstreamCookieHeader(req.headers.cookie, undefined);
+  if (cookie === undefined) delete req.headers.cookie;
+  else req.headers.cookie = cookie;
 }
 
 /** HTML-escapes text for the pages here. */
@@ -108,6 +119,7 @@ export function createGitProxy(options: GitProxyOptions): GitProxy {
       void options.target().then((target) => {
         if ('unavailable' in target) return unavailable(res, target.unavailable);
         req.url = stripGitPrefix(req.url);
+        withoutOwnCookies(req);
         proxy.web(req, res, { target: target.hostUrl });
       }, next);
     },
@@ -120,6 +132,7 @@ export function createGitProxy(options: GitProxyOptions): GitProxy {
             return;
           }
           req.url = stripGitPrefix(req.url ?? '/');
+          withoutOwnCookies(req);
           proxy.ws(req, socket, head, { target: target.hostUrl });
         },
         () => socket.destroy(),

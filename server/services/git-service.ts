@@ -206,15 +206,7 @@ export class GitService {
     const url = rawUrl ? normalizeUrl(rawUrl) : '';
     const adminToken = request.adminToken === undefined ? (fromManaged ? null : current.adminToken) : request.adminToken.trim() || null;
     const sameServer = !fromManaged && url === current.url && adminToken === current.adminToken;
-    const next: GitSettingsRecord = {
-      enabled: request.enabled,
-      mode: 'external',
-      url,
-      adminToken,
-      serviceUser: sameServer ? current.serviceUser : null,
-      serviceToken: sameServer ? current.serviceToken : null,
-      servicePassword: sameServer ? current.servicePassword : null,
-    };
+    const next = withServiceUserOf({ enabled: request.enabled, mode: 'external', url, adminToken }, current, sameServer);
     if (next.enabled) {
       if (!url) {
         const message = this.options.managed
@@ -274,15 +266,7 @@ export class GitService {
     }
     // A new admin token means the server lost its data (or is new): the old service user is gone with it.
     const sameServer = wasManaged && current.adminToken === adminToken;
-    const next: GitSettingsRecord = {
-      enabled: true,
-      mode: 'managed',
-      url,
-      adminToken,
-      serviceUser: sameServer ? current.serviceUser : null,
-      serviceToken: sameServer ? current.serviceToken : null,
-      servicePassword: sameServer ? current.servicePassword : null,
-    };
+    const next = withServiceUserOf({ enabled: true, mode: 'managed', url, adminToken }, current, sameServer);
     const probe = await this.probe(url, adminToken);
     if (!probe.reachable) throw new ServiceError('SERVICE_UNAVAILABLE', probe.error ?? 'The Git server run by Xares cannot be reached');
     if (!next.serviceUser || !next.serviceToken) Object.assign(next, await this.createServiceUser(url, adminToken));
@@ -552,6 +536,16 @@ export class GitService {
     );
     return branches.map((branch) => branch.name);
   }
+}
+
+/** A settings record for `server`, keeping the service user (and its secrets) of `current` only when `sameServer`. */
+function withServiceUserOf(server: Pick<GitSettingsRecord, 'enabled' | 'mode' | 'url' | 'adminToken'>, current: GitSettingsRecord, sameServer: boolean): GitSettingsRecord {
+  return {
+    ...server,
+    serviceUser: sameServer ? current.serviceUser : null,
+    serviceToken: sameServer ? current.serviceToken : null,
+    servicePassword: sameServer ? current.servicePassword : null,
+  };
 }
 
 /** Name of a workspace's token on the Git server (one per workspace, replaced when made again). */

@@ -14,15 +14,15 @@ let front: http.Server;
 let upstreamUrl = '';
 let target: { hostUrl: string } | { unavailable: string };
 let participantBase = 'http://lan.test:8080/';
-const seen: Array<{ url: string; host: string | undefined; forwardedFor: string | undefined }> = [];
+const seen: Array<{ url: string; host: string | undefined; forwardedFor: string | undefined; cookie?: string | undefined }> = [];
 
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-function get(path: string, host: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function get(path: string, host: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path, headers: { host }, agent: false }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path, headers: { host, ...extraHeaders }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -35,7 +35,7 @@ function get(path: string, host: string): Promise<{ status: number; headers: htt
 
 beforeAll(async () => {
   upstream = http.createServer((req, res) => {
-    seen.push({ url: req.url ?? '', host: req.headers.host, forwardedFor: req.headers['x-forwarded-for'] as string | undefined });
+    seen.push({ url: req.url ?? '', host: req.headers.host, forwardedFor: req.headers['x-forwarded-for'] as string | undefined, cookie: req.headers.cookie });
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`upstream ${req.url}`);
   });
@@ -73,6 +73,14 @@ describe('git proxy', () => {
     expect(seen.at(-1)).toMatchObject({ url: '/u/r%2Fx?tab=a%20b', host: 'lan.test:8080', forwardedFor: '127.0.0.1' });
     expect((await get('/git/', 'lan.test:8080')).body).toBe('upstream /');
     expect((await get('/gitx', 'lan.test:8080')).body).toBe('not git');
+  });
+
+  it("keeps our cookies (seat sessions, participant, code-server's) from Forgejo and passes its own", async () => {
+    const cookie = 'xares_gate_abc=s1; i_like_gitea=f1; xares_participant=p1; code-server-session=c1; _csrf=t1';
+    expect((await get('/git/u/r', 'lan.test:8080', { cookie })).status).toBe(200);
+    expect(seen.at(-1)?.cookie).toBe('i_like_gitea=f1; _csrf=t1');
+    await get('/git/u/r', 'lan.test:8080', { cookie: 'xares_gate_abc=s1' });
+    expect(seen.at(-1)?.cookie).toBeUndefined();
   });
 
   it('redirects admin hosts to the participant address; 503 when that would be an admin host too', async () => {
