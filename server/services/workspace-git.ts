@@ -32,8 +32,8 @@ export interface WorkspaceGitAccess {
  * branch, identity) arrives as a positional argument, so no user text is ever parsed by the shell.
  * Arguments: mode (`init` | `clone`), remote URL, branch, credential file, author name, author e-mail.
  * The workspace's proxy settings are loaded first, as in its terminal (proxy modes reach an external server
- * only through the proxy). Exit 3: a clone without a repository; 124: the push timed out. A clone's branch is
- * checked out only once it is pushed.
+ * only through the proxy). Exit 3: a clone without a repository; 4: a clone's branch exists on the server
+ * already; 124: the push timed out. A clone's branch is checked out only once it is pushed.
  */
 export const WORKSPACE_GIT_SCRIPT = `set -eu
 mode=$1; remote=$2; branch=$3; credentials=$4; author=$5; email=$6
@@ -51,8 +51,18 @@ if ! git rev-parse -q --verify HEAD >/dev/null; then
 fi
 push() { timeout ${PUSH_TIMEOUT_S} git -c http.lowSpeedLimit=1000 -c http.lowSpeedTime=20 push -q "$@"; }
 if [ "$mode" = clone ]; then
-  # Pushed before it is checked out: when the push fails, the clone stays on the branch it was copied on.
-  push origin "HEAD:refs/heads/$branch"
+  # Pushed before it is checked out: when the push fails, the clone stays on the branch it was copied on. The
+  # lease with an empty value refuses a branch that exists already (another clone's): exit 4.
+  errors=$(mktemp)
+  status=0
+  push --force-with-lease="refs/heads/$branch:" origin "HEAD:refs/heads/$branch" 2>"$errors" || status=$?
+  cat "$errors" >&2
+  if [ "$status" -ne 0 ]; then
+    if grep -q 'stale info' "$errors"; then status=4; fi
+    rm -f "$errors"
+    exit "$status"
+  fi
+  rm -f "$errors"
   git checkout -q -B "$branch"
   git branch -q --set-upstream-to "origin/$branch"
 else
@@ -105,21 +115,32 @@ export async function setUpWorkspaceRepository(
   git: WorkspaceGitAccess,
   input: { projectId: string; projectName: string; repoFullName: string; mode: 'init' | 'clone' },
 ): Promise<{ branch: string }> {
-  const branch = input.mode === 'init' ? DEFAULT_GIT_BRANCH : cloneBranchName(input.projectName, await git.branchNames(input.repoFullName));
   const access = await git.workspaceAccess(input.projectId, input.repoFullName);
   const credentials = await packEntries(
     [{ name: WORKSPACE_GIT_CREDENTIALS_FILE.slice(1), type: 'file', mode: 0o600, content: Buffer.from(credentialLine(access.remoteUrl, access.username, access.token)) }],
   );
   await runtime.putArchive(input.projectId, '/', credentials);
-  const result = await runtime.exec(
-    input.projectId,
-    ['sh', '-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', input.mode, access.remoteUrl, branch, WORKSPACE_GIT_CREDENTIALS_FILE, input.projectName, `${input.projectId}@xares.invalid`],
-    { user: 'coder', workingDir: WORKSPACE_DIR },
-  );
-  if (result.exitCode !== 0) {
-    const output = redact(`${result.stderr}\n${result.stdout}`, access.token).trim().split('\n').filter(Boolean).slice(-6).join(' ');
-    const reason = result.exitCode === 124 ? `the push did not finish within ${PUSH_TIMEOUT_S} s` : output || `git exited with code ${result.exitCode}`;
-    throw new Error(`Could not push branch ${branch} to ${input.repoFullName}: ${reason.slice(0, 600)}`);
+  const tried: string[] = [];
+  for (;;) {
+    const branch = input.mode === 'init' ? DEFAULT_GIT_BRANCH : cloneBranchName(input.projectName, [...(await git.branchNames(input.repoFullName)), ...tried]);
+    const result = await runtime.exec(
+      input.projectId,
+      ['sh', '-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', input.mode, access.remoteUrl, branch, WORKSPACE_GIT_CREDENTIALS_FILE, input.projectName, `${input.projectId}@xares.invalid`],
+      { user: 'coder', workingDir: WORKSPACE_DIR },
+    );
+    // Another clone of the batch took that branch name meanwhile: the next free one.
+    if (result.exitCode === 4 && tried.length < 5) {
+      tried.push(branch);
+      continue;
+    }
+    if (result.exitCode === 0) return { branch };
+    throw pushFailure(result, branch, input.repoFullName, access.token);
   }
-  return { branch };
+}
+
+/** The error of a failed set-up: git's last lines (the token redacted), or the timeout. */
+function pushFailure(result: { exitCode: number; stdout: string; stderr: string }, branch: string, repoFullName: string, token: string): Error {
+  const output = redact(`${result.stderr}\n${result.stdout}`, token).trim().split('\n').filter(Boolean).slice(-6).join(' ');
+  const reason = result.exitCode === 124 ? `the push did not finish within ${PUSH_TIMEOUT_S} s` : output || `git exited with code ${result.exitCode}`;
+  return new Error(`Could not push branch ${branch} to ${repoFullName}: ${reason.slice(0, 600)}`);
 }

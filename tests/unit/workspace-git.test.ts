@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cloneBranchName, credentialLine, WORKSPACE_GIT_SCRIPT } from '../../server/services/workspace-git.js';
+import { cloneBranchName, credentialLine, setUpWorkspaceRepository, WORKSPACE_GIT_SCRIPT } from '../../server/services/workspace-git.js';
 
 describe('clone branch names', () => {
   it('is clone/<name> with characters git refuses turned into -', () => {
@@ -91,6 +91,19 @@ describe('the set-up script (real git)', () => {
     expect(git(bare, 'rev-parse', 'clone/Alice')).toBe(git(bare, 'rev-parse', 'main'));
   });
 
+  it('clone whose branch exists on the server already (another clone took it): exit 4, nothing overwritten', () => {
+    const clone = path.join(root, 'clone-taken');
+    execFileSync('cp', ['-a', path.join(root, 'ws'), clone]);
+    writeFileSync(path.join(clone, 'mine.txt'), 'mine\n');
+    git(clone, 'add', 'mine.txt');
+    git(clone, '-c', 'user.name=t', '-c', 'user.email=t@x', 'commit', '-qm', 'mine');
+    const before = git(bare, 'rev-parse', 'clone/Alice');
+    const result = run(clone, 'clone', bare, 'clone/Alice');
+    expect(result.status).toBe(4);
+    expect(git(bare, 'rev-parse', 'clone/Alice')).toBe(before);
+    expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+  });
+
   it('clone whose branch the server refuses: exit non-zero, and it stays on the branch it was copied on', () => {
     const clone = path.join(root, 'clone-refused');
     execFileSync('cp', ['-a', path.join(root, 'ws'), clone]);
@@ -123,5 +136,36 @@ describe('the set-up script (real git)', () => {
     const result = run(ws2, 'init', bare, 'main');
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/rejected|failed to push/);
+  });
+});
+
+describe('setUpWorkspaceRepository', () => {
+  const access = { username: 'svc', token: 'f'.repeat(40), remoteUrl: 'http://xares-git:3000/svc/repo.git' };
+  function fakes(exitCodes: number[], stderr = '') {
+    const branchesTried: string[] = [];
+    const archives: Buffer[] = [];
+    const runtime = {
+      putArchive: async (_id: string, _dest: string, archive: Buffer) => void archives.push(archive),
+      exec: async (_id: string, cmd: string[]) => {
+        branchesTried.push(cmd[6]!);
+        return { exitCode: exitCodes.shift() ?? 0, stdout: '', stderr };
+      },
+    } as unknown as Parameters<typeof setUpWorkspaceRepository>[0];
+    const git = { workspaceAccess: async () => access, branchNames: async () => ['main', 'clone/Ann'] };
+    return { runtime, git, branchesTried, archives };
+  }
+
+  it('takes the next free clone branch when another clone took the name meanwhile (exit 4)', async () => {
+    const { runtime, git, branchesTried, archives } = fakes([4, 0]);
+    await expect(setUpWorkspaceRepository(runtime, git, { projectId: 'p1', projectName: 'Ann', repoFullName: 'svc/repo', mode: 'clone' })).resolves.toEqual({ branch: 'clone/Ann-3' });
+    expect(branchesTried).toEqual(['clone/Ann-2', 'clone/Ann-3']);
+    expect(archives).toHaveLength(1);
+  });
+
+  it('reports git failures without the token', async () => {
+    const { runtime, git } = fakes([1], `fatal: unable to access 'http://svc:${access.token}@xares-git:3000/svc/repo.git/': Could not resolve host`);
+    const failure = setUpWorkspaceRepository(runtime, git, { projectId: 'p1', projectName: 'Ann', repoFullName: 'svc/repo', mode: 'init' });
+    await expect(failure).rejects.toThrow(/Could not push branch main to svc\/repo: .*Could not resolve host/);
+    await expect(failure).rejects.not.toThrow(access.token);
   });
 });
