@@ -356,10 +356,23 @@ export class NetworkControl {
     this.guard.invalidate();
     this.networks.forget();
     if (!this.needsRules()) return;
+    await this.applyGuardOrFailClosed();
+  }
+
+  /**
+   * Installs the rules now; when that fails, once more (a firewall reload or flush running at the same moment
+   * removes chains under the helper's feet), and only then fails closed. Never throws.
+   */
+  private async applyGuardOrFailClosed(): Promise<void> {
     try {
       await this.applyGuard(0);
-    } catch (error) {
-      await this.failClosed((error as Error).message);
+    } catch (first) {
+      this.options.logger.warn({ err: (first as Error).message }, 'network rules could not be applied; trying once more');
+      try {
+        await this.applyGuard(0);
+      } catch (error) {
+        await this.failClosed((error as Error).message);
+      }
     }
   }
 
@@ -484,11 +497,7 @@ export class NetworkControl {
         }
       }
       // Rules can vanish behind our back (a firewall reload, an iptables flush): install them again each round.
-      try {
-        await this.applyGuard(0);
-      } catch (error) {
-        await this.failClosed((error as Error).message);
-      }
+      await this.applyGuardOrFailClosed();
     } finally {
       this.checking = false;
     }

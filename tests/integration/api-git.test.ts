@@ -45,7 +45,7 @@ describe('Git server API', () => {
 
   it('starts disabled: settings say so, config reports no git server, repositories answer 503 with the reason', async () => {
     const settings = GitSettingsResponse.parse((await call('GET', '/api/git/settings')).body);
-    expect(settings.settings).toEqual({ enabled: false, url: '', adminTokenSet: false, managedAvailable: false });
+    expect(settings.settings).toEqual({ enabled: false, mode: 'external', url: '', adminTokenSet: false, managedAvailable: false });
     expect(settings.status).toMatchObject({ enabled: false, reachable: false });
     const cfg = await config();
     expect(cfg.features.gitServer).toBe(false);
@@ -96,7 +96,7 @@ describe('Git server API', () => {
     const res = await call('PUT', '/api/git/settings', { enabled: true, url: FORGEJO_URL, adminToken: ADMIN_TOKEN });
     expect(res.status).toBe(200);
     const body = GitSettingsResponse.parse(res.body);
-    expect(body.settings).toEqual({ enabled: true, url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
+    expect(body.settings).toEqual({ enabled: true, mode: 'external', url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
     expect(body.status).toEqual({ enabled: true, reachable: true, url: FORGEJO_URL, version: forgejo.version, error: null });
     const cfg = await config();
     expect(cfg.features.gitServer).toBe(true);
@@ -188,7 +188,7 @@ describe('Git server API', () => {
     }, { description: 'the git server to be reported after restart', timeoutMs: 10_000 });
     expect(cfg.gitServer).toEqual({ enabled: true, url: FORGEJO_URL, version: forgejo.version });
     const settings = GitSettingsResponse.parse((await call('GET', '/api/git/settings')).body);
-    expect(settings.settings).toEqual({ enabled: true, url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
+    expect(settings.settings).toEqual({ enabled: true, mode: 'external', url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
     const list = ListGitRepositoriesResponse.parse((await call('GET', '/api/git/repositories')).body);
     expect(list.repositories.map((repo) => repo.name)).toContain('new-project');
     expect(forgejo.users.size).toBe(usersBefore);
@@ -197,7 +197,7 @@ describe('Git server API', () => {
   it('disables: repositories answer 503 again, the admin token stays stored but is never answered', async () => {
     const res = await call('PUT', '/api/git/settings', { enabled: false });
     expect(res.status).toBe(200);
-    expect(GitSettingsResponse.parse(res.body).settings).toEqual({ enabled: false, url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
+    expect(GitSettingsResponse.parse(res.body).settings).toEqual({ enabled: false, mode: 'external', url: FORGEJO_URL, adminTokenSet: true, managedAvailable: false });
     expect((await call('GET', '/api/git/repositories')).status).toBe(503);
     expect((await config()).gitServer).toEqual({ enabled: false, url: null, version: null });
   });
