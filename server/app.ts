@@ -45,6 +45,9 @@ import { NetworkControl } from './proxies/network-control.js';
 import { ensureProxyImages, proxyImageTags } from './proxies/proxy-image-setup.js';
 import { JOIN_ENTER_PATH } from './contract/index.js';
 
+/** How often the Git server is checked (ms): status, and the managed server made again when it is gone. */
+const GIT_CHECK_INTERVAL_MS = 15_000;
+
 /** Max JSON body on `/api` (64 KiB; our rule: no API request needs more). */
 export const API_BODY_LIMIT = '64kb';
 
@@ -92,7 +95,7 @@ export interface StartServerOptions {
   /** Makes Forgejo REST clients (issue #7); tests may pass a fake. Default: {@link ForgejoClient}. */
   gitClientFactory?: GitClientFactory;
   /** The managed Git server (issue #7): its image (default the official Forgejo image; tests pass the fake's) and start timeout. */
-  gitServer?: { image?: string; readyTimeoutMs?: number };
+  gitServer?: { image?: string; readyTimeoutMs?: number; checkIntervalMs?: number };
   networkControl?: false | { upstreamCaPem?: string; healthIntervalMs?: number; images?: { squid: string; mitmproxy: string; netguard: string } };
 }
 
@@ -402,12 +405,28 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
   logger.info({ port: boundPort, dataDir: config.dataDir, image: imageTag, instance: config.instanceId }, 'Xares server listening');
   projects.attachEngine();
   recordings.startPeriodicIngest(RECORDINGS_INGEST_INTERVAL_MS);
-  // Reachability of a Git server enabled before this start (capability `gitServer` waits for it).
+  // Reachability of a Git server enabled before this start (capability `gitServer` waits for it), then every
+  // 15 s: the status stays truthful, and a managed server whose container vanished or stopped is made again.
   void git.check().catch((error: unknown) => logger.warn({ err: error }, 'git server check failed'));
+  let gitChecking = false;
+  const gitTimer = setInterval(() => {
+    if (gitChecking || !store.git.get().enabled) return;
+    gitChecking = true;
+    void git
+      .check()
+      // Tokens of workspaces deleted while the server could not be reached go now.
+      .then(() => git.reconcileWorkspaceTokens((projectId) => store.projects.get(projectId) !== null))
+      .catch((error: unknown) => logger.warn({ err: error }, 'git server check failed'))
+      .finally(() => {
+        gitChecking = false;
+      });
+  }, options.gitServer?.checkIntervalMs ?? GIT_CHECK_INTERVAL_MS);
+  gitTimer.unref();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      clearInterval(gitTimer);
       images.close();
       networkControl?.close();
       hub.closeAll();

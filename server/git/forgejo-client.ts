@@ -261,6 +261,20 @@ export class ForgejoClient {
   }
 
   /**
+   * `GET /users/{username}/tokens` (all pages) with basic auth as `username`/`password`: the user's tokens, by
+   * id and name (the list carries no secrets). @throws ForgejoError 401 wrong password.
+   */
+  async listUserTokens(username: string, password: string): Promise<Array<{ id: number; name: string }>> {
+    const all: Array<{ id: number; name: string }> = [];
+    const auth = { basic: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+    for (let page = 1; ; page++) {
+      const batch = await this.request('GET', `users/${seg(username)}/tokens?page=${page}&limit=${PAGE_LIMIT}`, z.array(z.object({ id: z.number(), name: z.string() })), { auth });
+      all.push(...batch.map((t) => ({ id: t.id, name: t.name })));
+      if (batch.length < PAGE_LIMIT || page >= 200) return all;
+    }
+  }
+
+  /**
    * `DELETE /users/{username}/tokens/{token}` with basic auth as `username`/`password`: deletes the user's
    * token `token` (its id, else its name).
    * @throws ForgejoError 404 when there is no such token, 401 wrong password.

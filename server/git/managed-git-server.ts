@@ -69,6 +69,11 @@ export function forgejoEnvironment(rootUrl: string): string[] {
     'FORGEJO__server__OFFLINE_MODE=true',
     // Accounts are made by the app, not by visitors.
     'FORGEJO__service__DISABLE_REGISTRATION=true',
+    // It sits on the confined workspace networks and has a way out: nothing a workspace's token can do may use
+    // that way out (the whitelist would be bypassed): webhooks only to loopback, no migrations, no mirrors.
+    'FORGEJO__webhook__ALLOWED_HOST_LIST=loopback',
+    'FORGEJO__repository__DISABLE_MIGRATIONS=true',
+    'FORGEJO__mirror__ENABLED=false',
     'FORGEJO__repository__DEFAULT_BRANCH=main',
   ];
 }

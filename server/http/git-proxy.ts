@@ -16,6 +16,9 @@ import httpProxy from 'http-proxy';
 import type { Logger } from 'pino';
 import { upstreamCookieHeader } from '../routing/workspace-gate.js';
 
+/** How long (ms) the proxy waits on a silent Forgejo before answering 502. */
+export const GIT_PROXY_IDLE_TIMEOUT_MS = 60_000;
+
 /** Path prefix under which browsers reach the managed Git server. */
 export const GIT_PATH_PREFIX = '/git';
 
@@ -82,7 +85,9 @@ export interface GitProxy {
 /** Builds the `/git/` reverse proxy (see the module comment). */
 export function createGitProxy(options: GitProxyOptions): GitProxy {
   // xfwd: Forgejo sees the browser's address and host in X-Forwarded-*; the Host header stays the browser's.
-  const proxy = httpProxy.createProxyServer({ xfwd: true, ws: true, proxyTimeout: 0 });
+  // proxyTimeout: a Forgejo that stops answering (paused, hung) gets a 502 page after a minute of silence
+  // instead of a browser waiting forever; active transfers (a big clone) are not cut.
+  const proxy = httpProxy.createProxyServer({ xfwd: true, ws: true, proxyTimeout: GIT_PROXY_IDLE_TIMEOUT_MS });
   proxy.on('error', (error, _req, target) => {
     options.logger.warn({ reason: error.message }, 'git proxy: the Git server did not answer');
     options.onUnreachable?.();

@@ -24,6 +24,8 @@ export interface GitClient {
    * `repositories` limits the token to those repositories (`owner`/`name`).
    */
   createUserToken(username: string, password: string, input: { name: string; scopes: string[]; repositories?: Array<{ owner: string; name: string }> }): Promise<unknown>;
+  /** Basic auth as `username`: its tokens' ids and names. */
+  listUserTokens(username: string, password: string): Promise<Array<{ id: number; name: string }>>;
   /** Basic auth as `username`: deletes its token `token` (id or name). 404 when there is none. */
   deleteUserToken(username: string, password: string, token: string): Promise<void>;
   /** The branches of `owner/repo` (names). */
@@ -197,7 +199,10 @@ export class GitService {
     if (mode === 'managed') return this.updateManaged(request.enabled, current);
     // Leaving managed mode: its URL and admin token belong to the managed server, not to the external one.
     const fromManaged = current.mode === 'managed';
-    if (fromManaged && current.enabled) void this.options.managed?.stop();
+    // Stopped only once the new settings are stored: a refused switch leaves the managed server running.
+    const stopManaged = () => {
+      if (fromManaged && current.enabled) void this.options.managed?.stop();
+    };
     const rawUrl = (request.url ?? (fromManaged ? '' : current.url)).trim();
     if (rawUrl) {
       const problem = gitServerUrlProblem(rawUrl);
@@ -227,6 +232,7 @@ export class GitService {
       this.options.repository.put(next);
       this.lastCheck = null;
     }
+    stopManaged();
     this.options.logger.info({ enabled: next.enabled, url: next.url }, 'git server settings changed');
     return this.settings();
   }
@@ -524,6 +530,30 @@ export class GitService {
     } catch (error) {
       if (statusOf(error) === 404) return;
       this.options.logger.warn({ projectId, reason: describe(error) }, 'could not delete the workspace git token');
+    }
+  }
+
+  /**
+   * Deletes the workspace tokens (`xares-ws-<id>`) whose workspace is gone (`exists(id)` false): those whose
+   * revocation failed at delete time (server unreachable, app stopped). Never throws; logs.
+   * @returns how many were deleted.
+   */
+  async reconcileWorkspaceTokens(exists: (projectId: string) => boolean): Promise<number> {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.url || !record.serviceUser || !record.servicePassword) return 0;
+    const { serviceUser, servicePassword } = record;
+    try {
+      const client = this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken ?? '' });
+      const stale = (await client.listUserTokens(serviceUser, servicePassword)).filter((token) => {
+        const match = /^xares-ws-([a-z0-9]+)$/.exec(token.name);
+        return match !== null && !exists(match[1]!);
+      });
+      for (const token of stale) await client.deleteUserToken(serviceUser, servicePassword, String(token.id));
+      if (stale.length > 0) this.options.logger.info({ deleted: stale.map((t) => t.name) }, 'deleted git tokens of deleted workspaces');
+      return stale.length;
+    } catch (error) {
+      this.options.logger.debug({ reason: describe(error) }, 'git tokens of deleted workspaces not checked');
+      return 0;
     }
   }
 

@@ -36,7 +36,7 @@ import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
-import { setUpWorkspaceRepository, type WorkspaceGitAccess } from './workspace-git.js';
+import { setUpWorkspaceRepository, writeWorkspaceCredentials, type WorkspaceGitAccess } from './workspace-git.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
 import type { NetworkControl, WorkspaceNetworkPlan } from '../proxies/network-control.js';
@@ -729,6 +729,8 @@ export class ProjectsService implements RouteTable {
         const plan = await this.networkPlan(live.record);
         live.record.containerId = await runtime.create({ ...this.specFor(live.record, plan?.network), image: tag });
         store.projects.setContainerId(id, live.record.containerId);
+        // The snapshot holds the source's git credential: the clone gets its own once its branch is made.
+        if (live.record.gitRepo) await writeWorkspaceCredentials(runtime, id, '');
       } catch (error) {
         if (!gone()) this.setStatus(live, 'error', this.engineFailure(error, 'CONTAINER_CREATE_FAILED', 'Could not create the clone container').message);
         return;

@@ -5,13 +5,47 @@
  *   - a clone: its own branch `clone/<sanitized clone name>` from the copied history, pushed to the source's
  *     repository.
  * Each workspace gets its own credential, a token limited to that one repository (never the server's admin
- * credentials), kept in a file only the workspace user reads; `origin` itself carries no credentials.
+ * credentials), kept in a file only the workspace user reads and handed to git by our read-only credential
+ * helper (git's `store` helper would need a writable folder for its lock, and erases the file after a refused
+ * request); `origin` itself carries no credentials.
  */
 import type { WorkspaceRuntime } from '../runtime/workspace-runtime.js';
-import { WORKSPACE_DIR, packEntries } from './templates.js';
+import { ROOT_OWNER, WORKSPACE_DIR, packEntries } from './templates.js';
 
-/** Where a workspace's git credential lives (git's credential-store format, mode 600, owned by the workspace user). */
+/**
+ * Where a workspace's git credential lives: `protocol=`, `host=`, `username=`, `password=` lines (git's
+ * credential format), mode 600, owned by the workspace user; empty when it has none (a clone before its set-up).
+ */
 export const WORKSPACE_GIT_CREDENTIALS_FILE = '/etc/xares/git-credentials';
+/** Our credential helper in workspaces (root-owned, 755): see {@link CREDENTIAL_HELPER_SCRIPT}. */
+export const WORKSPACE_GIT_CREDENTIAL_HELPER = '/etc/xares/git-credential-xares';
+
+/**
+ * The credential helper: answers git's `get` with the stored user and token when the protocol and host git asks
+ * for are the stored ones; ignores `store` and `erase` (the file is the app's). Reads, never sources, the file.
+ */
+export const CREDENTIAL_HELPER_SCRIPT = `#!/bin/sh
+[ "$1" = get ] || exit 0
+protocol=; host=
+while IFS= read -r line && [ -n "$line" ]; do
+  case "$line" in protocol=*) protocol=\${line#protocol=} ;; host=*) host=\${line#host=} ;; esac
+done
+# XARES_GIT_CREDENTIALS: another file, for tests of this script.
+file=\${XARES_GIT_CREDENTIALS:-${WORKSPACE_GIT_CREDENTIALS_FILE}}
+[ -r "$file" ] || exit 0
+own_protocol=; own_host=; username=; password=
+while IFS= read -r line; do
+  case "$line" in
+    protocol=*) own_protocol=\${line#protocol=} ;;
+    host=*) own_host=\${line#host=} ;;
+    username=*) username=\${line#username=} ;;
+    password=*) password=\${line#password=} ;;
+  esac
+done < "$file"
+if [ -n "$password" ] && [ "$protocol" = "$own_protocol" ] && [ "$host" = "$own_host" ]; then
+  printf 'username=%s\npassword=%s\n' "$username" "$password"
+fi
+`;
 /** The branch a new workspace's repository starts on. */
 export const DEFAULT_GIT_BRANCH = 'main';
 /** Longest branch name we make (room for a `-NN` suffix; Forgejo shows long names badly). */
@@ -30,20 +64,21 @@ export interface WorkspaceGitAccess {
 /**
  * The shell script run as the workspace user in the project folder. It is a constant: every value (remote URL,
  * branch, identity) arrives as a positional argument, so no user text is ever parsed by the shell.
- * Arguments: mode (`init` | `clone`), remote URL, branch, credential file, author name, author e-mail.
+ * Arguments: mode (`init` | `clone`), remote URL, branch, credential helper, author name, author e-mail (a
+ * clone's identity replaces its source's; a new workspace keeps one the user set).
  * The workspace's proxy settings are loaded first, as in its terminal (proxy modes reach an external server
  * only through the proxy). Exit 3: a clone without a repository; 4: a clone's branch exists on the server
  * already; 124: the push timed out. A clone's branch is checked out only once it is pushed.
  */
 export const WORKSPACE_GIT_SCRIPT = `set -eu
-mode=$1; remote=$2; branch=$3; credentials=$4; author=$5; email=$6
+mode=$1; remote=$2; branch=$3; helper=$4; author=$5; email=$6
 if [ -s /etc/xares/proxy.env ]; then . /etc/xares/proxy.env; fi
 export GIT_TERMINAL_PROMPT=0
 if [ "$mode" = init ] && [ ! -d .git ]; then git init -q -b "$branch"; fi
 if [ ! -d .git ]; then echo "the workspace has no git repository in its project folder" >&2; exit 3; fi
-git config credential.helper "store --file=$credentials"
-if [ -z "$(git config user.name || true)" ]; then git config user.name "$author"; fi
-if [ -z "$(git config user.email || true)" ]; then git config user.email "$email"; fi
+git config credential.helper "$helper"
+if [ "$mode" = clone ] || [ -z "$(git config user.name || true)" ]; then git config user.name "$author"; fi
+if [ "$mode" = clone ] || [ -z "$(git config user.email || true)" ]; then git config user.email "$email"; fi
 if git remote get-url origin >/dev/null 2>&1; then git remote set-url origin "$remote"; else git remote add origin "$remote"; fi
 if ! git rev-parse -q --verify HEAD >/dev/null; then
   git add -A
@@ -93,10 +128,27 @@ export function cloneBranchName(cloneName: string, taken: Iterable<string> = [])
   }
 }
 
-/** git's credential-store line for `remoteUrl` (scheme, host and port only), user and token URL-encoded. */
-export function credentialLine(remoteUrl: string, username: string, token: string): string {
+/**
+ * The credential file's content for `remoteUrl` (protocol and host with port, as git asks for them).
+ * @throws Error when a value holds a line break (it would add lines to the file).
+ */
+export function credentialFile(remoteUrl: string, username: string, token: string): string {
   const url = new URL(remoteUrl);
-  return `${url.protocol}//${encodeURIComponent(username)}:${encodeURIComponent(token)}@${url.host}\n`;
+  const values = [url.protocol.replace(/:$/, ''), url.host, username, token];
+  if (values.some((value) => /[\r\n]/.test(value))) throw new Error('A git credential value contains a line break');
+  const [protocol, host] = values;
+  return `protocol=${protocol}\nhost=${host}\nusername=${username}\npassword=${token}\n`;
+}
+
+/**
+ * Puts our credential helper and `content` as the credential file into a workspace container (created or
+ * running). `content` '' leaves it without credentials (a clone, before its own are made).
+ * @throws the runtime's errors.
+ */
+export async function writeWorkspaceCredentials(runtime: WorkspaceRuntime, projectId: string, content: string): Promise<void> {
+  const helper = await packEntries([{ name: WORKSPACE_GIT_CREDENTIAL_HELPER.slice(1), type: 'file', mode: 0o755, content: Buffer.from(CREDENTIAL_HELPER_SCRIPT) }], undefined, ROOT_OWNER);
+  await runtime.putArchive(projectId, '/', helper);
+  await runtime.putArchive(projectId, '/', await packEntries([{ name: WORKSPACE_GIT_CREDENTIALS_FILE.slice(1), type: 'file', mode: 0o600, content: Buffer.from(content) }]));
 }
 
 /** `text` with every occurrence of `secret` replaced (git may echo a URL with credentials in its errors). */
@@ -116,16 +168,13 @@ export async function setUpWorkspaceRepository(
   input: { projectId: string; projectName: string; repoFullName: string; mode: 'init' | 'clone' },
 ): Promise<{ branch: string }> {
   const access = await git.workspaceAccess(input.projectId, input.repoFullName);
-  const credentials = await packEntries(
-    [{ name: WORKSPACE_GIT_CREDENTIALS_FILE.slice(1), type: 'file', mode: 0o600, content: Buffer.from(credentialLine(access.remoteUrl, access.username, access.token)) }],
-  );
-  await runtime.putArchive(input.projectId, '/', credentials);
+  await writeWorkspaceCredentials(runtime, input.projectId, credentialFile(access.remoteUrl, access.username, access.token));
   const tried: string[] = [];
   for (;;) {
     const branch = input.mode === 'init' ? DEFAULT_GIT_BRANCH : cloneBranchName(input.projectName, [...(await git.branchNames(input.repoFullName)), ...tried]);
     const result = await runtime.exec(
       input.projectId,
-      ['sh', '-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', input.mode, access.remoteUrl, branch, WORKSPACE_GIT_CREDENTIALS_FILE, input.projectName, `${input.projectId}@xares.invalid`],
+      ['sh', '-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', input.mode, access.remoteUrl, branch, WORKSPACE_GIT_CREDENTIAL_HELPER, input.projectName, `${input.projectId}@xares.invalid`],
       { user: 'coder', workingDir: WORKSPACE_DIR },
     );
     // Another clone of the batch took that branch name meanwhile: the next free one.

@@ -46,6 +46,7 @@
 //                                                the token only reaches those repositories (API and git; elsewhere
 //                                                403, other repositories 404), 422 if one does not exist
 //                                                400 duplicate name / unknown scope; 422 missing name
+//   GET  /api/v1/users/{username}/tokens          BASIC AUTH (that user or a site admin) -> AccessToken[] (sha1 '')
 //   DELETE /api/v1/users/{username}/tokens/{token}  BASIC AUTH (that user or a site admin); {token} = id, else name -> 204
 //   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
 //                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
@@ -342,6 +343,16 @@ export function createFakeForgejo(options) {
       tokens.set(sha1, token);
       const repositories = limited ? limited.map((r) => ({ id: r.id, name: r.name, owner: r.owner.login, full_name: `${r.owner.login}/${r.name}` })) : null;
       return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories, created_at: now() });
+    }
+
+    // GET /users/{username}/tokens: the user's tokens (no secrets); basic auth as that user or a site admin.
+    if ((m = /^\/api\/v1\/users\/([^/]+)\/tokens$/.exec(p)) && method === 'GET') {
+      if (!auth || !auth.basic) return apiError(res, req, 401, 'auth required');
+      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
+      if (!auth.user.isAdmin && (!target || target.id !== auth.user.id)) return apiError(res, req, 403, 'you must be the user or a site administrator');
+      if (!target) return apiError(res, req, 404, 'user does not exist');
+      const own = [...tokens.entries()].filter(([, t]) => t.user === target.login.toLowerCase()).sort(([, a], [, b]) => a.id - b.id);
+      return send(res, 200, own.map(([sha1, t]) => ({ id: t.id, name: t.name, sha1: '', token_last_eight: sha1.slice(-8), scopes: t.scopes })));
     }
 
     // DELETE /users/{username}/tokens/{token}: by id, else by name; basic auth as that user or a site admin.

@@ -102,6 +102,11 @@ export class FakeForgejo {
         if (this.users.get(username)?.password !== password) throw new FakeForgejoError(401, 'user does not exist or password wrong');
         throw new FakeForgejoError(404, 'access token does not exist');
       },
+      listUserTokens: async (username, password) => {
+        await guard();
+        if (this.users.get(username)?.password !== password) throw new FakeForgejoError(401, 'user does not exist or password wrong');
+        return [];
+      },
       listBranches: async () => {
         await guard();
         return [];

@@ -35,7 +35,7 @@ const containerName = () => managedGitNames(t.instanceId).container;
 
 beforeAll(async () => {
   image = await ensureFakeForgejoImage();
-  t = await startTestServer({ publicHost: PUBLIC_HOST }, { gitServer: { image, readyTimeoutMs: 60_000 } });
+  t = await startTestServer({ publicHost: PUBLIC_HOST }, { gitServer: { image, readyTimeoutMs: 60_000, checkIntervalMs: 1_000 } });
 }, 300_000);
 
 afterAll(async () => {
@@ -156,6 +156,41 @@ describe('managed Git server', () => {
     expect((await docker.getContainer(containerName()).inspect()).State.Running).toBe(true);
     const list = await t.api('GET', '/api/git/repositories');
     expect(list.body.repositories.map((r: { name: string }) => r.name)).toEqual(['managed-demo']);
+  });
+
+  it('is made again by the periodic check when its container disappears, with nobody calling it', async () => {
+    const before = await docker.getContainer(containerName()).inspect();
+    await docker.getContainer(containerName()).remove({ force: true });
+    const after = await pollUntil(
+      async () => {
+        const info = await docker.getContainer(containerName()).inspect().catch(() => null);
+        return info && info.Id !== before.Id && info.State.Running ? info : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 300, description: 'managed git container made again by the check' },
+    );
+    expect(after.Config.Labels[LABEL_ROLE]).toBe('git');
+    const status = await pollUntil(
+      async () => {
+        const body = (await t.api('GET', '/api/git/settings')).body;
+        return body.status.reachable ? body.status : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300, description: 'status reachable again' },
+    );
+    expect(status.version).toContain('fake-forgejo');
+  });
+
+  it('keeps running when a switch to an external server is refused', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    const refused = await t.api('PUT', '/api/git/settings', { enabled: true, mode: 'external', url: 'http://127.0.0.1:1/', adminToken: 'not-a-token' });
+    expect(refused.status).toBe(503);
+    expect((await t.api('GET', '/api/git/settings')).body.settings).toMatchObject({ enabled: true, mode: 'managed' });
+    // Every event of the container in the 3 s after the refusal: none stops it.
+    const stream = (await docker.getEvents({ since, until: since + 3, filters: { container: [containerName()] } })) as NodeJS.ReadableStream;
+    let events = '';
+    for await (const chunk of stream) events += String(chunk);
+    expect(events).not.toMatch(/"status":"(kill|stop|die)"/);
+    expect((await docker.getContainer(containerName()).inspect()).State.Running).toBe(true);
+    expect((await t.api('GET', '/api/git/repositories')).status).toBe(200);
   });
 
   it('disabling stops it; /git/ then answers 503', async () => {

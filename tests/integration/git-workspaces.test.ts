@@ -76,7 +76,7 @@ async function createWorkspace(body: Record<string, unknown>): Promise<string> {
 
 async function readCredential(id: string): Promise<string> {
   const result = await execInWorkspace(id, ['cat', '/etc/xares/git-credentials'], { user: 'coder' });
-  const match = new RegExp(`^http://[^:]+:([0-9a-f]+)@${gitHost()}$`).exec(result.stdout.trim());
+  const match = new RegExp(`^protocol=http\nhost=${gitHost()}\nusername=[^\n]+\npassword=([0-9a-f]+)$`).exec(result.stdout.trim());
   expect(match, result.stdout).toBeTruthy();
   return match![1]!;
 }
@@ -153,6 +153,8 @@ describe('a new workspace with createGitRepo', () => {
       { user: 'coder', workingDir: '/workspace' },
     );
     expect(push.code, push.stdout + push.stderr).toBe(0);
+    // Quietly: the credential helper needs no lock file in a folder the workspace user cannot write.
+    expect(push.stdout + push.stderr).not.toMatch(/fatal|lock/);
     const tokenB = await readCredential(secured);
     const remote = lsRemote(repoOf(b.gitRepoUrl!), tokenB);
     const head = await execInWorkspace(secured, ['git', 'rev-parse', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
@@ -205,6 +207,8 @@ describe('clones', () => {
       expect(p.status).toBe('running');
       const head = await execInWorkspace(id, ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
       expect(head.stdout.trim()).toBe('main');
+      // Its own credential (made before the push was refused), never the source's from the snapshot.
+      expect(await readCredential(id)).not.toBe(await readCredential(plain));
       // The reason names no secret.
       expect(p.gitError).not.toMatch(/[0-9a-f]{40}/);
     } finally {

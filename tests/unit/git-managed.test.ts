@@ -31,6 +31,10 @@ describe('managed Git server: pure parts', () => {
         'FORGEJO__server__HTTP_PORT=3000',
         'FORGEJO__server__DISABLE_SSH=true',
         'FORGEJO__service__DISABLE_REGISTRATION=true',
+        // Nothing that reaches out for a workspace's token (the whitelist would be bypassed).
+        'FORGEJO__webhook__ALLOWED_HOST_LIST=loopback',
+        'FORGEJO__repository__DISABLE_MIGRATIONS=true',
+        'FORGEJO__mirror__ENABLED=false',
         'USER_UID=1000',
         'USER_GID=1000',
       ]),

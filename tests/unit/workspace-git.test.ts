@@ -4,11 +4,11 @@
  * real workspace containers against the fake Forgejo).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cloneBranchName, credentialLine, setUpWorkspaceRepository, WORKSPACE_GIT_SCRIPT } from '../../server/services/workspace-git.js';
+import { cloneBranchName, CREDENTIAL_HELPER_SCRIPT, credentialFile, setUpWorkspaceRepository, WORKSPACE_GIT_SCRIPT } from '../../server/services/workspace-git.js';
 
 describe('clone branch names', () => {
   it('is clone/<name> with characters git refuses turned into -', () => {
@@ -36,10 +36,30 @@ describe('clone branch names', () => {
   });
 });
 
-describe('credential line', () => {
-  it("is git's credential-store format for the remote's scheme and host, with user and token encoded", () => {
-    expect(credentialLine('http://xares-git:3000/xares-1/repo.git', 'xares-1', 'abc123')).toBe('http://xares-1:abc123@xares-git:3000\n');
-    expect(credentialLine('https://git.example.org/sub/o/r.git', 'u@x', 'a/b:c')).toBe('https://u%40x:a%2Fb%3Ac@git.example.org\n');
+describe('credentials', () => {
+  it("are git's credential lines for the remote's protocol and host (with port)", () => {
+    expect(credentialFile('http://xares-git:3000/xares-1/repo.git', 'xares-1', 'abc123')).toBe('protocol=http\nhost=xares-git:3000\nusername=xares-1\npassword=abc123\n');
+    expect(credentialFile('https://git.example.org/sub/o/r.git', 'u', 't')).toBe('protocol=https\nhost=git.example.org\nusername=u\npassword=t\n');
+    expect(() => credentialFile('http://h/r.git', 'u\nx', 't')).toThrow(/line break/);
+  });
+
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xares-cred-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'credentials');
+  writeFileSync(file, credentialFile('http://xares-git:3000/o/r.git', 'svc', 'tok123'));
+  const helper = (action: string, input: string) =>
+    spawnSync('sh', ['-c', CREDENTIAL_HELPER_SCRIPT, 'helper', action], { input, encoding: 'utf8', env: { ...process.env, XARES_GIT_CREDENTIALS: file } });
+
+  it('the helper answers get for the stored protocol and host only', () => {
+    expect(helper('get', 'protocol=http\nhost=xares-git:3000\npath=o/r.git\n\n').stdout).toBe('username=svc\npassword=tok123\n');
+    expect(helper('get', 'protocol=http\nhost=evil.example\n\n').stdout).toBe('');
+    expect(helper('get', 'protocol=https\nhost=xares-git:3000\n\n').stdout).toBe('');
+  });
+
+  it('the helper never stores or erases (a refused request does not lose the credential)', () => {
+    expect(helper('erase', 'protocol=http\nhost=xares-git:3000\n\n').status).toBe(0);
+    expect(helper('store', 'protocol=http\nhost=xares-git:3000\nusername=x\npassword=y\n\n').status).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('password=tok123');
   });
 });
 
@@ -52,7 +72,7 @@ describe('the set-up script (real git)', () => {
   mkdirSync(home);
   const env = { ...process.env, HOME: home, GIT_CONFIG_NOSYSTEM: '1', XDG_CONFIG_HOME: home };
   const run = (cwd: string, mode: string, remote: string, branch: string, author = 'Ws "one"; rm -rf /') =>
-    spawnSync('sh', ['-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', mode, remote, branch, path.join(root, 'credentials'), author, 'id@xares.invalid'], { cwd, encoding: 'utf8', env });
+    spawnSync('sh', ['-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', mode, remote, branch, '/etc/xares/git-credential-xares', author, 'id@xares.invalid'], { cwd, encoding: 'utf8', env });
   const bare = path.join(root, 'remote.git');
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', bare]);
 
@@ -66,7 +86,7 @@ describe('the set-up script (real git)', () => {
     expect(git(bare, 'ls-tree', '-r', '--name-only', 'main').split('\n').sort()).toEqual(['.vscode/settings.json', 'README.md']);
     expect(git(ws, 'remote', 'get-url', 'origin')).toBe(bare);
     expect(git(ws, 'rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{u}')).toBe('origin/main');
-    expect(git(ws, 'config', 'credential.helper')).toBe(`store --file=${path.join(root, 'credentials')}`);
+    expect(git(ws, 'config', 'credential.helper')).toBe('/etc/xares/git-credential-xares');
     // The workspace's name is only an argument: quotes and ; are kept as text.
     expect(git(ws, 'config', 'user.name')).toBe('Ws "one"; rm -rf /');
     expect(existsSync('/nonexistent-xares')).toBe(false);
@@ -84,9 +104,11 @@ describe('the set-up script (real git)', () => {
   it('clone: checks out and pushes its own branch from the copied history', () => {
     const clone = path.join(root, 'clone');
     execFileSync('cp', ['-a', path.join(root, 'ws'), clone]);
-    const result = run(clone, 'clone', bare, 'clone/Alice');
+    const result = run(clone, 'clone', bare, 'clone/Alice', 'Alice');
     expect(result.status, result.stderr).toBe(0);
     expect(git(clone, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('clone/Alice');
+    // Its own identity, not the source's.
+    expect(git(clone, 'config', 'user.name')).toBe('Alice');
     expect(git(bare, 'branch', '--list').split('\n').map((b) => b.replace('*', '').trim()).sort()).toEqual(['clone/Alice', 'main']);
     expect(git(bare, 'rev-parse', 'clone/Alice')).toBe(git(bare, 'rev-parse', 'main'));
   });
@@ -159,7 +181,8 @@ describe('setUpWorkspaceRepository', () => {
     const { runtime, git, branchesTried, archives } = fakes([4, 0]);
     await expect(setUpWorkspaceRepository(runtime, git, { projectId: 'p1', projectName: 'Ann', repoFullName: 'svc/repo', mode: 'clone' })).resolves.toEqual({ branch: 'clone/Ann-3' });
     expect(branchesTried).toEqual(['clone/Ann-2', 'clone/Ann-3']);
-    expect(archives).toHaveLength(1);
+    // The helper (root's) and the credential file (the workspace user's), written once.
+    expect(archives).toHaveLength(2);
   });
 
   it('reports git failures without the token', async () => {
