@@ -312,7 +312,10 @@ export class ManagedGitServer {
     } catch (error) {
       if (isConnectionError(error)) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      throw new ManagedGitServerError(`The Git server image ${this.image} is not on this computer and could not be downloaded (${reason.slice(0, 300)})`);
+      this.options.logger.warn({ image: this.image, reason: reason.slice(0, 300) }, 'git server image could not be downloaded');
+      throw new ManagedGitServerError(
+        `The Git server image ${this.image} is not on this computer and could not be downloaded: check the internet connection, or set XARES_GIT_SERVER_IMAGE to an image this computer has or can reach (${reason.slice(0, 200)})`,
+      );
     }
   }
 

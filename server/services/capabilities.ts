@@ -32,7 +32,7 @@ export const PROXY_MODE_CAPABILITY: Record<Exclude<ProxyMode, 'none'>, 'security
 const MISSING_MESSAGE = {
   securityProxy: 'The Security Proxy is not set up on this server yet',
   loggingProxy: 'The LLM Logging Proxy is not set up on this server yet',
-  gitServer: 'No Git server is set up on this server yet',
+  gitServer: 'The Git server is off or cannot be reached right now; turn it on (or check it) in the Git tab',
 } as const satisfies Record<keyof ServerCapabilities, string>;
 
 /**

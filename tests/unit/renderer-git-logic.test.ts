@@ -68,6 +68,11 @@ describe('Git settings form', () => {
     expect(initialMode({ ...settings, mode: 'managed', managedAvailable: false, enabled: true })).toBe('managed');
     expect(initialMode({ ...settings, mode: 'managed', managedAvailable: false, enabled: false })).toBe('external');
     expect(initialMode({ ...settings, mode: 'external', managedAvailable: true })).toBe('external');
+    // Nothing configured yet: the server run by Xares where it is available.
+    const blank = { enabled: false, mode: 'external' as const, url: '', adminTokenSet: false };
+    expect(initialMode({ ...blank, managedAvailable: true })).toBe('managed');
+    expect(initialMode({ ...blank, managedAvailable: false })).toBe('external');
+    expect(initialMode({ ...blank, url: 'http://g/', managedAvailable: true })).toBe('external');
   });
 
   it('notes why the managed option is disabled only when it is not available', () => {

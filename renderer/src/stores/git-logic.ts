@@ -33,10 +33,13 @@ export type GitRepoField = 'name' | 'description' | 'private' | 'form';
 /**
  * The mode the form starts in: the stored one, except that a stored but switched-off `managed` choice falls
  * back to `external` while this app cannot run the managed server (`managedAvailable` false), so the form
- * never starts on an option that cannot be chosen.
+ * never starts on an option that cannot be chosen; with nothing configured yet it starts on `managed` where that is
+ * available.
  */
 export function initialMode(settings: GitSettings): GitServerMode {
   if (settings.mode === 'managed' && !settings.managedAvailable && !settings.enabled) return 'external';
+  // Nothing configured yet: the server run by Xares is the easy choice where it is available.
+  if (settings.mode === 'external' && !settings.enabled && settings.url === '' && !settings.adminTokenSet && settings.managedAvailable) return 'managed';
   return settings.mode;
 }
 

@@ -339,7 +339,7 @@ function RepositoriesCard() {
                 const link = safeLink(repository.url);
                 return (
                   <tr key={repository.fullName} data-testid="git-repository-row" data-name={repository.name}>
-                    <td className="mono">
+                    <td className="mono git-repository-name">
                       {link ? (
                         <a href={link} target="_blank" rel="noopener noreferrer" data-testid="git-repository-link">
                           {repository.fullName}
@@ -348,7 +348,7 @@ function RepositoriesCard() {
                         repository.fullName
                       )}
                     </td>
-                    <td data-testid="git-repository-description">{repository.description}</td>
+                    <td className="git-repository-description" data-testid="git-repository-description">{repository.description}</td>
                     <td data-testid="git-repository-private">{repository.private ? 'Private' : 'Public'}</td>
                     <td>{formatDateTime(repository.createdAt)}</td>
                   </tr>
