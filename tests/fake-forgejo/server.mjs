@@ -60,7 +60,30 @@
 //   POST /api/v1/repos/{owner}/{repo}/branches   CreateBranchRepoOption {new_branch_name, old_branch_name?
 //                                                (deprecated), old_ref_name?} -> 201 Branch; 404 old branch/empty
 //                                                repo; 409 branch exists; 403 no write access
+//   GET  /api/v1/admin/users?page&limit          -> User[] sorted by login (read:admin + site admin); X-Total-Count;
+//                                                limit default 30, max 50
+//   DELETE /api/v1/admin/users/{username}[?purge=true]  (write:admin + site admin) -> 204; 404 unknown user;
+//                                                422 yourself / last admin / "user still has ownership of
+//                                                repositories" (purge=true deletes them first, like Forgejo).
+//                                                Removes the user's tokens and collaborations.
+//   GET  /api/v1/repos/{owner}/{repo}/branch_protections  -> BranchProtection[] (repo admin: owner, site admin or
+//                                                admin collaborator; read:repository), 403 other readers
+//   POST /api/v1/repos/{owner}/{repo}/branch_protections  CreateBranchProtectionOption -> 201 BranchProtection
+//                                                (repo admin; write:repository); 400 rule_name and branch_name
+//                                                both empty (Forgejo's status); 403 "Branch protection already
+//                                                exist"; 422 unknown user in a *_whitelist_usernames / wrong JSON
+//                                                type. Like Forgejo, whitelisted users without write access to the
+//                                                repository are silently dropped (add collaborators first).
 //   Errors: APIError {message, url} with 401 (no/invalid credentials), 403, 404, 409, 422, 400.
+// Branch protection is ENFORCED on git pushes by a pre-receive hook (PRE_RECEIVE_HOOK below, node) installed in
+// every bare repository; it reads the repository's rules from <repo>.git/fake-forgejo-protections.json (written
+// by the fake whenever rules or users change) and the pusher from REMOTE_USER. A branch is protected when a rule
+// matches it: a plain rule_name equal to the branch (case-insensitive, like Forgejo), or a glob rule_name
+// (`*` = any characters but `/`, `**` = any characters, `?` = one character but `/`). On a protected branch
+// (checked in Forgejo's order, the whole push is refused): deletion -> "branch <b> is protected from deletion";
+// non-fast-forward -> "branch <b> is protected from force push"; enable_push false, or enable_push_whitelist and
+// the pusher not in push_whitelist_usernames -> "Not allowed to push to protected branch <b>". Git shows these
+// as `remote: Forgejo: <message>` and `! [remote rejected] <b> -> <b> (pre-receive hook declined)`.
 // Git smart HTTP under /{owner}/{repo}.git/... (info/refs, git-upload-pack, git-receive-pack): credentials are
 // HTTP basic auth, the password being the user's password or an access token (a token may also be the user
 // name), like Forgejo. Public repositories can be read anonymously; private ones answer 401 without
@@ -68,7 +91,7 @@
 // write/admin; tokens need write:repository), else 401 (anonymous) / 403.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +102,73 @@ const run = promisify(execFile);
 const SCOPES = ['all', 'read:activitypub', 'write:activitypub', 'read:admin', 'write:admin', 'read:issue', 'write:issue',
   'read:misc', 'write:misc', 'read:notification', 'write:notification', 'read:organization', 'write:organization',
   'read:package', 'write:package', 'read:repository', 'write:repository', 'read:user', 'write:user'];
+
+/** File in each bare repository holding its branch protection rules for the pre-receive hook. */
+const PROTECTIONS_FILE = 'fake-forgejo-protections.json';
+
+/**
+ * The pre-receive hook of every bare repository (node; works as CommonJS or ESM, hence dynamic imports). Reads
+ * `<old> <new> <ref>` lines, the rules from PROTECTIONS_FILE ([{rule_name, pattern (regex source, null for a plain
+ * name), enable_push, enable_push_whitelist, push_whitelist_usernames}]) and the pusher from REMOTE_USER (set by
+ * the fake for `git http-backend`, which passes it on). Refusal: reason on stderr, exit 1 (Forgejo's messages).
+ */
+const PRE_RECEIVE_HOOK = `#!/usr/bin/env node
+// Installed by the fake Forgejo (tests only): branch protection like Forgejo's pre-receive hook.
+(async () => {
+  const { readFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const path = await import('node:path');
+  let rules = [];
+  try {
+    rules = JSON.parse(readFileSync(path.join(path.dirname(path.dirname(path.resolve(process.argv[1]))), '${PROTECTIONS_FILE}'), 'utf8'));
+  } catch {
+    rules = [];
+  }
+  const pusher = (process.env.REMOTE_USER || '').toLowerCase();
+  const zero = /^0+$/;
+  const deny = (message) => {
+    process.stdout.write('\\n');
+    process.stderr.write('Forgejo: ' + message + '\\n');
+    process.exit(1);
+  };
+  for (const line of readFileSync(0, 'utf8').split('\\n')) {
+    const [oldId, newId, ref] = line.trim().split(' ');
+    if (!ref || !ref.startsWith('refs/heads/')) continue;
+    const branch = ref.slice('refs/heads/'.length);
+    const rule = rules.find((r) => (r.pattern ? new RegExp(r.pattern).test(branch) : r.rule_name.toLowerCase() === branch.toLowerCase()));
+    if (!rule) continue;
+    if (zero.test(newId)) deny('branch ' + branch + ' is protected from deletion');
+    if (!zero.test(oldId)) {
+      try {
+        execFileSync('git', ['merge-base', '--is-ancestor', oldId, newId], { stdio: 'ignore' });
+      } catch {
+        deny('branch ' + branch + ' is protected from force push');
+      }
+    }
+    const listed = rule.push_whitelist_usernames.some((u) => u.toLowerCase() === pusher);
+    if (!rule.enable_push || (rule.enable_push_whitelist && !listed)) deny('Not allowed to push to protected branch ' + branch);
+  }
+})();
+`;
+
+/**
+ * Forgejo's rule names: a name with glob characters is a glob (gobwas/glob with separator `/`), else a plain
+ * branch name. Returns the regex source for a glob (`*` not across `/`, `**` across, `?` one non-`/`), else null.
+ */
+function ruleNamePattern(ruleName) {
+  if (!/[*?[\]{}\\]/.test(ruleName)) return null;
+  let out = '';
+  for (let i = 0; i < ruleName.length; i++) {
+    const c = ruleName[i];
+    if (c === '*' && ruleName[i + 1] === '*') {
+      out += '.*';
+      i++;
+    } else if (c === '*') out += '[^/]*';
+    else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return `^${out}$`;
+}
 
 function parseArgs(argv) {
   const out = {};
@@ -118,7 +208,7 @@ export function createFakeForgejo(options) {
     for (const u of state.users) users.set(u.login.toLowerCase(), u);
     for (const t of state.tokens) tokens.set(t.sha1, { id: t.id, name: t.name, user: t.user, scopes: t.scopes, repos: t.repos ? new Set(t.repos) : undefined });
     for (const r of state.repos) {
-      repos.set(`${r.owner}/${r.name}`.toLowerCase(), { ...r, owner: users.get(r.owner.toLowerCase()), collaborators: new Map(r.collaborators) });
+      repos.set(`${r.owner}/${r.name}`.toLowerCase(), { ...r, owner: users.get(r.owner.toLowerCase()), collaborators: new Map(r.collaborators), protections: r.protections ?? [] });
     }
   }
   /** Writes users, tokens and repositories to --state (no-op without it). */
@@ -137,6 +227,8 @@ export function createFakeForgejo(options) {
   if (options.adminUser && !users.has(options.adminUser.toLowerCase())) {
     addUser(options.adminUser, `${options.adminUser}@fake-forgejo.invalid`, options.adminPassword, true);
   }
+  // Repositories of a state file made before branch protection (or by an older fake) get the current hook.
+  for (const repo of repos.values()) if (existsSync(repoDir(repo))) installHook(repo);
 
   function baseUrl(req) {
     return rootUrl ?? `http://${req.headers.host ?? 'localhost'}/`;
@@ -163,6 +255,69 @@ export function createFakeForgejo(options) {
   async function isEmpty(repo) {
     const refs = await gitIn(repo, ['for-each-ref', '--count=1', 'refs/heads']);
     return refs === '';
+  }
+
+  function userById(id) {
+    for (const u of users.values()) if (u.id === id) return u;
+    return undefined;
+  }
+  /** Logins of the existing users among `ids` (Forgejo keeps user ids in rules; deleted users drop out). */
+  function loginsOf(ids) {
+    return ids.map(userById).filter(Boolean).map((u) => u.login);
+  }
+
+  /** The first rule of `repo` protecting `branch` (rules in creation order), or undefined. */
+  function protectionOf(repo, branch) {
+    return repo.protections.find((r) => {
+      const pattern = ruleNamePattern(r.rule_name);
+      return pattern ? new RegExp(pattern).test(branch) : r.rule_name.toLowerCase() === branch.toLowerCase();
+    });
+  }
+
+  /** Whether `user` may push to a branch protected by `rule` (Forgejo's ProtectedBranch.CanUserPush). */
+  function canUserPush(repo, rule, user) {
+    if (!user || !rule.enable_push) return false;
+    if (!rule.enable_push_whitelist) return ['admin', 'write'].includes(permissionOf(repo, user));
+    return rule.push_whitelist_user_ids.includes(user.id);
+  }
+
+  /** Writes the rules the pre-receive hook of `repo` reads (PROTECTIONS_FILE). */
+  function writeProtections(repo) {
+    const rules = repo.protections.map((r) => ({
+      rule_name: r.rule_name, pattern: ruleNamePattern(r.rule_name), enable_push: r.enable_push,
+      enable_push_whitelist: r.enable_push_whitelist, push_whitelist_usernames: loginsOf(r.push_whitelist_user_ids),
+    }));
+    const file = path.join(repoDir(repo), PROTECTIONS_FILE);
+    writeFileSync(`${file}.tmp`, JSON.stringify(rules));
+    renameSync(`${file}.tmp`, file);
+  }
+
+  /** Installs the pre-receive hook (PRE_RECEIVE_HOOK) and the rules file into the bare repository of `repo`. */
+  function installHook(repo) {
+    const hooks = path.join(repoDir(repo), 'hooks');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(path.join(hooks, 'pre-receive'), PRE_RECEIVE_HOOK, { mode: 0o755 });
+    chmodSync(path.join(hooks, 'pre-receive'), 0o755);
+    writeProtections(repo);
+  }
+
+  /** Forgejo's BranchProtection shape (swagger definition BranchProtection; teams are empty for user-owned repositories). */
+  function protectionJson(r) {
+    return {
+      branch_name: ruleNamePattern(r.rule_name) ? '' : r.rule_name, rule_name: r.rule_name,
+      enable_push: r.enable_push, enable_push_whitelist: r.enable_push_whitelist,
+      push_whitelist_usernames: loginsOf(r.push_whitelist_user_ids), push_whitelist_teams: [],
+      push_whitelist_deploy_keys: r.push_whitelist_deploy_keys, enable_merge_whitelist: r.enable_merge_whitelist,
+      merge_whitelist_usernames: loginsOf(r.merge_whitelist_user_ids), merge_whitelist_teams: [],
+      enable_status_check: r.enable_status_check, status_check_contexts: [...r.status_check_contexts],
+      required_approvals: r.required_approvals, enable_approvals_whitelist: r.enable_approvals_whitelist,
+      approvals_whitelist_username: loginsOf(r.approvals_whitelist_user_ids), approvals_whitelist_teams: [],
+      block_on_rejected_reviews: r.block_on_rejected_reviews, block_on_official_review_requests: r.block_on_official_review_requests,
+      block_on_outdated_branch: r.block_on_outdated_branch, dismiss_stale_approvals: r.dismiss_stale_approvals,
+      ignore_stale_approvals: r.ignore_stale_approvals, require_signed_commits: r.require_signed_commits,
+      protected_file_patterns: r.protected_file_patterns, unprotected_file_patterns: r.unprotected_file_patterns,
+      apply_to_admins: r.apply_to_admins, created_at: r.created, updated_at: r.updated,
+    };
   }
 
   /** Access of a caller (`auth` from authenticate, or null) to `repo`; a repository-limited token sees only its repositories. */
@@ -214,7 +369,11 @@ export function createFakeForgejo(options) {
       await gitIn(repo, ['log', '-1', '--format=%H%n%an%n%ae%n%cn%n%ce%n%cI%n%B', `refs/heads/${name}`])
     ).split('\n');
     const perm = permissionOf(repo, user);
-    const canPush = perm === 'admin' || perm === 'write';
+    const canWrite = perm === 'admin' || perm === 'write';
+    // Forgejo's convert.ToBranch: a matching rule decides the protection fields and user_can_push/merge.
+    const rule = protectionOf(repo, name);
+    const canPush = rule ? canUserPush(repo, rule, user) : canWrite;
+    const canMerge = rule && rule.enable_merge_whitelist ? Boolean(user && rule.merge_whitelist_user_ids.includes(user.id)) : canWrite;
     return {
       name,
       commit: {
@@ -224,8 +383,9 @@ export function createFakeForgejo(options) {
         committer: { name: committerName, email: committerEmail, username: '' },
         verification: null, timestamp: date, added: null, removed: null, modified: null,
       },
-      protected: false, required_approvals: 0, enable_status_check: false, status_check_contexts: [],
-      user_can_push: canPush, user_can_merge: canPush, effective_branch_protection_name: '',
+      protected: Boolean(rule), required_approvals: rule?.required_approvals ?? 0, enable_status_check: rule?.enable_status_check ?? false,
+      status_check_contexts: rule ? [...rule.status_check_contexts] : [],
+      user_can_push: canPush, user_can_merge: canMerge, effective_branch_protection_name: rule?.rule_name ?? '',
     };
   }
 
@@ -298,6 +458,83 @@ export function createFakeForgejo(options) {
     if (!/^[\w.-]+$/.test(name)) return '[Name]: AlphaDashDot';
     if (RESERVED_REPO.has(name.toLowerCase()) || /\.(git|wiki|rss|atom)$/i.test(name)) return `name is reserved [name: ${name}]`;
     return undefined;
+  }
+
+  /** Forgejo's list paging: page from 1, limit default 30 (DEFAULT_PAGING_NUM), at most 50 (MAX_RESPONSE_ITEMS). */
+  function paging(url) {
+    const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1);
+    const limitRaw = Number.parseInt(url.searchParams.get('limit') ?? '0', 10) || 30;
+    return { page, limit: Math.min(50, Math.max(1, limitRaw)) };
+  }
+
+  /** CreateBranchProtectionOption fields by JSON type (Forgejo's swagger); others are ignored like Go's decoder does. */
+  const PROTECTION_BOOLS = ['enable_push', 'enable_push_whitelist', 'push_whitelist_deploy_keys', 'enable_merge_whitelist',
+    'enable_status_check', 'enable_approvals_whitelist', 'block_on_rejected_reviews', 'block_on_official_review_requests',
+    'block_on_outdated_branch', 'dismiss_stale_approvals', 'ignore_stale_approvals', 'require_signed_commits', 'apply_to_admins'];
+  const PROTECTION_LISTS = ['push_whitelist_usernames', 'push_whitelist_teams', 'merge_whitelist_usernames', 'merge_whitelist_teams',
+    'status_check_contexts', 'approvals_whitelist_username', 'approvals_whitelist_teams'];
+  const PROTECTION_STRINGS = ['rule_name', 'branch_name', 'protected_file_patterns', 'unprotected_file_patterns'];
+
+  /** Branch protection routes (repoListBranchProtection, repoCreateBranchProtection); `auth` is not anonymous. */
+  async function handleProtections(req, res, auth, owner, name) {
+    const write = req.method !== 'GET';
+    if (!hasScope(auth, 'repository', write)) return apiError(res, req, 403, `token does not have at least one of required scope(s): [${write ? 'write' : 'read'}:repository]`);
+    const repo = repos.get(`${owner}/${name}`.toLowerCase());
+    const perm = repo ? accessOf(repo, auth) : 'none';
+    if (!repo || perm === 'none') return apiError(res, req, 404, 'The target couldn\'t be found.');
+    // Forgejo: the branch_protections group needs reqAdmin (owner, site admin or admin collaborator).
+    if (perm !== 'admin') return apiError(res, req, 403, 'user should be an owner or a collaborator with admin write of a repository');
+    if (req.method === 'GET') return send(res, 200, repo.protections.map(protectionJson));
+    if (req.method !== 'POST') return apiError(res, req, 405, 'method not allowed');
+    const body = await readJson(req);
+    if (!body) return apiError(res, req, 422, 'invalid JSON body');
+    for (const key of PROTECTION_BOOLS) if (body[key] !== undefined && body[key] !== null && typeof body[key] !== 'boolean') return apiError(res, req, 422, `[${key}]: must be a boolean`);
+    for (const key of PROTECTION_STRINGS) if (body[key] !== undefined && body[key] !== null && typeof body[key] !== 'string') return apiError(res, req, 422, `[${key}]: must be a string`);
+    for (const key of PROTECTION_LISTS) {
+      if (body[key] !== undefined && body[key] !== null && (!Array.isArray(body[key]) || body[key].some((x) => typeof x !== 'string'))) return apiError(res, req, 422, `[${key}]: must be an array of strings`);
+    }
+    if (body.required_approvals !== undefined && body.required_approvals !== null && !Number.isInteger(body.required_approvals)) return apiError(res, req, 422, '[required_approvals]: must be an integer');
+    const ruleName = body.rule_name || body.branch_name || '';
+    if (ruleName === '') return apiError(res, req, 400, 'both rule_name and branch_name are empty');
+    if (repo.protections.some((r) => r.rule_name === ruleName)) return apiError(res, req, 403, 'Branch protection already exist');
+    const idsOf = (names = []) => {
+      const ids = [];
+      for (const login of names ?? []) {
+        const user = users.get(login.toLowerCase());
+        if (!user) return { missing: login };
+        ids.push(user.id);
+      }
+      return { ids };
+    };
+    const lists = {};
+    for (const key of ['push_whitelist_usernames', 'merge_whitelist_usernames', 'approvals_whitelist_username']) {
+      const found = idsOf(body[key]);
+      if (found.missing !== undefined) return apiError(res, req, 422, `user does not exist [uid: 0, name: ${found.missing}]`);
+      lists[key] = found.ids;
+    }
+    // Forgejo's updateUserWhitelist/updateApprovalWhitelist drop users without write (push, merge) / read access.
+    const writers = (ids) => ids.filter((id) => ['admin', 'write'].includes(permissionOf(repo, userById(id))));
+    const readers = (ids) => ids.filter((id) => permissionOf(repo, userById(id)) !== 'none');
+    const flag = (key) => body[key] === true;
+    const enablePush = flag('enable_push');
+    const rule = {
+      id: nextId++, rule_name: ruleName, created: now(), updated: now(),
+      enable_push: enablePush, enable_push_whitelist: enablePush && flag('enable_push_whitelist'),
+      push_whitelist_user_ids: writers(lists.push_whitelist_usernames),
+      push_whitelist_deploy_keys: enablePush && flag('enable_push_whitelist') && flag('push_whitelist_deploy_keys'),
+      enable_merge_whitelist: flag('enable_merge_whitelist'), merge_whitelist_user_ids: writers(lists.merge_whitelist_usernames),
+      enable_status_check: flag('enable_status_check'), status_check_contexts: body.status_check_contexts ?? [],
+      required_approvals: Math.max(0, body.required_approvals ?? 0), enable_approvals_whitelist: flag('enable_approvals_whitelist'),
+      approvals_whitelist_user_ids: readers(lists.approvals_whitelist_username),
+      block_on_rejected_reviews: flag('block_on_rejected_reviews'), block_on_official_review_requests: flag('block_on_official_review_requests'),
+      block_on_outdated_branch: flag('block_on_outdated_branch'), dismiss_stale_approvals: flag('dismiss_stale_approvals'),
+      ignore_stale_approvals: flag('ignore_stale_approvals'), require_signed_commits: flag('require_signed_commits'),
+      protected_file_patterns: body.protected_file_patterns ?? '', unprotected_file_patterns: body.unprotected_file_patterns ?? '',
+      apply_to_admins: flag('apply_to_admins'),
+    };
+    repo.protections.push(rule);
+    writeProtections(repo);
+    return send(res, 201, protectionJson(rule));
   }
 
   async function handleApi(req, res, url) {
@@ -396,11 +633,43 @@ export function createFakeForgejo(options) {
       return send(res, 201, userJson(user, req));
     }
 
+    // GET /admin/users (adminSearchUsers): all users, alphabetical, paged like Forgejo's lists.
+    if (p === '/api/v1/admin/users' && method === 'GET') {
+      if (!hasScope(auth, 'admin', false)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [read:admin]');
+      if (!me.isAdmin) return apiError(res, req, 403, 'reqSiteAdmin');
+      const { page, limit } = paging(url);
+      const all = [...users.values()].sort((a, b) => a.login.toLowerCase().localeCompare(b.login.toLowerCase()));
+      return send(res, 200, all.slice((page - 1) * limit, page * limit).map((u) => userJson(u, req)), { 'x-total-count': String(all.length) });
+    }
+
+    // DELETE /admin/users/{username} (adminDeleteUser), Forgejo's checks: not yourself, not the last admin, no
+    // repositories left unless ?purge=true (which deletes them).
+    if ((m = /^\/api\/v1\/admin\/users\/([^/]+)$/.exec(p)) && method === 'DELETE') {
+      if (!hasScope(auth, 'admin', true)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [write:admin]');
+      if (!me.isAdmin) return apiError(res, req, 403, 'reqSiteAdmin');
+      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
+      if (!target) return apiError(res, req, 404, 'The target couldn\'t be found.');
+      if (target.id === me.id) return apiError(res, req, 422, 'you cannot delete yourself');
+      const owned = [...repos.entries()].filter(([, r]) => r.owner.id === target.id);
+      if (owned.length > 0 && url.searchParams.get('purge') !== 'true') return apiError(res, req, 422, `user still has ownership of repositories [uid: ${target.id}]`);
+      if (target.isAdmin && [...users.values()].filter((u) => u.isAdmin).length === 1) return apiError(res, req, 422, `can not delete the last admin user [uid: ${target.id}]`);
+      for (const [key, repo] of owned) {
+        repos.delete(key);
+        rmSync(repoDir(repo), { recursive: true, force: true });
+      }
+      for (const [sha1, t] of tokens) if (t.user === target.login.toLowerCase()) tokens.delete(sha1);
+      users.delete(target.login.toLowerCase());
+      for (const repo of repos.values()) {
+        repo.collaborators.delete(target.login.toLowerCase());
+        // Rules keep user ids (like Forgejo), so a deleted user drops out of the hook's whitelists.
+        if (repo.protections.length > 0) writeProtections(repo);
+      }
+      return send(res, 204, undefined);
+    }
+
     if (p === '/api/v1/user/repos' && method === 'GET') {
       if (!hasScope(auth, 'repository', false)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [read:repository]');
-      const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1);
-      const limitRaw = Number.parseInt(url.searchParams.get('limit') ?? '0', 10) || 30;
-      const limit = Math.min(50, Math.max(1, limitRaw));
+      const { page, limit } = paging(url);
       const mine = [...repos.values()].filter((r) => r.owner.id === me.id).sort((a, b) => a.id - b.id);
       const slice = mine.slice((page - 1) * limit, page * limit);
       const body = await Promise.all(slice.map((r) => repoJson(r, req, me)));
@@ -420,12 +689,13 @@ export function createFakeForgejo(options) {
       if (repos.has(key)) return apiError(res, req, 409, 'The repository with the same name already exists.');
       const repo = {
         id: nextId++, owner: me, name: body.name, description: body.description ?? '', private: body.private === true,
-        defaultBranch, created: now(), updated: now(), collaborators: new Map(),
+        defaultBranch, created: now(), updated: now(), collaborators: new Map(), protections: [],
       };
       repos.set(key, repo);
       try {
         mkdirSync(path.dirname(repoDir(repo)), { recursive: true });
         await run('git', ['init', '--bare', '--quiet', `--initial-branch=${defaultBranch}`, repoDir(repo)]);
+        installHook(repo);
         if (body.auto_init === true) {
           const ident = { GIT_AUTHOR_NAME: me.login, GIT_AUTHOR_EMAIL: me.email, GIT_COMMITTER_NAME: me.login, GIT_COMMITTER_EMAIL: me.email };
           const readme = `# ${repo.name}\n\n${repo.description}\n`;
@@ -445,6 +715,10 @@ export function createFakeForgejo(options) {
         return apiError(res, req, 500, `creating the repository failed: ${error.message}`);
       }
       return send(res, 201, await repoJson(repo, req, me));
+    }
+
+    if ((m = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/branch_protections$/.exec(p))) {
+      return handleProtections(req, res, auth, decodeURIComponent(m[1]), decodeURIComponent(m[2]));
     }
 
     if ((m = /^\/api\/v1\/repos\/([^/]+)\/([^/]+)\/(collaborators\/([^/]+)|branches)$/.exec(p))) {
@@ -528,7 +802,8 @@ export function createFakeForgejo(options) {
     }
     const pathInfo = `/${repo.owner.login.toLowerCase()}/${repo.name.toLowerCase()}.git${url.pathname.slice(url.pathname.indexOf('.git/') + 4)}`;
     const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      // The pre-receive hook runs `#!/usr/bin/env node`: this node first on PATH.
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? '/usr/bin:/bin'}`,
       HOME: process.env.HOME ?? '/tmp',
       GIT_PROJECT_ROOT: reposRoot,
       GIT_HTTP_EXPORT_ALL: '1',

@@ -127,6 +127,45 @@ describe('fake-forgejo answers match the Forgejo API subset', () => {
     expect(check((await call('GET', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-init/branches`, { token: adminToken })).json, { type: 'array', items: shape('Branch') }, 'branches')).toEqual([]);
   });
 
+  it('User[] (admin list), BranchProtection (created, listed), protected Branch, admin delete', async () => {
+    const listed = await call('GET', '/admin/users?page=1&limit=50', { token: adminToken });
+    expect(listed.status).toBe(200);
+    expect(check(listed.json, { type: 'array', items: shape('User') }, 'users')).toEqual([]);
+    await call('POST', '/admin/users', { token: adminToken, body: { username: 'shape-writer', email: 'writer@example.com', password: 'shape-password', must_change_password: false } });
+    await call('POST', '/user/repos', { token: adminToken, body: { name: 'shape-protected', auto_init: true } });
+    await call('PUT', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/collaborators/shape-writer`, { token: adminToken, body: { permission: 'write' } });
+    const option = {
+      rule_name: 'main', enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: ['shape-writer'],
+      enable_status_check: true, status_check_contexts: ['ci'], required_approvals: 1, protected_file_patterns: '',
+    };
+    for (const [key, value] of Object.entries(option)) expect(check(value, defs.CreateBranchProtectionOption!.properties![key]!, key)).toEqual([]);
+    const created = await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken, body: option });
+    expect(created.status).toBe(201);
+    expect(check(created.json, shape('BranchProtection'), 'protection')).toEqual([]);
+    expect(created.json).toMatchObject({ rule_name: 'main', branch_name: 'main', push_whitelist_usernames: ['shape-writer'], status_check_contexts: ['ci'], required_approvals: 1 });
+    const glob = await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken, body: { rule_name: 'release/*' } });
+    expect(glob.json).toMatchObject({ rule_name: 'release/*', branch_name: '', enable_push: false });
+    const list = await call('GET', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken });
+    expect(check(list.json, { type: 'array', items: shape('BranchProtection') }, 'protections')).toEqual([]);
+    expect((list.json as Array<{ rule_name: string }>).map((r) => r.rule_name)).toEqual(['main', 'release/*']);
+    const branches = await call('GET', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branches`, { token: adminToken });
+    expect(check(branches.json, { type: 'array', items: shape('Branch') }, 'branches')).toEqual([]);
+    // The admin is not whitelisted: Forgejo's user_can_push is false for them on the protected branch.
+    expect((branches.json as unknown[])[0]).toMatchObject({ name: 'main', protected: true, effective_branch_protection_name: 'main', user_can_push: false, required_approvals: 1 });
+    expect((await call('DELETE', '/admin/users/shape-writer', { token: adminToken })).status).toBe(204);
+    const after = await call('GET', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken });
+    expect((after.json as Array<{ push_whitelist_usernames: string[] }>)[0]!.push_whitelist_usernames).toEqual([]);
+    const errors = [
+      await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken, body: { rule_name: 'main' } }), // 403 exists
+      await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken, body: { rule_name: 'x', push_whitelist_usernames: ['nobody-here'] } }), // 422
+      await call('POST', `/repos/${FAKE_FORGEJO_ADMIN.username}/shape-protected/branch_protections`, { token: adminToken, body: {} }), // 400 no name
+      await call('DELETE', '/admin/users/shape-writer', { token: adminToken }), // 404
+      await call('DELETE', `/admin/users/${FAKE_FORGEJO_ADMIN.username}`, { token: adminToken }), // 422 yourself
+    ];
+    expect(errors.map((c) => c.status)).toEqual([403, 422, 400, 404, 422]);
+    for (const c of errors) expect(check(c.json, shape('APIError'), 'error')).toEqual([]);
+  });
+
   it('errors are APIError {message, url} with Forgejo\'s statuses', async () => {
     const cases = [
       await call('GET', '/user/repos'), // 401 no credentials
