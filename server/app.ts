@@ -226,6 +226,7 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
       createRepositoryFor: (projectName: string) => git.createRepositoryFor(projectName, { autoInit: false }),
       workspaceAccess: (projectId: string, repoFullName: string) => git.workspaceAccess(projectId, repoFullName),
       branchNames: (repoFullName: string) => git.branchNames(repoFullName),
+      claimBranch: (projectId: string, repoFullName: string, branch: string) => git.claimBranch(projectId, repoFullName, branch),
       revokeWorkspaceAccess: (projectId: string) => git.revokeWorkspaceAccess(projectId),
     },
   });
@@ -414,8 +415,8 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     gitChecking = true;
     void git
       .check()
-      // Tokens of workspaces deleted while the server could not be reached go now.
-      .then(() => git.reconcileWorkspaceTokens((projectId) => store.projects.get(projectId) !== null))
+      // Accounts of workspaces deleted while the server could not be reached go now.
+      .then(() => git.reconcileWorkspaceAccounts((projectId) => store.projects.get(projectId) !== null))
       .catch((error: unknown) => logger.warn({ err: error }, 'git server check failed'))
       .finally(() => {
         gitChecking = false;

@@ -116,6 +116,7 @@ const tokenSchema = z.object({
   scopes: z.array(z.string()).nullish(),
   repositories: z.array(z.object({ full_name: z.string() })).nullish(),
 });
+const protectionSchema = z.object({ rule_name: z.string(), push_whitelist_usernames: z.array(z.string()).nullish() });
 const versionSchema = z.object({ version: z.string() });
 const errorSchema = z.object({ message: z.string() });
 
@@ -261,17 +262,48 @@ export class ForgejoClient {
   }
 
   /**
-   * `GET /users/{username}/tokens` (all pages) with basic auth as `username`/`password`: the user's tokens, by
-   * id and name (the list carries no secrets). @throws ForgejoError 401 wrong password.
+   * `PATCH /admin/users/{username}` (EditUserOption; `login_name` = the user name, local `source_id` 0): sets a
+   * new password. Needs an admin token. @throws ForgejoError 404 unknown user, 403 not an admin.
    */
-  async listUserTokens(username: string, password: string): Promise<Array<{ id: number; name: string }>> {
-    const all: Array<{ id: number; name: string }> = [];
-    const auth = { basic: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  async setUserPassword(username: string, password: string): Promise<void> {
+    await this.request('PATCH', `admin/users/${seg(username)}`, null, {
+      body: { login_name: username, source_id: 0, password, must_change_password: false },
+    });
+  }
+
+  /**
+   * `DELETE /admin/users/{username}`: deletes a user (with its tokens and collaborations). Needs an admin token.
+   * @throws ForgejoError 404 unknown user, 422 the user still owns repositories, 403 not an admin.
+   */
+  async deleteUser(username: string): Promise<void> {
+    await this.request('DELETE', `admin/users/${seg(username)}`, null);
+  }
+
+  /** `GET /admin/users` (all pages): every user's login. Needs an admin token. */
+  async listUsers(): Promise<string[]> {
+    const all: string[] = [];
     for (let page = 1; ; page++) {
-      const batch = await this.request('GET', `users/${seg(username)}/tokens?page=${page}&limit=${PAGE_LIMIT}`, z.array(z.object({ id: z.number(), name: z.string() })), { auth });
-      all.push(...batch.map((t) => ({ id: t.id, name: t.name })));
+      const batch = await this.request('GET', `admin/users?page=${page}&limit=${PAGE_LIMIT}`, z.array(userSchema));
+      all.push(...batch.map((u) => u.login));
       if (batch.length < PAGE_LIMIT || page >= 200) return all;
     }
+  }
+
+  /** `GET /repos/{owner}/{repo}/branch_protections`: the rules' names and push whitelists. Needs repository admin. */
+  async listBranchProtections(owner: string, repo: string): Promise<Array<{ ruleName: string; pushWhitelist: string[] }>> {
+    const rules = await this.request('GET', `repos/${seg(owner)}/${seg(repo)}/branch_protections`, z.array(protectionSchema));
+    return rules.map((r) => ({ ruleName: r.rule_name, pushWhitelist: r.push_whitelist_usernames ?? [] }));
+  }
+
+  /**
+   * `POST /repos/{owner}/{repo}/branch_protections` (CreateBranchProtectionOption): protects branch `ruleName`
+   * so that only `pushWhitelist` may push to it (no force push, no deletion: Forgejo's protected branches).
+   * @throws ForgejoError 403 a rule of that name exists (or not repository admin), 422 unknown user.
+   */
+  async createBranchProtection(owner: string, repo: string, input: { ruleName: string; pushWhitelist: string[] }): Promise<void> {
+    await this.request('POST', `repos/${seg(owner)}/${seg(repo)}/branch_protections`, protectionSchema, {
+      body: { rule_name: input.ruleName, enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: input.pushWhitelist },
+    });
   }
 
   /**

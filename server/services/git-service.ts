@@ -24,12 +24,22 @@ export interface GitClient {
    * `repositories` limits the token to those repositories (`owner`/`name`).
    */
   createUserToken(username: string, password: string, input: { name: string; scopes: string[]; repositories?: Array<{ owner: string; name: string }> }): Promise<unknown>;
-  /** Basic auth as `username`: its tokens' ids and names. */
-  listUserTokens(username: string, password: string): Promise<Array<{ id: number; name: string }>>;
   /** Basic auth as `username`: deletes its token `token` (id or name). 404 when there is none. */
   deleteUserToken(username: string, password: string, token: string): Promise<void>;
   /** The branches of `owner/repo` (names). */
   listBranches(owner: string, repo: string): Promise<Array<{ name: string }>>;
+  /** Admin only: a new password for `username` (404 unknown user). */
+  setUserPassword(username: string, password: string): Promise<void>;
+  /** Admin only: deletes `username` (404 unknown). */
+  deleteUser(username: string): Promise<void>;
+  /** Admin only: every user's login. */
+  listUsers(): Promise<string[]>;
+  /** Repository admin: `username` gets `permission` on `owner/repo`. */
+  addCollaborator(owner: string, repo: string, username: string, permission?: 'read' | 'write' | 'admin'): Promise<void>;
+  /** Repository admin: the protected-branch rules and who may push to them. */
+  listBranchProtections(owner: string, repo: string): Promise<Array<{ ruleName: string; pushWhitelist: string[] }>>;
+  /** Repository admin: protects branch `ruleName` (only `pushWhitelist` pushes; no force push, no deletion). 403 when it exists. */
+  createBranchProtection(owner: string, repo: string, input: { ruleName: string; pushWhitelist: string[] }): Promise<void>;
 }
 
 /** Makes a client for `baseUrl` acting with `token` (the admin token or the service user's). */
@@ -477,82 +487,133 @@ export class GitService {
     return this.options.managed ? this.options.managed.workspaceUrl() : null;
   }
 
-  // ---- workspace access (lead's region: repository-limited tokens for workspaces) ----
+  // ---- workspace access (lead's region: one account per workspace, repository-limited tokens, protected branches) ----
+
+  /**
+   * The admin client and the service user's name for the workspace-account calls.
+   * @throws ServiceError SERVICE_UNAVAILABLE (disabled, no admin token or service user).
+   */
+  private accountsClient(): { admin: GitClient; serviceUser: string } {
+    const record = this.options.repository.get();
+    if (!record.enabled || !record.url) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
+    if (!record.adminToken || !record.serviceUser) {
+      throw new ServiceError('SERVICE_UNAVAILABLE', 'Xares has no admin token or service user on the Git server; enable the Git server again in the settings');
+    }
+    return { admin: this.options.clientFactory({ baseUrl: record.url, token: record.adminToken }), serviceUser: record.serviceUser };
+  }
 
   /**
    * A credential for the workspace `projectId` that reaches only the repository `repoFullName` (`owner/name`):
-   * a token of our service user named {@link workspaceTokenName}, scope `write:repository`, limited to that
-   * repository (Forgejo's repository-specific tokens); an older token of that name is replaced. `remoteUrl` is
-   * the repository's clone URL as workspaces reach it, without credentials.
-   * @throws ServiceError SERVICE_UNAVAILABLE (disabled, unreachable, no service password), GIT_REPO_CREATE_FAILED
+   * the workspace's own account {@link workspaceUserName} (made with the admin token, or given a new password
+   * when it exists), a collaborator with write access, and its token limited to that repository (Forgejo's
+   * repository-specific tokens), scope `write:repository`, replacing an older one. Which branches it may push
+   * to is decided by {@link claimBranch}. `remoteUrl` is the clone URL as workspaces reach it, without
+   * credentials.
+   * @throws ServiceError SERVICE_UNAVAILABLE (disabled, unreachable, no admin token), GIT_REPO_CREATE_FAILED
    *   (the server refused; or it ignored the repository limit: the token is deleted again, never handed out).
    */
   async workspaceAccess(projectId: string, repoFullName: string): Promise<{ username: string; token: string; remoteUrl: string }> {
     const base = this.workspaceBaseUrl();
     if (!base) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
     await this.serviceClient();
-    const { serviceUser, servicePassword } = this.options.repository.get();
-    if (!serviceUser || !servicePassword) {
-      throw new ServiceError('SERVICE_UNAVAILABLE', "Xares' service user on the Git server was made by an older version; disable and enable the Git server again to renew it");
-    }
+    const { admin } = this.accountsClient();
     const [owner, name] = splitFullName(repoFullName);
-    const tokenName = workspaceTokenName(projectId);
-    const create = (client: GitClient) =>
-      client.createUserToken(serviceUser, servicePassword, { name: tokenName, scopes: ['write:repository'], repositories: [{ owner, name }] });
+    const username = workspaceUserName(projectId);
+    const password = randomBytes(24).toString('base64url');
     const answer = await this.call(
-      async (client) => {
+      async (service) => {
         try {
-          return await create(client);
+          await admin.createUser({ username, password, email: `${username}@xares.invalid` });
         } catch (error) {
-          // A token of that name left by an earlier attempt: replace it.
-          if (statusOf(error) !== 400) throw error;
-          await client.deleteUserToken(serviceUser, servicePassword, tokenName);
-          return create(client);
+          // Made by an earlier attempt: same account (its branch rules name it), new password.
+          if (statusOf(error) !== 422) throw error;
+          await admin.setUserPassword(username, password);
         }
+        await service.addCollaborator(owner, name, username, 'write');
+        await admin.deleteUserToken(username, password, WORKSPACE_TOKEN_NAME).catch((error: unknown) => {
+          if (statusOf(error) !== 404) throw error;
+        });
+        return admin.createUserToken(username, password, { name: WORKSPACE_TOKEN_NAME, scopes: ['write:repository'], repositories: [{ owner, name }] });
       },
-      (error) => new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server did not give the workspace a token for its repository: ${describe(error)}`),
+      (error) => new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server did not give the workspace an account for its repository: ${describe(error)}`),
     );
     const limited = (answer as { repositories?: unknown } | null)?.repositories;
     if (!Array.isArray(limited) || limited.length === 0) {
-      await this.revokeWorkspaceAccess(projectId);
+      await admin.deleteUserToken(username, password, WORKSPACE_TOKEN_NAME).catch(() => undefined);
       throw new ServiceError('GIT_REPO_CREATE_FAILED', 'The Git server cannot limit access tokens to one repository (a Forgejo release with repository-specific access tokens can; Gitea cannot); no token was given to the workspace');
     }
-    return { username: serviceUser, token: tokenOf(answer), remoteUrl: `${base}${owner}/${name}.git` };
+    return { username, token: tokenOf(answer), remoteUrl: `${base}${owner}/${name}.git` };
   }
 
-  /** Deletes the workspace's token (after it was deleted); none is fine. Never throws; logs. */
+  /**
+   * Makes `branch` of `repoFullName` the workspace's own: a protected-branch rule that lets only its account
+   * (and, for `main`, Xares' service user) push, with no force push and no deletion. False when another
+   * workspace's rule has that name (take another), true when the rule is made or is already this workspace's.
+   * @throws ServiceError SERVICE_UNAVAILABLE as {@link call}, GIT_REPO_CREATE_FAILED when the server refuses.
+   */
+  async claimBranch(projectId: string, repoFullName: string, branch: string): Promise<boolean> {
+    const [owner, name] = splitFullName(repoFullName);
+    const username = workspaceUserName(projectId);
+    const { serviceUser } = this.accountsClient();
+    return this.call(
+      async (service) => {
+        const existing = (await service.listBranchProtections(owner, name)).find((rule) => rule.ruleName.toLowerCase() === branch.toLowerCase());
+        if (existing) return existing.pushWhitelist.some((user) => user.toLowerCase() === username.toLowerCase());
+        const whitelist = branch === 'main' ? [username, serviceUser] : [username];
+        try {
+          await service.createBranchProtection(owner, name, { ruleName: branch, pushWhitelist: whitelist });
+          return true;
+        } catch (error) {
+          // Made by another clone a moment ago.
+          if (statusOf(error) === 403 || statusOf(error) === 409) return false;
+          throw error;
+        }
+      },
+      (error) => new ServiceError('GIT_REPO_CREATE_FAILED', `The Git server did not protect branch ${branch}: ${describe(error)}`),
+    );
+  }
+
+  /**
+   * Deletes the workspace's account (and with it its token) after the workspace was deleted; none is fine. Its
+   * branches and their rules stay: the work is kept, and nobody else may push there. Never throws; logs.
+   */
   async revokeWorkspaceAccess(projectId: string): Promise<void> {
-    const record = this.options.repository.get();
-    if (!record.enabled || !record.serviceUser || !record.servicePassword) return;
+    let admin: GitClient;
     try {
-      const client = this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken ?? '' });
-      await client.deleteUserToken(record.serviceUser, record.servicePassword, workspaceTokenName(projectId));
+      admin = this.accountsClient().admin;
+    } catch {
+      return;
+    }
+    try {
+      await admin.deleteUser(workspaceUserName(projectId));
     } catch (error) {
       if (statusOf(error) === 404) return;
-      this.options.logger.warn({ projectId, reason: describe(error) }, 'could not delete the workspace git token');
+      this.options.logger.warn({ projectId, reason: describe(error) }, 'could not delete the workspace account on the git server');
     }
   }
 
   /**
-   * Deletes the workspace tokens (`xares-ws-<id>`) whose workspace is gone (`exists(id)` false): those whose
-   * revocation failed at delete time (server unreachable, app stopped). Never throws; logs.
+   * Deletes the workspace accounts ({@link workspaceUserName}) whose workspace is gone (`exists(id)` false):
+   * those whose deletion failed at delete time (server unreachable, app stopped). Never throws; logs.
    * @returns how many were deleted.
    */
-  async reconcileWorkspaceTokens(exists: (projectId: string) => boolean): Promise<number> {
-    const record = this.options.repository.get();
-    if (!record.enabled || !record.url || !record.serviceUser || !record.servicePassword) return 0;
-    const { serviceUser, servicePassword } = record;
+  async reconcileWorkspaceAccounts(exists: (projectId: string) => boolean): Promise<number> {
+    let admin: GitClient;
     try {
-      const client = this.options.clientFactory({ baseUrl: record.url, token: record.serviceToken ?? '' });
-      const stale = (await client.listUserTokens(serviceUser, servicePassword)).filter((token) => {
-        const match = /^xares-ws-([a-z0-9]+)$/.exec(token.name);
+      admin = this.accountsClient().admin;
+    } catch {
+      return 0;
+    }
+    try {
+      const stale = (await admin.listUsers()).filter((login) => {
+        const match = WORKSPACE_USER_PATTERN.exec(login);
         return match !== null && !exists(match[1]!);
       });
-      for (const token of stale) await client.deleteUserToken(serviceUser, servicePassword, String(token.id));
-      if (stale.length > 0) this.options.logger.info({ deleted: stale.map((t) => t.name) }, 'deleted git tokens of deleted workspaces');
+      for (const login of stale) await admin.deleteUser(login);
+      if (stale.length > 0) this.options.logger.info({ deleted: stale }, 'deleted git accounts of deleted workspaces');
       return stale.length;
     } catch (error) {
-      this.options.logger.debug({ reason: describe(error) }, 'git tokens of deleted workspaces not checked');
+      this.options.logger.debug({ reason: describe(error) }, 'git accounts of deleted workspaces not checked');
       return 0;
     }
   }
@@ -568,6 +629,14 @@ export class GitService {
   }
 }
 
+/** A workspace's account on the Git server: `xares-ws-<project id>` (one per workspace). */
+export function workspaceUserName(projectId: string): string {
+  return `xares-ws-${projectId}`;
+}
+const WORKSPACE_USER_PATTERN = /^xares-ws-([a-z0-9]+)$/;
+/** Name of a workspace account's (only) token. */
+const WORKSPACE_TOKEN_NAME = 'xares-workspace';
+
 /** A settings record for `server`, keeping the service user (and its secrets) of `current` only when `sameServer`. */
 function withServiceUserOf(server: Pick<GitSettingsRecord, 'enabled' | 'mode' | 'url' | 'adminToken'>, current: GitSettingsRecord, sameServer: boolean): GitSettingsRecord {
   return {
@@ -576,11 +645,6 @@ function withServiceUserOf(server: Pick<GitSettingsRecord, 'enabled' | 'mode' | 
     serviceToken: sameServer ? current.serviceToken : null,
     servicePassword: sameServer ? current.servicePassword : null,
   };
-}
-
-/** Name of a workspace's token on the Git server (one per workspace, replaced when made again). */
-export function workspaceTokenName(projectId: string): string {
-  return `xares-ws-${projectId}`;
 }
 
 /** `owner/name` → [owner, name]. @throws Error for anything else. */

@@ -4,8 +4,9 @@
  *     pointing at its repository, pushed as `main`;
  *   - a clone: its own branch `clone/<sanitized clone name>` from the copied history, pushed to the source's
  *     repository.
- * Each workspace gets its own credential, a token limited to that one repository (never the server's admin
- * credentials), kept in a file only the workspace user reads and handed to git by our read-only credential
+ * Each workspace gets its own account and credential, a token limited to that one repository (never the
+ * server's admin credentials), and its branch is protected for it (only its account pushes there, no force
+ * push, no deletion; `main` also takes pushes from Xares' service user), kept in a file only the workspace user reads and handed to git by our read-only credential
  * helper (git's `store` helper would need a writable folder for its lock, and erases the file after a refused
  * request); `origin` itself carries no credentials.
  */
@@ -59,6 +60,8 @@ export interface WorkspaceGitAccess {
   workspaceAccess(projectId: string, repoFullName: string): Promise<{ username: string; token: string; remoteUrl: string }>;
   /** Branch names of `repoFullName`. */
   branchNames(repoFullName: string): Promise<string[]>;
+  /** Makes `branch` the workspace's own (only its account pushes there); false when another workspace has it. */
+  claimBranch(projectId: string, repoFullName: string, branch: string): Promise<boolean>;
 }
 
 /**
@@ -172,6 +175,12 @@ export async function setUpWorkspaceRepository(
   const tried: string[] = [];
   for (;;) {
     const branch = input.mode === 'init' ? DEFAULT_GIT_BRANCH : cloneBranchName(input.projectName, [...(await git.branchNames(input.repoFullName)), ...tried]);
+    // Protected for this workspace before its first push: nobody else pushes there, nobody force-pushes or deletes it.
+    if (!(await git.claimBranch(input.projectId, input.repoFullName, branch))) {
+      if (input.mode === 'init' || tried.length >= 5) throw new Error(`Branch ${branch} of ${input.repoFullName} belongs to another workspace`);
+      tried.push(branch);
+      continue;
+    }
     const result = await runtime.exec(
       input.projectId,
       ['sh', '-c', WORKSPACE_GIT_SCRIPT, 'xares-git-setup', input.mode, access.remoteUrl, branch, WORKSPACE_GIT_CREDENTIAL_HELPER, input.projectName, `${input.projectId}@xares.invalid`],

@@ -46,7 +46,6 @@
 //                                                the token only reaches those repositories (API and git; elsewhere
 //                                                403, other repositories 404), 422 if one does not exist
 //                                                400 duplicate name / unknown scope; 422 missing name
-//   GET  /api/v1/users/{username}/tokens          BASIC AUTH (that user or a site admin) -> AccessToken[] (sha1 '')
 //   DELETE /api/v1/users/{username}/tokens/{token}  BASIC AUTH (that user or a site admin); {token} = id, else name -> 204
 //   GET  /api/v1/user/repos?page&limit           -> Repository[] owned by the caller (read:repository);
 //                                                header X-Total-Count; limit default 30, max 50 (Forgejo's paging)
@@ -62,6 +61,7 @@
 //                                                repo; 409 branch exists; 403 no write access
 //   GET  /api/v1/admin/users?page&limit          -> User[] sorted by login (read:admin + site admin); X-Total-Count;
 //                                                limit default 30, max 50
+//   PATCH /api/v1/admin/users/{username}         EditUserOption (here: password) (write:admin + site admin) -> User
 //   DELETE /api/v1/admin/users/{username}[?purge=true]  (write:admin + site admin) -> 204; 404 unknown user;
 //                                                422 yourself / last admin / "user still has ownership of
 //                                                repositories" (purge=true deletes them first, like Forgejo).
@@ -582,16 +582,6 @@ export function createFakeForgejo(options) {
       return send(res, 201, { id: token.id, name: token.name, sha1, token_last_eight: sha1.slice(-8), scopes: token.scopes, repositories, created_at: now() });
     }
 
-    // GET /users/{username}/tokens: the user's tokens (no secrets); basic auth as that user or a site admin.
-    if ((m = /^\/api\/v1\/users\/([^/]+)\/tokens$/.exec(p)) && method === 'GET') {
-      if (!auth || !auth.basic) return apiError(res, req, 401, 'auth required');
-      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
-      if (!auth.user.isAdmin && (!target || target.id !== auth.user.id)) return apiError(res, req, 403, 'you must be the user or a site administrator');
-      if (!target) return apiError(res, req, 404, 'user does not exist');
-      const own = [...tokens.entries()].filter(([, t]) => t.user === target.login.toLowerCase()).sort(([, a], [, b]) => a.id - b.id);
-      return send(res, 200, own.map(([sha1, t]) => ({ id: t.id, name: t.name, sha1: '', token_last_eight: sha1.slice(-8), scopes: t.scopes })));
-    }
-
     // DELETE /users/{username}/tokens/{token}: by id, else by name; basic auth as that user or a site admin.
     if ((m = /^\/api\/v1\/users\/([^/]+)\/tokens\/([^/]+)$/.exec(p)) && method === 'DELETE') {
       if (!auth || !auth.basic) return apiError(res, req, 401, 'auth required');
@@ -640,6 +630,22 @@ export function createFakeForgejo(options) {
       const { page, limit } = paging(url);
       const all = [...users.values()].sort((a, b) => a.login.toLowerCase().localeCompare(b.login.toLowerCase()));
       return send(res, 200, all.slice((page - 1) * limit, page * limit).map((u) => userJson(u, req)), { 'x-total-count': String(all.length) });
+    }
+
+    // PATCH /admin/users/{username} (adminEditUser, EditUserOption): here only a new password and
+    // must_change_password; 404 unknown user.
+    if ((m = /^\/api\/v1\/admin\/users\/([^/]+)$/.exec(p)) && method === 'PATCH') {
+      if (!hasScope(auth, 'admin', true)) return apiError(res, req, 403, 'token does not have at least one of required scope(s): [write:admin]');
+      if (!me.isAdmin) return apiError(res, req, 403, 'reqSiteAdmin');
+      const target = users.get(decodeURIComponent(m[1]).toLowerCase());
+      if (!target) return apiError(res, req, 404, 'The target couldn\'t be found.');
+      const body = await readJson(req);
+      if (!body) return apiError(res, req, 422, 'invalid JSON body');
+      if (body.password !== undefined) {
+        if (typeof body.password !== 'string' || body.password.length < 8) return apiError(res, req, 422, 'password is too short');
+        target.password = body.password;
+      }
+      return send(res, 200, userJson(target, req));
     }
 
     // DELETE /admin/users/{username} (adminDeleteUser), Forgejo's checks: not yourself, not the last admin, no

@@ -102,14 +102,39 @@ export class FakeForgejo {
         if (this.users.get(username)?.password !== password) throw new FakeForgejoError(401, 'user does not exist or password wrong');
         throw new FakeForgejoError(404, 'access token does not exist');
       },
-      listUserTokens: async (username, password) => {
-        await guard();
-        if (this.users.get(username)?.password !== password) throw new FakeForgejoError(401, 'user does not exist or password wrong');
-        return [];
-      },
       listBranches: async () => {
         await guard();
         return [];
+      },
+      setUserPassword: async (username, password) => {
+        await guard();
+        if (!this.users.get(userOf())?.admin) throw new FakeForgejoError(403, 'must be admin');
+        const user = this.users.get(username);
+        if (!user) throw new FakeForgejoError(404, 'user does not exist');
+        user.password = password;
+      },
+      deleteUser: async (username) => {
+        await guard();
+        if (!this.users.get(userOf())?.admin) throw new FakeForgejoError(403, 'must be admin');
+        if (!this.users.delete(username)) throw new FakeForgejoError(404, 'user does not exist');
+      },
+      listUsers: async () => {
+        await guard();
+        if (!this.users.get(userOf())?.admin) throw new FakeForgejoError(403, 'must be admin');
+        return [...this.users.keys()];
+      },
+      addCollaborator: async () => {
+        await guard();
+        userOf();
+      },
+      listBranchProtections: async () => {
+        await guard();
+        userOf();
+        return [];
+      },
+      createBranchProtection: async () => {
+        await guard();
+        userOf();
       },
     };
   }

@@ -185,15 +185,37 @@ describe('clones', () => {
       expect(await readCredential(clone.projectId)).not.toBe(tokenA);
     }
     expect(branches.size).toBe(2);
+    const [first, second] = [...branches] as [string, string];
+    const a = clones[0]!;
+    const inClone = (id: string, script: string) => execInWorkspace(id, ['sh', '-c', `${script} 2>&1`], { user: 'coder', workingDir: '/workspace' });
+    const ownBranch = (await project(a.projectId)).gitBranch!;
+    const otherBranch = ownBranch === first ? second : first;
+    // Its own branch takes its work.
+    const own = await inClone(a.projectId, 'echo mine > mine.txt && git add mine.txt && git commit -qm mine && git push -q');
+    expect(own.code, own.stdout).toBe(0);
+    // Not main, not another clone's branch (no push, no force push, no deletion).
+    const toMain = await inClone(a.projectId, 'git push origin HEAD:main');
+    expect(toMain.code, toMain.stdout).not.toBe(0);
+    const force = await inClone(a.projectId, `git push -f origin HEAD:${otherBranch}`);
+    expect(force.code, force.stdout).not.toBe(0);
+    const remove = await inClone(a.projectId, `git push origin :${otherBranch}`);
+    expect(remove.code, remove.stdout).not.toBe(0);
+    const after = refs();
+    expect(after).toContain(`refs/heads/${otherBranch}`);
+    expect(after).toContain(`refs/heads/${ownBranch}`);
+    // The source still pushes to main.
+    const sourcePush = await inClone(plain, 'echo more >> README.md && git commit -qam more && git push -q');
+    expect(sourcePush.code, sourcePush.stdout).toBe(0);
   });
 
   it("report a branch the server refuses on the clone, which still runs on the source's branch", async () => {
-    // The server refuses every clone/ branch of the source's repository (a pre-receive hook in its bare repository).
+    // The server refuses every clone/ branch of the source's repository (an update hook in its bare repository;
+    // the fake's own pre-receive hook enforces the protected branches).
     const source = await project(plain);
     const repoName = new URL(source.gitRepoUrl!).pathname.split('/').pop()!.toLowerCase();
     const gitContainer = managedGitNames(t.instanceId).container;
     const hook = await execInContainer(gitContainer, [
-      'sh', '-c', 'for d in $(find /data -type d -name "$1.git"); do printf "#!/bin/sh\\necho clone branches are closed >&2\\nexit 1\\n" > "$d/hooks/pre-receive"; chmod 755 "$d/hooks/pre-receive"; echo "$d"; done', 'sh', repoName,
+      'sh', '-c', 'for d in $(find /data -type d -name "$1.git"); do printf "#!/bin/sh\\necho clone branches are closed >&2\\nexit 1\\n" > "$d/hooks/update"; chmod 755 "$d/hooks/update"; echo "$d"; done', 'sh', repoName,
     ]);
     expect(hook.stdout.trim(), hook.stderr).not.toBe('');
     try {
@@ -212,7 +234,7 @@ describe('clones', () => {
       // The reason names no secret.
       expect(p.gitError).not.toMatch(/[0-9a-f]{40}/);
     } finally {
-      await execInContainer(gitContainer, ['sh', '-c', 'rm -f $(find /data -path "*/hooks/pre-receive")']);
+      await execInContainer(gitContainer, ['sh', '-c', 'rm -f $(find /data -path "*/hooks/update")']);
     }
   });
 });

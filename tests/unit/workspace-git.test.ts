@@ -163,7 +163,7 @@ describe('the set-up script (real git)', () => {
 
 describe('setUpWorkspaceRepository', () => {
   const access = { username: 'svc', token: 'f'.repeat(40), remoteUrl: 'http://xares-git:3000/svc/repo.git' };
-  function fakes(exitCodes: number[], stderr = '') {
+  function fakes(exitCodes: number[], stderr = '', othersBranches: string[] = []) {
     const branchesTried: string[] = [];
     const archives: Buffer[] = [];
     const runtime = {
@@ -173,8 +173,16 @@ describe('setUpWorkspaceRepository', () => {
         return { exitCode: exitCodes.shift() ?? 0, stdout: '', stderr };
       },
     } as unknown as Parameters<typeof setUpWorkspaceRepository>[0];
-    const git = { workspaceAccess: async () => access, branchNames: async () => ['main', 'clone/Ann'] };
-    return { runtime, git, branchesTried, archives };
+    const claimed: string[] = [];
+    const git = {
+      workspaceAccess: async () => access,
+      branchNames: async () => ['main', 'clone/Ann'],
+      claimBranch: async (_id: string, _repo: string, branch: string) => {
+        claimed.push(branch);
+        return !othersBranches.includes(branch);
+      },
+    };
+    return { runtime, git, branchesTried, archives, claimed };
   }
 
   it('takes the next free clone branch when another clone took the name meanwhile (exit 4)', async () => {
@@ -183,6 +191,19 @@ describe('setUpWorkspaceRepository', () => {
     expect(branchesTried).toEqual(['clone/Ann-2', 'clone/Ann-3']);
     // The helper (root's) and the credential file (the workspace user's), written once.
     expect(archives).toHaveLength(2);
+  });
+
+  it("claims (protects) the branch before pushing, and takes the next name when another clone's rule has it", async () => {
+    const { runtime, git, branchesTried, claimed } = fakes([0], '', ['clone/Ann-2']);
+    await expect(setUpWorkspaceRepository(runtime, git, { projectId: 'p1', projectName: 'Ann', repoFullName: 'svc/repo', mode: 'clone' })).resolves.toEqual({ branch: 'clone/Ann-3' });
+    expect(claimed).toEqual(['clone/Ann-2', 'clone/Ann-3']);
+    expect(branchesTried).toEqual(['clone/Ann-3']);
+  });
+
+  it("a new workspace whose main is another workspace's fails with the reason", async () => {
+    const { runtime, git, branchesTried } = fakes([0], '', ['main']);
+    await expect(setUpWorkspaceRepository(runtime, git, { projectId: 'p1', projectName: 'Ann', repoFullName: 'svc/repo', mode: 'init' })).rejects.toThrow(/belongs to another workspace/);
+    expect(branchesTried).toEqual([]);
   });
 
   it('reports git failures without the token', async () => {
