@@ -371,6 +371,8 @@ export class NetworkControl {
       try {
         await this.applyGuard(0);
       } catch (error) {
+        // Closed meanwhile (the store with it): nothing to stop from here.
+        if (this.closed) return;
         await this.failClosed((error as Error).message);
       }
     }
@@ -382,7 +384,14 @@ export class NetworkControl {
    */
   private async failClosed(reason: string): Promise<void> {
     const stopped: string[] = [];
-    for (const client of this.options.credentials.listProxyClients()) {
+    let clients: Array<{ id: string }>;
+    try {
+      clients = this.options.credentials.listProxyClients();
+    } catch (error) {
+      this.options.logger.warn({ err: (error as Error).message }, 'could not list the proxy workspaces to stop');
+      return;
+    }
+    for (const client of clients) {
       const container = this.options.docker.getContainer(workspaceContainerName(client.id));
       try {
         const info = await container.inspect();
@@ -475,7 +484,7 @@ export class NetworkControl {
     }
   }
 
-  /** Re-creates a proxy that is gone while workspaces use it, and re-applies the rules. Never throws. */
+  /** Re-creates a proxy that is gone while workspaces use it, and re-applies the rules. Never throws (nor rejects). */
   private async healthCheck(): Promise<void> {
     if (this.closed || this.checking) return;
     this.checking = true;
@@ -498,6 +507,9 @@ export class NetworkControl {
       }
       // Rules can vanish behind our back (a firewall reload, an iptables flush): install them again each round.
       await this.applyGuardOrFailClosed();
+    } catch (error) {
+      // A round never rejects (it runs from a timer); e.g. the store closed while the app stops.
+      if (!this.closed) this.options.logger.error({ err: (error as Error).message }, 'network health round failed');
     } finally {
       this.checking = false;
     }
