@@ -18,8 +18,9 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import type { GitSettingsResponse } from '../../server/contract/index.js';
 import { openDatabase } from '../../server/store/database.js';
 import { ProjectsRepository, type ProjectRecord } from '../../server/store/projects-repository.js';
-import { launchChromium } from '../helpers/browser.js';
+import { openSignedInDashboard } from '../helpers/browser.js';
 import { startTestServer, testWorkspaceImage, type TestServer } from '../helpers/server.js';
+import { projectRecord } from '../helpers/project-record.js';
 
 const SOURCE_ID = 'gdsrc0000001';
 const CLONE_ID = 'gdclone00001';
@@ -28,25 +29,7 @@ const REPO_URL = 'http://127.0.0.1:1/git/xares/gd-seat';
 const GIT_ERROR = 'Could not push branch clone/gd-seat-1: <b>remote refused</b> & gave up';
 
 function record(id: string, name: string, git: Partial<ProjectRecord>): ProjectRecord {
-  return {
-    id,
-    name,
-    type: 'empty',
-    status: 'stopped',
-    statusReason: null,
-    createdAt: '2026-12-02T01:00:00.000Z',
-    lastActivity: null,
-    passwordHash: null,
-    proxyMode: 'none',
-    memoryLimit: '2g',
-    cpuCores: '2',
-    group: null,
-    createGitRepo: true,
-    gitRepoUrl: null,
-    containerId: null,
-    image: testWorkspaceImage(),
-    ...git,
-  };
+  return projectRecord({ id, name, status: 'stopped', createdAt: '2026-12-02T01:00:00.000Z', createGitRepo: true, containerId: null, image: testWorkspaceImage(), ...git });
 }
 
 describe('Git settings choice and workspace Git facts in Chromium', () => {
@@ -54,7 +37,7 @@ describe('Git settings choice and workspace Git facts in Chromium', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'xares-test-data-'));
@@ -67,12 +50,7 @@ describe('Git settings choice and workspace Git facts in Chromium', () => {
       db.close();
     }
     server = await startTestServer({ dataDir }, { networkControl: false });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.server.createSignInUrl());
-    await page.getByTestId('workspace-table').waitFor();
+    ({ browser, context, page, pageErrors } = await openSignedInDashboard(server.server.createSignInUrl(), 'workspace-table'));
   }, 60_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ForgejoClient } from '../../server/git/forgejo-client.js';
-import { launchChromium } from '../helpers/browser.js';
+import { openSignedInDashboard } from '../helpers/browser.js';
 import { FAKE_FORGEJO_ADMIN, startFakeForgejo, type FakeForgejo } from '../helpers/fake-forgejo.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -25,19 +25,14 @@ describe('Git view in Chromium against fake-forgejo', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     fake = await startFakeForgejo();
     const bootstrap = new ForgejoClient({ baseUrl: fake.baseUrl });
     adminToken = (await bootstrap.createUserToken(FAKE_FORGEJO_ADMIN.username, FAKE_FORGEJO_ADMIN.password, { name: 'teacher', scopes: ['write:admin'] })).sha1;
     server = await startTestServer({}, { networkControl: false });
-    browser = await launchChromium();
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(server.server.createSignInUrl());
-    await page.getByTestId('empty-state').waitFor();
+    ({ browser, context, page, pageErrors } = await openSignedInDashboard(server.server.createSignInUrl(), 'empty-state'));
   }, 60_000);
 
   afterAll(async () => {

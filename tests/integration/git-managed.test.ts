@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFakeForgejoImage } from '../helpers/fake-forgejo.js';
+import { getWithHost } from '../helpers/http-host.js';
 import { pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 import { LABEL_ROLE, managedGitNames } from '../../server/git/managed-git-server.js';
 import { LABEL_INSTANCE, LABEL_MANAGED } from '../../server/runtime/workspace-runtime.js';
@@ -15,19 +16,8 @@ const docker = testDocker();
 let t: TestServer;
 let image: string;
 
-/** One request to our server with an explicit Host header (fetch cannot set it). */
-function request(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: t.port, path, agent: false, headers: { host, ...headers } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** One request to our server with an explicit Host header. */
+const request = (host: string, path: string, headers: Record<string, string> = {}) => getWithHost(t.port, host, path, headers);
 
 const participant = () => `${PUBLIC_HOST}:${t.port}`;
 const browserBase = () => `http://${PUBLIC_HOST}:${t.port}/git/`;

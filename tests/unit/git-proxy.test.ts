@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createGitProxy } from '../../server/http/git-proxy.js';
+import { getWithHost } from '../helpers/http-host.js';
 
 let upstream: http.Server;
 let front: http.Server;
@@ -20,18 +21,7 @@ function listen(server: http.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-function get(path: string, host: string, extraHeaders: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: (front.address() as AddressInfo).port, path, headers: { host, ...extraHeaders }, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, host: string, extraHeaders: Record<string, string> = {}) => getWithHost((front.address() as AddressInfo).port, host, path, extraHeaders);
 
 beforeAll(async () => {
   upstream = http.createServer((req, res) => {

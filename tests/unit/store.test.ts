@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, applyMigrations, openDatabase, openStore, schemaVersion, DuplicateProjectNameError, type ProjectRecord } from '../../server/store/index.js';
+import { MIGRATIONS, applyMigrations, openDatabase, openStore, schemaVersion, DuplicateProjectNameError } from '../../server/store/index.js';
+import { projectRecord } from '../helpers/project-record.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -15,28 +16,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function record(overrides: Partial<ProjectRecord> = {}): ProjectRecord {
-  return {
-    id: 'abcdefghijkl',
-    name: 'First Project',
-    type: 'empty',
-    status: 'creating',
-    statusReason: null,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    lastActivity: null,
-    passwordHash: null,
-    proxyMode: 'none',
-    memoryLimit: '2g',
-    cpuCores: '2',
-    group: null,
-    createGitRepo: false,
-    gitRepoUrl: null,
-    containerId: 'c1',
-    image: 'xares/workspace:test',
-    clonedFrom: null,
-    ...overrides,
-  };
-}
+const record = projectRecord;
 
 describe('migrations', () => {
   it('brings a new database to the latest version in WAL mode', () => {
