@@ -237,7 +237,11 @@ async function startLockedServer(config: ServerConfig, options: StartServerOptio
     defaultGroup: config.workshopGroup,
     secret: loadOrCreateGateSecret(config.dataDir),
     logger,
-    onSeatReleased: (projectId) => endConnections(projectId),
+    onSeatReleased: (projectId) => {
+      endConnections(projectId);
+      // The next participant gets a credential the one before never saw.
+      void projects.renewGitCredential(projectId);
+    },
   });
   // A changed whitelist is applied to a running squid at once (and written into a new one before it starts).
   const whitelist = new WhitelistService({

@@ -297,12 +297,20 @@ export class ForgejoClient {
 
   /**
    * `POST /repos/{owner}/{repo}/branch_protections` (CreateBranchProtectionOption): protects branch `ruleName`
-   * so that only `pushWhitelist` may push to it (no force push, no deletion: Forgejo's protected branches).
+   * so that only `pushWhitelist` may push to it or merge pull requests into it (without the merge whitelist,
+   * anyone with write access could merge into it) — no force push, no deletion: Forgejo's protected branches.
    * @throws ForgejoError 403 a rule of that name exists (or not repository admin), 422 unknown user.
    */
   async createBranchProtection(owner: string, repo: string, input: { ruleName: string; pushWhitelist: string[] }): Promise<void> {
     await this.request('POST', `repos/${seg(owner)}/${seg(repo)}/branch_protections`, protectionSchema, {
-      body: { rule_name: input.ruleName, enable_push: true, enable_push_whitelist: true, push_whitelist_usernames: input.pushWhitelist },
+      body: {
+        rule_name: input.ruleName,
+        enable_push: true,
+        enable_push_whitelist: true,
+        push_whitelist_usernames: input.pushWhitelist,
+        enable_merge_whitelist: true,
+        merge_whitelist_usernames: input.pushWhitelist,
+      },
     });
   }
 

@@ -36,7 +36,7 @@ import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
-import { setUpWorkspaceRepository, writeWorkspaceCredentials, type WorkspaceGitAccess } from './workspace-git.js';
+import { credentialFile, setUpWorkspaceRepository, writeWorkspaceCredentials, type WorkspaceGitAccess } from './workspace-git.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
 import type { NetworkControl, WorkspaceNetworkPlan } from '../proxies/network-control.js';
@@ -1023,6 +1023,29 @@ export class ProjectsService implements RouteTable {
       })
       .finally(() => this.gitSetUps.delete(id));
     this.gitSetUps.set(id, run);
+  }
+
+  /**
+   * Gives a workspace's Git account a new token and writes it into the container; the old token stops working.
+   * For a released workshop seat: the next participant must not share a credential with the one before (who
+   * could read it in their terminal). Nothing for a workspace without a repository. Never throws: a failure is
+   * logged and shown as `gitError`.
+   */
+  async renewGitCredential(projectId: string): Promise<void> {
+    const { git, runtime, logger } = this.options;
+    const live = this.projects.get(projectId);
+    if (!git || !live?.record.gitRepo) return;
+    const repo = live.record.gitRepo;
+    try {
+      await this.withLock(projectId, async () => {
+        const access = await git.workspaceAccess(projectId, repo);
+        await writeWorkspaceCredentials(runtime, projectId, credentialFile(access.remoteUrl, access.username, access.token));
+      });
+      logger.info({ projectId }, 'workspace git credential renewed');
+    } catch (error) {
+      logger.warn({ projectId, err: errorMessage(error) }, 'workspace git credential could not be renewed');
+      this.setGitState(live, live.record.gitBranch ?? null, `The Git credential could not be renewed after the seat was released: ${errorMessage(error)}`);
+    }
   }
 
   /** Stores and publishes a workspace's git branch and set-up error (unless it was deleted meanwhile). */

@@ -170,6 +170,13 @@ export async function setUpWorkspaceRepository(
   git: WorkspaceGitAccess,
   input: { projectId: string; projectName: string; repoFullName: string; mode: 'init' | 'clone' },
 ): Promise<{ branch: string }> {
+  if (input.mode === 'clone') {
+    // Its own name on commits from the start, also when the server cannot be reached now (argv, no shell;
+    // a copy without a repository simply fails here and is reported below).
+    for (const [key, value] of [['user.name', input.projectName], ['user.email', `${input.projectId}@xares.invalid`]] as const) {
+      await runtime.exec(input.projectId, ['git', 'config', key, value], { user: 'coder', workingDir: WORKSPACE_DIR });
+    }
+  }
   const access = await git.workspaceAccess(input.projectId, input.repoFullName);
   await writeWorkspaceCredentials(runtime, input.projectId, credentialFile(access.remoteUrl, access.username, access.token));
   const tried: string[] = [];

@@ -10,9 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { managedGitNames } from '../../server/git/managed-git-server.js';
 import { ensureFakeForgejoImage } from '../helpers/fake-forgejo.js';
+import { requestWithHost } from '../helpers/http-host.js';
 import { execInContainer, execInWorkspace, pollUntil, startTestServer, testDocker, type TestServer } from '../helpers/server.js';
 
 const docker = testDocker();
+/** The name participants reach this server by (the join page and `/git/` live there). */
+const PARTICIPANT_HOST = 'lan.test';
 const nonce = Math.random().toString(36).slice(2, 8);
 let t: TestServer;
 let hostUrl: string;
@@ -89,7 +92,7 @@ let secured: string;
 
 beforeAll(async () => {
   const image = await ensureFakeForgejoImage(docker);
-  t = await startTestServer({}, { networkControl: { healthIntervalMs: 2_000 }, gitServer: { image } });
+  t = await startTestServer({ publicHost: PARTICIPANT_HOST }, { networkControl: { healthIntervalMs: 2_000 }, gitServer: { image } });
   const enabled = await t.api('PUT', '/api/git/settings', { enabled: true, mode: 'managed' });
   expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
   hostUrl = (await t.server.managedGit!.ensure()).hostUrl;
@@ -206,6 +209,15 @@ describe('clones', () => {
     // The source still pushes to main.
     const sourcePush = await inClone(plain, 'echo more >> README.md && git commit -qam more && git push -q');
     expect(sourcePush.code, sourcePush.stdout).toBe(0);
+    // Pull requests cannot get around it: the clone may neither push nor merge into main or the other branch.
+    const repoPath = new URL(source.gitRepoUrl!).pathname.replace(/^\/git\//, '');
+    const listed = (await (
+      await fetch(new URL(`api/v1/repos/${repoPath}/branches`, hostUrl), { headers: { authorization: `token ${await readCredential(a.projectId)}` } })
+    ).json()) as Array<{ name: string; protected: boolean; user_can_push: boolean; user_can_merge: boolean }>;
+    const byName = new Map(listed.map((branch) => [branch.name, branch]));
+    expect(byName.get('main')).toMatchObject({ protected: true, user_can_push: false, user_can_merge: false });
+    expect(byName.get(otherBranch)).toMatchObject({ protected: true, user_can_push: false, user_can_merge: false });
+    expect(byName.get(ownBranch)).toMatchObject({ protected: true, user_can_push: true, user_can_merge: true });
   });
 
   it("report a branch the server refuses on the clone, which still runs on the source's branch", async () => {
@@ -229,6 +241,9 @@ describe('clones', () => {
       expect(p.status).toBe('running');
       const head = await execInWorkspace(id, ['git', 'rev-parse', '--abbrev-ref', 'HEAD'], { user: 'coder', workingDir: '/workspace' });
       expect(head.stdout.trim()).toBe('main');
+      // Its own name on commits, although its branch could not be pushed.
+      const author = await execInWorkspace(id, ['git', 'config', 'user.name'], { user: 'coder', workingDir: '/workspace' });
+      expect(author.stdout.trim()).toBe(response.body.clones[0].projectName);
       // Its own credential (made before the push was refused), never the source's from the snapshot.
       expect(await readCredential(id)).not.toBe(await readCredential(plain));
       // The reason names no secret.
@@ -236,6 +251,35 @@ describe('clones', () => {
     } finally {
       await execInContainer(gitContainer, ['sh', '-c', 'rm -f $(find /data -path "*/hooks/update")']);
     }
+  });
+});
+
+describe('workshop seats', () => {
+  it("give the next participant a new credential when a seat is released; the previous one's stops working", async () => {
+    const response = await t.api('POST', `/api/projects/${plain}/clone`, { count: 1 });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    const seat = response.body.clones[0].projectId as string;
+    await t.waitForStatus(seat, 'running', 240_000);
+    expect((await gitSettled(seat)).gitBranch).toMatch(/^clone\//);
+    expect((await t.api('PUT', `/api/projects/${seat}/group`, { group: 'git-room' })).status).toBe(200);
+    expect((await t.api('PUT', '/api/workshop/settings', { group: 'git-room', registrationOpen: true })).status).toBe(200);
+    const claim = await requestWithHost(t.port, `${PARTICIPANT_HOST}:${t.port}`, 'POST', '/api/workshop/claim', { json: { name: 'Ada', email: 'ada@example.org' } });
+    expect(claim.status, claim.body).toBe(200);
+    const before = await readCredential(seat);
+    expect(await tokenWorks(before)).toBe(true);
+    expect((await t.api('POST', `/api/workshop/claims/${seat}/release`)).status).toBe(200);
+    const after = await pollUntil(
+      async () => {
+        const token = await readCredential(seat);
+        return token !== before ? token : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300, description: 'a new credential in the released seat' },
+    );
+    expect(await tokenWorks(before)).toBe(false);
+    expect(await tokenWorks(after)).toBe(true);
+    // The seat's branch stays its own: the next participant pushes there with the new credential.
+    const push = await execInWorkspace(seat, ['sh', '-c', 'echo next > next.txt && git add next.txt && git commit -qm next && git push -q 2>&1'], { user: 'coder', workingDir: '/workspace' });
+    expect(push.code, push.stdout).toBe(0);
   });
 });
 

@@ -169,6 +169,8 @@ describe('setUpWorkspaceRepository', () => {
     const runtime = {
       putArchive: async (_id: string, _dest: string, archive: Buffer) => void archives.push(archive),
       exec: async (_id: string, cmd: string[]) => {
+        // The clone's identity (`git config`) runs first and always works here.
+        if (cmd[0] !== 'sh') return { exitCode: 0, stdout: '', stderr: '' };
         branchesTried.push(cmd[6]!);
         return { exitCode: exitCodes.shift() ?? 0, stdout: '', stderr };
       },

@@ -39,7 +39,7 @@ const MODE_INFO: Record<GitServerMode, { label: string; description: string }> =
   },
   external: {
     label: 'Use an existing Forgejo or Gitea server',
-    description: 'Give its URL and an admin token. Xares uses the token once to create its own service user; repositories are made by that user.',
+    description: 'Give its URL and an admin token. Xares keeps the token (never shown again) to create its own service user, which owns the repositories, and one account per workspace.',
   },
 };
 
