@@ -123,8 +123,9 @@ function tokenOf(answer: unknown): string {
 
 /**
  * The Git server integration (issue #7): settings (stored by {@link GitSettingsRepository}), reachability,
- * our own non-admin service user (created with the admin token on first use; the admin token is used for nothing
- * else) and the repository list/create of the API. Secrets never appear in answers, errors or logs.
+ * our own non-admin service user (created with the admin token on first use; it owns the repositories), the
+ * repository list/create of the API, and the workspaces' own accounts (made with the admin token). Secrets never
+ * appear in answers, errors or logs.
  */
 export class GitService {
   /** Result of the last reachability check: null = not checked since start or since the settings changed. */
@@ -401,6 +402,8 @@ export class GitService {
       if (!this.lastCheck?.reachable) void this.check().catch(() => undefined);
       return result;
     } catch (error) {
+      // Our own refusals from inside an operation pass unchanged.
+      if (error instanceof ServiceError) throw error;
       if (isUnreachable(error) && !retried && this.options.managed && this.options.repository.get().mode === 'managed') {
         this.options.managed.forget?.();
         const restarted = await this.refreshManaged().catch(() => false);
@@ -515,13 +518,13 @@ export class GitService {
   async workspaceAccess(projectId: string, repoFullName: string): Promise<{ username: string; token: string; remoteUrl: string }> {
     const base = this.workspaceBaseUrl();
     if (!base) throw new ServiceError('SERVICE_UNAVAILABLE', 'The Git server is disabled; enable it in the settings first');
-    await this.serviceClient();
-    const { admin } = this.accountsClient();
     const [owner, name] = splitFullName(repoFullName);
     const username = workspaceUserName(projectId);
     const password = randomBytes(24).toString('base64url');
     const answer = await this.call(
       async (service) => {
+        // Read here, after `call` made sure the server runs (a re-made managed server has a new URL).
+        const { admin } = this.accountsClient();
         try {
           await admin.createUser({ username, password, email: `${username}@xares.invalid` });
         } catch (error) {
@@ -539,7 +542,7 @@ export class GitService {
     );
     const limited = (answer as { repositories?: unknown } | null)?.repositories;
     if (!Array.isArray(limited) || limited.length === 0) {
-      await admin.deleteUserToken(username, password, WORKSPACE_TOKEN_NAME).catch(() => undefined);
+      await this.accountsClient().admin.deleteUserToken(username, password, WORKSPACE_TOKEN_NAME).catch(() => undefined);
       throw new ServiceError('GIT_REPO_CREATE_FAILED', 'The Git server cannot limit access tokens to one repository (a Forgejo release with repository-specific access tokens can; Gitea cannot); no token was given to the workspace');
     }
     return { username, token: tokenOf(answer), remoteUrl: `${base}${owner}/${name}.git` };
@@ -554,9 +557,9 @@ export class GitService {
   async claimBranch(projectId: string, repoFullName: string, branch: string): Promise<boolean> {
     const [owner, name] = splitFullName(repoFullName);
     const username = workspaceUserName(projectId);
-    const { serviceUser } = this.accountsClient();
     return this.call(
       async (service) => {
+        const { serviceUser } = this.accountsClient();
         const existing = (await service.listBranchProtections(owner, name)).find((rule) => rule.ruleName.toLowerCase() === branch.toLowerCase());
         if (existing) return existing.pushWhitelist.some((user) => user.toLowerCase() === username.toLowerCase());
         const whitelist = branch === 'main' ? [username, serviceUser] : [username];

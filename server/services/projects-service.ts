@@ -36,7 +36,7 @@ import { newProjectId } from './project-id.js';
 import { ServiceError } from './service-error.js';
 import { missingCloneReason, statusAfterEngineEvent, statusFromContainer } from './status-machine.js';
 import { writeTemplate } from './templates.js';
-import { credentialFile, setUpWorkspaceRepository, writeWorkspaceCredentials, type WorkspaceGitAccess } from './workspace-git.js';
+import { giveWorkspaceCredential, setUpWorkspaceRepository, writeWorkspaceCredentials, type WorkspaceGitAccess } from './workspace-git.js';
 import { withDefaultResources } from './resource-defaults.js';
 import type { SystemState } from './system-state.js';
 import type { NetworkControl, WorkspaceNetworkPlan } from '../proxies/network-control.js';
@@ -1037,10 +1037,7 @@ export class ProjectsService implements RouteTable {
     if (!git || !live?.record.gitRepo) return;
     const repo = live.record.gitRepo;
     try {
-      await this.withLock(projectId, async () => {
-        const access = await git.workspaceAccess(projectId, repo);
-        await writeWorkspaceCredentials(runtime, projectId, credentialFile(access.remoteUrl, access.username, access.token));
-      });
+      await this.withLock(projectId, () => giveWorkspaceCredential(runtime, git, projectId, repo));
       logger.info({ projectId }, 'workspace git credential renewed');
     } catch (error) {
       logger.warn({ projectId, err: errorMessage(error) }, 'workspace git credential could not be renewed');

@@ -154,6 +154,22 @@ export async function writeWorkspaceCredentials(runtime: WorkspaceRuntime, proje
   await runtime.putArchive(projectId, '/', await packEntries([{ name: WORKSPACE_GIT_CREDENTIALS_FILE.slice(1), type: 'file', mode: 0o600, content: Buffer.from(content) }]));
 }
 
+/**
+ * Makes the workspace's credential for `repoFullName` (its account's token, replacing an older one) and writes it
+ * into the container. @returns the access (for the remote URL and the redaction of git's output).
+ * @throws the errors of {@link WorkspaceGitAccess.workspaceAccess} and the runtime's.
+ */
+export async function giveWorkspaceCredential(
+  runtime: WorkspaceRuntime,
+  git: Pick<WorkspaceGitAccess, 'workspaceAccess'>,
+  projectId: string,
+  repoFullName: string,
+): Promise<{ username: string; token: string; remoteUrl: string }> {
+  const access = await git.workspaceAccess(projectId, repoFullName);
+  await writeWorkspaceCredentials(runtime, projectId, credentialFile(access.remoteUrl, access.username, access.token));
+  return access;
+}
+
 /** `text` with every occurrence of `secret` replaced (git may echo a URL with credentials in its errors). */
 function redact(text: string, secret: string): string {
   return secret ? text.split(secret).join('[redacted]') : text;
@@ -177,8 +193,7 @@ export async function setUpWorkspaceRepository(
       await runtime.exec(input.projectId, ['git', 'config', key, value], { user: 'coder', workingDir: WORKSPACE_DIR });
     }
   }
-  const access = await git.workspaceAccess(input.projectId, input.repoFullName);
-  await writeWorkspaceCredentials(runtime, input.projectId, credentialFile(access.remoteUrl, access.username, access.token));
+  const access = await giveWorkspaceCredential(runtime, git, input.projectId, input.repoFullName);
   const tried: string[] = [];
   for (;;) {
     const branch = input.mode === 'init' ? DEFAULT_GIT_BRANCH : cloneBranchName(input.projectName, [...(await git.branchNames(input.repoFullName)), ...tried]);

@@ -21,6 +21,7 @@ import { WorkspaceDetailsDrawer } from '../views/workspace-details-drawer.js';
 import { WorkspaceTable } from '../views/workspace-table.js';
 import { useWorkspaceDetails } from './use-workspace-details.js';
 import { WorkspaceNetworkPanel } from './workspace-network-panel.js';
+import { LoadFailedAlert, LoadingNote } from '../views/load-state.js';
 
 type OpenDialog = { kind: 'create' } | { kind: 'confirm'; action: ConfirmableAction; projectId: string } | { kind: 'clone'; projectId: string } | null;
 
@@ -138,16 +139,9 @@ export function WorkspacesPage() {
       </div>
 
       {!projectsLoaded && loadError ? (
-        <div className="form-alert" role="alert" data-testid="load-error">
-          <strong>The workspaces could not be loaded.</strong> {loadError}{' '}
-          <button type="button" className="link-button" onClick={() => void loadProjects()}>
-            Try again
-          </button>
-        </div>
+        <LoadFailedAlert what="The workspaces" reason={loadError} onRetry={() => void loadProjects()} testId="load-error" />
       ) : !projectsLoaded ? (
-        <div className="loading" role="status" data-testid="loading">
-          <span className="spinner" aria-hidden="true" /> Loading workspaces…
-        </div>
+        <LoadingNote text="Loading workspaces…" testId="loading" />
       ) : sorted.length === 0 ? (
         <EmptyState onCreate={openCreate} dockerAvailable={dockerAvailable} />
       ) : (

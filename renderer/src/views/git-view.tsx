@@ -20,6 +20,7 @@ import { createGitStore } from '../stores/git-store.js';
 import { formatDateTime } from './labels.js';
 import './network-view.css';
 import './git-view.css';
+import { LoadFailedAlert, LoadingNote } from './load-state.js';
 
 /** The dashboard's Git view state; a save re-reads the server features (the create dialog's Git option follows). */
 export const useGitStore = createGitStore(api, () => void loadFeatures());
@@ -306,18 +307,11 @@ function RepositoriesCard() {
         Repositories
       </h2>
       {error ? (
-        <div className="form-alert" role="alert" data-testid="git-repositories-error">
-          <strong>The repositories could not be loaded.</strong> {error}{' '}
-          <button type="button" className="link-button" onClick={() => void loadRepositories()}>
-            Try again
-          </button>
-        </div>
+        <LoadFailedAlert what="The repositories" reason={error} onRetry={() => void loadRepositories()} testId="git-repositories-error" />
       ) : null}
       {repositories === null ? (
         loading ? (
-          <div className="loading" role="status">
-            <span className="spinner" aria-hidden="true" /> Loading the repositories…
-          </div>
+          <LoadingNote text="Loading the repositories…" />
         ) : null
       ) : repositories.length === 0 ? (
         <p className="field__hint" data-testid="git-repositories-empty">
@@ -386,16 +380,9 @@ export function GitView() {
         </div>
       </div>
       {loadError && settings === null ? (
-        <div className="form-alert" role="alert" data-testid="git-load-error">
-          <strong>The Git settings could not be loaded.</strong> {loadError}{' '}
-          <button type="button" className="link-button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <LoadFailedAlert what="The Git settings" reason={loadError} onRetry={() => void load()} testId="git-load-error" />
       ) : settings === null ? (
-        <div className="loading" role="status" data-testid="git-loading">
-          <span className="spinner" aria-hidden="true" /> Loading the Git settings…
-        </div>
+        <LoadingNote text="Loading the Git settings…" testId="git-loading" />
       ) : (
         <div className="network-grid">
           <GitSettingsCard />

@@ -5,6 +5,7 @@ import { useWhitelistStore } from '../stores/whitelist-store.js';
 import { filterDomains, hasUnsavedChanges, isBaseWhitelistDomain, previewEntry, whitelistChanges } from '../stores/whitelist-editor.js';
 import { insertMultiLineTextAtOnce } from './multiline-insert.js';
 import './network-view.css';
+import { LoadFailedAlert, LoadingNote } from './load-state.js';
 
 /** Ref of the pasted-list textarea: multi-line text goes in as one edit, not one re-render per line. */
 function bulkTextRef(node: HTMLTextAreaElement | null): (() => void) | undefined {
@@ -90,16 +91,9 @@ export function WhitelistView() {
         </p>
       ) : null}
       {loadError && stored === null ? (
-        <div className="form-alert" role="alert" data-testid="whitelist-load-error">
-          <strong>The whitelist could not be loaded.</strong> {loadError}{' '}
-          <button type="button" className="link-button" onClick={() => void load()}>
-            Try again
-          </button>
-        </div>
+        <LoadFailedAlert what="The whitelist" reason={loadError} onRetry={() => void load()} testId="whitelist-load-error" />
       ) : stored === null ? (
-        <div className="loading" role="status" data-testid="whitelist-loading">
-          <span className="spinner" aria-hidden="true" /> Loading the whitelist…
-        </div>
+        <LoadingNote text="Loading the whitelist…" testId="whitelist-loading" />
       ) : (
         <div className="network-grid">
           <section className="network-card" aria-labelledby={`${inputId}-title`}>

@@ -9,6 +9,7 @@ import { Dialog } from './dialog.js';
 import { StatusBadge } from './status-badge.js';
 import { qrShape } from './workshop-qr.js';
 import './workshop-view.css';
+import { LoadFailedAlert, LoadingNote } from './load-state.js';
 
 /** How often the "since" column is re-rendered, ms (minutes are shown). */
 const CLOCK_TICK_MS = 30_000;
@@ -419,16 +420,9 @@ export function WorkshopView() {
           </h1>
         </div>
         {loadError ? (
-          <div className="form-alert" role="alert" data-testid="workshop-load-error">
-            <strong>The workshop could not be loaded.</strong> {loadError}{' '}
-            <button type="button" className="link-button" onClick={() => void useWorkshopStore.getState().refresh()}>
-              Try again
-            </button>
-          </div>
+          <LoadFailedAlert what="The workshop" reason={loadError} onRetry={() => void useWorkshopStore.getState().refresh()} testId="workshop-load-error" />
         ) : (
-          <div className="loading" role="status" data-testid="workshop-loading">
-            <span className="spinner" aria-hidden="true" /> Loading the workshop…
-          </div>
+          <LoadingNote text="Loading the workshop…" testId="workshop-loading" />
         )}
       </main>
     );
