@@ -171,13 +171,6 @@ export class ManagedGitServer {
     return this.pending;
   }
 
-  /** The endpoint when the container runs (no start, no wait), else null. Never throws. */
-  async running(): Promise<{ hostUrl: string } | null> {
-    const info = await this.inspect().catch(() => null);
-    const hostUrl = info?.State.Running ? hostUrlOf(info) : null;
-    return hostUrl ? { hostUrl } : null;
-  }
-
   /**
    * The IPv4 address of the running server on each of its networks (network name → address), for firewall
    * rules; null when it does not run. Never throws.
